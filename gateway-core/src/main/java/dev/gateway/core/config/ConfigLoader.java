@@ -1,0 +1,404 @@
+package dev.gateway.core.config;
+
+import dev.gateway.core.route.PathPattern;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+
+/**
+ * Reads {@code gateway.yml} and the files it includes into an immutable {@link GatewayConfig}. Every problem in every
+ * file is collected and thrown together as a {@link ConfigException}, each naming file, line and key path. Runs off
+ * the event loops (start-up, {@code --check}).
+ */
+public final class ConfigLoader {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    private static final Pattern HOST = Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
+            + "(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+    private final Function<String, String> env;
+
+    public ConfigLoader(Function<String, String> env) {
+        this.env = env;
+    }
+
+    /** A loader reading {@code ${NAME}} from the process environment. */
+    public static ConfigLoader withSystemEnv() {
+        return new ConfigLoader(System::getenv);
+    }
+
+    public GatewayConfig load(Path mainFile) throws ConfigException {
+        Problems problems = new Problems();
+        Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
+        List<RouteConfig> routes = new ArrayList<>();
+        ServerConfig server;
+        AdminConfig admin;
+        AccessLogConfig accessLog;
+        DemoEchoConfig demo;
+
+        ConfigNode root = parse(mainFile, problems, mainFile);
+        Section main = root == null ? null : Section.of(root, problems);
+        if (main == null) {
+            main = Section.of(new ConfigNode.ScalarNode(new ConfigNode.Location(display(mainFile), 1), "", null),
+                    problems);
+        }
+        server = readServer(main.section("server"));
+        admin = readAdmin(main.section("admin"));
+        accessLog = readAccessLog(main.section("access-log"));
+        demo = readDemo(main.section("demo-echo"));
+        Set<Path> seen = new HashSet<>();
+        seen.add(mainFile.toAbsolutePath().normalize());
+        readContent(main, mainFile, problems, upstreams, routes, seen);
+        main.finish();
+
+        validate(upstreams, routes, problems);
+        problems.throwIfAny();
+        return new GatewayConfig(mainFile, server, admin, accessLog, demo, upstreams, routes);
+    }
+
+    /** Keys that may appear in the main file and in included files: include, upstreams, routes. */
+    private void readContent(Section s, Path file, Problems problems, Map<String, UpstreamConfig> upstreams,
+            List<RouteConfig> routes, Set<Path> seen) {
+        ConfigNode ups = s.raw("upstreams");
+        if (ups != null && !(ups instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
+            Section us = Section.of(ups, problems);
+            for (var e : ((ConfigNode.MapNode) us.node()).entries().entrySet()) {
+                us.raw(e.getKey());
+                UpstreamConfig u = readUpstream(e.getKey(), Section.of(e.getValue(), problems));
+                if (u == null) {
+                    continue;
+                }
+                UpstreamConfig prev = upstreams.putIfAbsent(u.name(), u);
+                if (prev != null) {
+                    problems.add(e.getValue(), "upstream '" + u.name() + "' is already defined at " + prev.location());
+                }
+            }
+        }
+        for (ConfigNode r : s.list("routes")) {
+            RouteConfig rc = readRoute(Section.of(r, problems));
+            if (rc != null) {
+                routes.add(rc);
+            }
+        }
+        for (ConfigNode inc : s.list("include")) {
+            if (!(inc instanceof ConfigNode.ScalarNode sn) || sn.value() == null) {
+                problems.add(inc, "expected a file name, found " + inc.kind());
+                continue;
+            }
+            Path base = file.toAbsolutePath().getParent();
+            Path target = base.resolve(sn.value()).normalize();
+            Path display = file.getParent() == null ? Path.of(sn.value()) : file.getParent().resolve(sn.value());
+            if (!seen.add(target)) {
+                problems.add(inc, "'" + sn.value() + "' is included more than once (or includes itself)");
+                continue;
+            }
+            ConfigNode incRoot = parse(display.normalize(), problems, inc);
+            if (incRoot == null) {
+                continue;
+            }
+            Section is = Section.of(incRoot, problems);
+            readContent(is, display.normalize(), problems, upstreams, routes, seen);
+            is.finish();
+        }
+    }
+
+    private ConfigNode parse(Path file, Problems problems, Object origin) {
+        String name = display(file);
+        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            return new YamlTreeReader(name, env, problems).read(r);
+        } catch (NoSuchFileException e) {
+            reportMissing(name, problems, origin, "file not found");
+            return null;
+        } catch (IOException e) {
+            reportMissing(name, problems, origin, "cannot read: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static void reportMissing(String name, Problems problems, Object origin, String what) {
+        if (origin instanceof ConfigNode n) {
+            problems.add(n, name + ": " + what);
+        } else {
+            problems.add(new ConfigNode.Location(name, 0), "", what);
+        }
+    }
+
+    private static String display(Path p) {
+        return p.toString();
+    }
+
+    private static ServerConfig readServer(Section s) {
+        Problems p = s.problems();
+        HostPort listen = s.listen("listen", new HostPort("0.0.0.0", 8080));
+        int ioThreads = s.integer("io-threads", 0, 0, 1024);
+        ServerConfig.Transport transport = s.enumValue("transport", ServerConfig.Transport.class,
+                ServerConfig.Transport.AUTO);
+        int maxConnections = s.integer("max-connections", 10_000, 1, 1_000_000);
+        int line = (int) s.size("max-request-line", 8192, 64, 1 << 20);
+        int header = (int) s.size("max-header-size", 16384, 256, 1 << 20);
+        long body = s.size("max-body-size", 10L << 20, 0, Long.MAX_VALUE / 2);
+        Duration idle = s.duration("idle-timeout", Duration.ofSeconds(60));
+        Duration headerRead = s.duration("header-read-timeout", Duration.ofSeconds(10));
+        Duration drain = s.duration("drain-timeout", Duration.ofSeconds(30));
+        int pipelined = s.integer("max-pipelined-requests", 16, 1, 1024);
+        List<Cidr> trusted = s.scalars("trusted-proxies", n -> {
+            Cidr c = Cidr.parse(n.value());
+            if (c == null) {
+                p.add(n, "expected an IP address or CIDR such as 10.0.0.0/8, found '" + n.value() + "'");
+            }
+            return c;
+        });
+        if (idle.isZero()) {
+            p.add(s.node().location(), s.child("idle-timeout"), "must be above 0");
+        }
+        if (headerRead.isZero()) {
+            p.add(s.node().location(), s.child("header-read-timeout"), "must be above 0");
+        }
+        s.finish();
+        return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
+                drain, pipelined, trusted);
+    }
+
+    private static AdminConfig readAdmin(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9090));
+        s.finish();
+        return new AdminConfig(enabled, listen);
+    }
+
+    private static AccessLogConfig readAccessLog(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        s.finish();
+        return new AccessLogConfig(enabled);
+    }
+
+    private static DemoEchoConfig readDemo(Section s) {
+        boolean enabled = s.bool("enabled", false);
+        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9091));
+        s.finish();
+        return new DemoEchoConfig(enabled, listen);
+    }
+
+    private static UpstreamConfig readUpstream(String name, Section s) {
+        Problems p = s.problems();
+        if (!ID.matcher(name).matches()) {
+            p.add(s.node(), "upstream name '" + name + "' must be letters, digits, '.', '_' or '-'");
+        }
+        List<UpstreamConfig.TargetConfig> targets = new ArrayList<>();
+        List<ConfigNode> items = s.list("targets");
+        if (items.isEmpty()) {
+            p.add(s.node().location(), s.child("targets"), "at least one target is required");
+        }
+        for (ConfigNode item : items) {
+            UpstreamConfig.TargetConfig t = readTarget(item, s);
+            if (t != null) {
+                targets.add(t);
+            }
+        }
+        var balancer = s.enumValue("balancer", UpstreamConfig.Balancer.class, UpstreamConfig.Balancer.ROUND_ROBIN);
+        var hostHeader = s.enumValue("host-header", UpstreamConfig.HostHeader.class,
+                UpstreamConfig.HostHeader.TARGET);
+        int maxConns = s.integer("max-connections-per-target", 1024, 1, 100_000);
+        int maxPending = s.integer("max-pending-requests", 1024, 0, 1_000_000);
+        Duration connect = s.duration("connect-timeout", Duration.ofSeconds(2));
+        Duration idle = s.duration("idle-timeout", Duration.ofSeconds(30));
+        if (connect.isZero()) {
+            p.add(s.node().location(), s.child("connect-timeout"), "must be above 0");
+        }
+        s.finish();
+        return new UpstreamConfig(name, s.node().location(), targets, balancer, hostHeader, maxConns, maxPending,
+                connect, idle);
+    }
+
+    private static UpstreamConfig.TargetConfig readTarget(ConfigNode item, Section parent) {
+        Problems p = parent.problems();
+        ConfigNode.ScalarNode urlNode;
+        int weight = 1;
+        if (item instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
+            urlNode = sn;
+        } else if (item instanceof ConfigNode.MapNode) {
+            Section ts = Section.of(item, p);
+            ConfigNode u = ts.raw("url");
+            weight = ts.integer("weight", 1, 1, 1000);
+            ts.finish();
+            if (!(u instanceof ConfigNode.ScalarNode us) || us.value() == null) {
+                p.add(item.location(), ts.child("url"), "is required");
+                return null;
+            }
+            urlNode = us;
+        } else {
+            p.add(item, "expected a URL or {url, weight}, found " + item.kind());
+            return null;
+        }
+        var uri = parent.httpUrl(urlNode);
+        if (uri == null) {
+            return null;
+        }
+        int port = uri.getPort() < 0 ? 80 : uri.getPort();
+        String host = uri.getHost();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new UpstreamConfig.TargetConfig(host, port, weight, urlNode.location(), urlNode.path());
+    }
+
+    private static RouteConfig readRoute(Section s) {
+        Problems p = s.problems();
+        String id = s.requiredString("id");
+        if (id != null && !ID.matcher(id).matches()) {
+            p.add(s.node().location(), s.child("id"), "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        List<String> hosts = s.scalars("hosts", n -> {
+            String h = n.value().trim().toLowerCase(Locale.ROOT);
+            if (!HOST.matcher(h).matches()) {
+                p.add(n, "expected a host name or *.domain, found '" + n.value() + "'");
+                return null;
+            }
+            return h;
+        });
+        List<String> paths = s.scalars("paths", n -> {
+            String err = PathPattern.validate(n.value());
+            if (err != null) {
+                p.add(n, err);
+                return null;
+            }
+            return n.value();
+        });
+        if (!s.has("paths")) {
+            p.add(s.node().location(), s.child("paths"), "at least one path is required (use /** for all)");
+        }
+        Set<String> methods = new LinkedHashSet<>(s.scalars("methods", n -> {
+            String m = n.value().trim().toUpperCase(Locale.ROOT);
+            if (!TOKEN.matcher(m).matches()) {
+                p.add(n, "'" + n.value() + "' is not an HTTP method");
+                return null;
+            }
+            return m;
+        }));
+        String upstream = s.requiredString("upstream");
+        ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
+        RouteConfig.Rewrite rewrite = null;
+        String strip = s.string("strip-prefix", null);
+        Section replace = s.has("replace-prefix") ? s.section("replace-prefix") : null;
+        if (!s.has("replace-prefix")) {
+            s.raw("replace-prefix");
+        }
+        if (strip != null && replace != null) {
+            p.add(s.node().location(), s.child("replace-prefix"), "use strip-prefix or replace-prefix, not both");
+        } else if (strip != null) {
+            String err = PathPattern.validatePrefix(strip);
+            if (err != null) {
+                p.add(s.raw("strip-prefix"), err);
+            } else {
+                rewrite = new RouteConfig.Rewrite(trimSlash(strip), "");
+            }
+        } else if (replace != null) {
+            String from = replace.requiredString("from");
+            String to = replace.requiredString("to");
+            replace.finish();
+            if (from != null && to != null) {
+                String e1 = PathPattern.validatePrefix(from);
+                String e2 = PathPattern.validatePrefix(to);
+                if (e1 != null) {
+                    p.add(replace.raw("from"), e1);
+                } else if (e2 != null) {
+                    p.add(replace.raw("to"), e2);
+                } else {
+                    rewrite = new RouteConfig.Rewrite(trimSlash(from), trimSlash(to));
+                }
+            }
+        }
+        Duration timeout = s.duration("timeout", Duration.ofSeconds(30));
+        if (timeout.isZero()) {
+            p.add(s.node().location(), s.child("timeout"), "must be above 0");
+        }
+        s.finish();
+        if (id == null) {
+            return null;
+        }
+        return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
+                upstreamLoc, rewrite, timeout);
+    }
+
+    private static String trimSlash(String prefix) {
+        return prefix.length() > 1 && prefix.endsWith("/") ? prefix.substring(0, prefix.length() - 1) : prefix;
+    }
+
+    private static void validate(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Problems p) {
+        Map<String, RouteConfig> ids = new HashMap<>();
+        Map<String, RouteConfig> keys = new HashMap<>();
+        for (RouteConfig r : routes) {
+            RouteConfig prev = ids.putIfAbsent(r.id(), r);
+            if (prev != null) {
+                p.add(r.location(), r.path() + ".id", "route id '" + r.id() + "' is already used at " + prev.location());
+            }
+            if (r.upstream() != null && !upstreams.containsKey(r.upstream())) {
+                p.add(r.upstreamLocation(), r.path() + ".upstream", "no upstream named '" + r.upstream() + "'"
+                        + suggestion(r.upstream(), upstreams.keySet()));
+            }
+            List<String> hosts = r.hosts().isEmpty() ? List.of("") : r.hosts();
+            List<String> methods = r.methods().isEmpty() ? List.of("") : List.copyOf(r.methods());
+            for (String h : hosts) {
+                for (String path : r.paths()) {
+                    for (String m : methods) {
+                        String key = h + " " + PathPattern.canonical(path) + " " + m;
+                        RouteConfig other = keys.putIfAbsent(key, r);
+                        if (other != null && other != r) {
+                            p.add(r.location(), r.path() + ".paths", "route '" + r.id() + "' matches the same "
+                                    + (h.isEmpty() ? "" : "host " + h + ", ") + "path " + path
+                                    + (m.isEmpty() ? "" : " and method " + m) + " as route '" + other.id()
+                                    + "' at " + other.location());
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static String suggestion(String name, Set<String> known) {
+        String best = null;
+        int bestDistance = 3;
+        for (String k : known) {
+            int d = distance(name, k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return best == null ? "" : " (did you mean '" + best + "'?)";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

@@ -1,0 +1,21 @@
+package dev.gateway.core.config;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** The whole configuration: the main file and everything it includes. Immutable. */
+public record GatewayConfig(
+        Path file,
+        ServerConfig server,
+        AdminConfig admin,
+        AccessLogConfig accessLog,
+        DemoEchoConfig demoEcho,
+        Map<String, UpstreamConfig> upstreams,
+        List<RouteConfig> routes) {
+
+    public GatewayConfig {
+        upstreams = Map.copyOf(upstreams);
+        routes = List.copyOf(routes);
+    }
+}

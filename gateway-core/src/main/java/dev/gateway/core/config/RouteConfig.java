@@ -1,0 +1,28 @@
+package dev.gateway.core.config;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+/** One route as configured: what it matches and where it sends the request. */
+public record RouteConfig(
+        String id,
+        ConfigNode.Location location,
+        String path,
+        List<String> hosts,
+        List<String> paths,
+        Set<String> methods,
+        String upstream,
+        ConfigNode.Location upstreamLocation,
+        Rewrite rewrite,
+        Duration timeout) {
+
+    public RouteConfig {
+        hosts = List.copyOf(hosts);
+        paths = List.copyOf(paths);
+        methods = Set.copyOf(methods);
+    }
+
+    /** Replace the leading {@code from} of the normalised path with {@code to} (strip: {@code to} is empty). */
+    public record Rewrite(String from, String to) {}
+}

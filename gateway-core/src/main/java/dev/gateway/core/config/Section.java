@@ -1,0 +1,292 @@
+package dev.gateway.core.config;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Typed, located access to the keys of one YAML mapping. Each getter records a problem (and returns the
+ * default) instead of throwing, so that one pass finds every error; {@link #finish()} reports unknown keys.
+ * Used only while a configuration is loaded, never per request.
+ */
+public final class Section {
+    private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB|k|m|g)?",
+            Pattern.CASE_INSENSITIVE);
+
+    private final ConfigNode.MapNode node;
+    private final Problems problems;
+    private final Set<String> read = new HashSet<>();
+
+    private Section(ConfigNode.MapNode node, Problems problems) {
+        this.node = node;
+        this.problems = problems;
+    }
+
+    /** A section over {@code node}; if it is not a mapping, records a problem and returns an empty section. */
+    public static Section of(ConfigNode node, Problems problems) {
+        if (node instanceof ConfigNode.MapNode map) {
+            return new Section(map, problems);
+        }
+        if (node instanceof ConfigNode.ScalarNode s && s.value() == null) {
+            return new Section(new ConfigNode.MapNode(s.location(), s.path(), java.util.Map.of()), problems);
+        }
+        problems.add(node, "expected a mapping, found " + node.kind());
+        return new Section(new ConfigNode.MapNode(node.location(), node.path(), java.util.Map.of()), problems);
+    }
+
+    public ConfigNode node() {
+        return node;
+    }
+
+    public Problems problems() {
+        return problems;
+    }
+
+    public boolean has(String key) {
+        ConfigNode n = node.entries().get(key);
+        return n != null && !(n instanceof ConfigNode.ScalarNode s && s.value() == null);
+    }
+
+    /** The raw child node, or null when absent; marks the key as known. */
+    public ConfigNode raw(String key) {
+        read.add(key);
+        return node.entries().get(key);
+    }
+
+    private ConfigNode.ScalarNode scalar(String key) {
+        ConfigNode n = raw(key);
+        if (n == null) {
+            return null;
+        }
+        if (n instanceof ConfigNode.ScalarNode s) {
+            return s.value() == null ? null : s;
+        }
+        problems.add(n, "expected a scalar, found " + n.kind());
+        return null;
+    }
+
+    public String string(String key, String def) {
+        ConfigNode.ScalarNode s = scalar(key);
+        return s == null ? def : s.value();
+    }
+
+    public String requiredString(String key) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null || s.value().isBlank()) {
+            problems.add(node.location(), child(key), "is required");
+            return null;
+        }
+        return s.value();
+    }
+
+    public boolean bool(String key, boolean def) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        switch (s.value().toLowerCase(Locale.ROOT)) {
+            case "true": case "yes": case "on":
+                return true;
+            case "false": case "no": case "off":
+                return false;
+            default:
+                problems.add(s, "expected true or false, found '" + s.value() + "'");
+                return def;
+        }
+    }
+
+    public int integer(String key, int def, int min, int max) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        try {
+            int v = Integer.parseInt(s.value().trim());
+            if (v < min || v > max) {
+                problems.add(s, v + " is out of range [" + min + ", " + max + "]");
+                return def;
+            }
+            return v;
+        } catch (NumberFormatException e) {
+            problems.add(s, "expected an integer, found '" + s.value() + "'");
+            return def;
+        }
+    }
+
+    /** A duration with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}; {@code 0} is zero. */
+    public Duration duration(String key, Duration def) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        Duration d = parseDuration(s.value().trim());
+        if (d == null) {
+            problems.add(s, "expected a duration such as 500ms, 30s, 5m, found '" + s.value() + "'");
+            return def;
+        }
+        return d;
+    }
+
+    static Duration parseDuration(String v) {
+        if (v.equals("0")) {
+            return Duration.ZERO;
+        }
+        Matcher m = DURATION.matcher(v);
+        if (!m.matches()) {
+            return null;
+        }
+        long n = Long.parseLong(m.group(1));
+        switch (m.group(2)) {
+            case "ms": return Duration.ofMillis(n);
+            case "s": return Duration.ofSeconds(n);
+            case "m": return Duration.ofMinutes(n);
+            case "h": return Duration.ofHours(n);
+            default: return Duration.ofDays(n);
+        }
+    }
+
+    /** A byte size: {@code 8192}, {@code 16KB}, {@code 10MiB}, {@code 1GB} (K/M/G are powers of 1024). */
+    public long size(String key, long def, long min, long max) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        Matcher m = SIZE.matcher(s.value().trim());
+        if (!m.matches()) {
+            problems.add(s, "expected a size such as 8192, 16KB, 10MB, found '" + s.value() + "'");
+            return def;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
+        long mult = switch (unit.charAt(0)) {
+            case 'k' -> 1024L;
+            case 'm' -> 1024L * 1024;
+            case 'g' -> 1024L * 1024 * 1024;
+            default -> 1L;
+        };
+        long v = n * mult;
+        if (v < min || v > max) {
+            problems.add(s, s.value() + " is out of range [" + min + ", " + max + "] bytes");
+            return def;
+        }
+        return v;
+    }
+
+    /** A {@code host:port} or {@code :port} or {@code port} listen address. */
+    public HostPort listen(String key, HostPort def) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        HostPort hp = HostPort.parse(s.value().trim(), def.host());
+        if (hp == null) {
+            problems.add(s, "expected host:port with a port in 0..65535, found '" + s.value() + "'");
+            return def;
+        }
+        return hp;
+    }
+
+    public <E extends Enum<E>> E enumValue(String key, Class<E> type, E def) {
+        ConfigNode.ScalarNode s = scalar(key);
+        if (s == null) {
+            return def;
+        }
+        String wanted = s.value().trim().replace('-', '_').toUpperCase(Locale.ROOT);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(wanted)) {
+                return e;
+            }
+        }
+        problems.add(s, "expected one of " + enumNames(type) + ", found '" + s.value() + "'");
+        return def;
+    }
+
+    public static <E extends Enum<E>> List<String> enumNames(Class<E> type) {
+        return java.util.Arrays.stream(type.getEnumConstants())
+                .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
+    }
+
+    /** Items of a list; a single scalar is accepted as a one-item list. Absent or null: empty. */
+    public List<ConfigNode> list(String key) {
+        ConfigNode n = raw(key);
+        if (n == null || n instanceof ConfigNode.ScalarNode s && s.value() == null) {
+            return List.of();
+        }
+        if (n instanceof ConfigNode.ListNode l) {
+            return l.items();
+        }
+        if (n instanceof ConfigNode.ScalarNode) {
+            return List.of(n);
+        }
+        problems.add(n, "expected a list, found " + n.kind());
+        return List.of();
+    }
+
+    /** Scalar items of a list, each mapped; null results are dropped (the mapper records the problem). */
+    public <T> List<T> scalars(String key, Function<ConfigNode.ScalarNode, T> mapper) {
+        List<T> out = new java.util.ArrayList<>();
+        for (ConfigNode item : list(key)) {
+            if (item instanceof ConfigNode.ScalarNode s && s.value() != null) {
+                T t = mapper.apply(s);
+                if (t != null) {
+                    out.add(t);
+                }
+            } else {
+                problems.add(item, "expected a scalar, found " + item.kind());
+            }
+        }
+        return out;
+    }
+
+    public List<String> strings(String key) {
+        return scalars(key, ConfigNode.ScalarNode::value);
+    }
+
+    /** Child section, or an empty one (so defaults apply) when the key is absent. */
+    public Section section(String key) {
+        ConfigNode n = raw(key);
+        if (n == null) {
+            return new Section(new ConfigNode.MapNode(node.location(), child(key), java.util.Map.of()), problems);
+        }
+        return of(n, problems);
+    }
+
+    /** An absolute http URL. */
+    public URI httpUrl(ConfigNode.ScalarNode s) {
+        try {
+            URI u = new URI(s.value().trim());
+            if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
+                problems.add(s, "expected an http://host:port URL, found '" + s.value() + "'");
+                return null;
+            }
+            if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {
+                problems.add(s, "a target URL has no path (use a route rewrite), found '" + s.value() + "'");
+                return null;
+            }
+            return u;
+        } catch (java.net.URISyntaxException e) {
+            problems.add(s, "invalid URL '" + s.value() + "': " + e.getReason());
+            return null;
+        }
+    }
+
+    public String child(String key) {
+        return node.path().isEmpty() ? key : node.path() + "." + key;
+    }
+
+    /** Records every key that no getter asked for as an error. */
+    public void finish() {
+        for (var e : node.entries().entrySet()) {
+            if (!read.contains(e.getKey())) {
+                problems.add(e.getValue().location(), child(e.getKey()), "unknown key '" + e.getKey() + "'");
+            }
+        }
+    }
+}

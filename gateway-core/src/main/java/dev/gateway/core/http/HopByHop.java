@@ -1,0 +1,46 @@
+package dev.gateway.core.http;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+
+/**
+ * Removes hop-by-hop headers (RFC 9110 section 7.6.1): Connection and every header it names, Keep-Alive,
+ * Proxy-Authenticate, Proxy-Authorization, Proxy-Connection, TE, Trailer, Transfer-Encoding and Upgrade. Applied
+ * to requests going upstream and to responses going back. Framing (Content-Length / chunked) is re-established by
+ * the caller for its own hop.
+ */
+public final class HopByHop {
+    private HopByHop() {}
+
+    public static void strip(HttpHeaders h) {
+        if (h.isEmpty()) {
+            return;
+        }
+        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
+        if (!connection.isEmpty()) {
+            for (String value : connection) {
+                int start = 0;
+                int n = value.length();
+                while (start < n) {
+                    int comma = value.indexOf(',', start);
+                    int end = comma < 0 ? n : comma;
+                    String name = value.substring(start, end).trim();
+                    if (!name.isEmpty()) {
+                        h.remove(name);
+                    }
+                    start = end + 1;
+                }
+            }
+            h.remove(HttpHeaderNames.CONNECTION);
+        }
+        h.remove(GatewayHeaders.KEEP_ALIVE);
+        h.remove(GatewayHeaders.PROXY_AUTHENTICATE);
+        h.remove(GatewayHeaders.PROXY_AUTHORIZATION);
+        h.remove(GatewayHeaders.PROXY_CONNECTION);
+        h.remove(GatewayHeaders.TE);
+        h.remove(GatewayHeaders.TRAILER);
+        h.remove(HttpHeaderNames.TRANSFER_ENCODING);
+        h.remove(HttpHeaderNames.UPGRADE);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.gateway.core.internal;
+
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.Problems;
+import dev.gateway.core.config.RouteConfig;
+import dev.gateway.core.config.UpstreamConfig;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamGroup;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntSupplier;
+
+/**
+ * Turns a loaded {@link GatewayConfig} into the objects the request path uses: upstream groups with resolved
+ * targets and the {@link RouteTable}. Runs off the event loops: it resolves host names (the only DNS lookups the
+ * gateway makes).
+ */
+public final class ConfigCompiler {
+    private final IntSupplier targetIds;
+    private final int eventLoops;
+
+    /**
+     * @param targetIds source of fresh {@link Target} ids (the upstream client's)
+     * @param eventLoops the number of event loops, to split per-target connection limits among their pools
+     */
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops) {
+        this.targetIds = targetIds;
+        this.eventLoops = Math.max(1, eventLoops);
+    }
+
+    /** The compiled form of one configuration. */
+    public record Compiled(GatewayConfig config, RouteTable routes, Map<String, UpstreamGroup> upstreams) {}
+
+    public Compiled compile(GatewayConfig config) throws ConfigException {
+        Problems problems = new Problems();
+        Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
+        for (UpstreamConfig u : config.upstreams().values()) {
+            List<Target> targets = new ArrayList<>();
+            for (UpstreamConfig.TargetConfig t : u.targets()) {
+                InetAddress addr;
+                try {
+                    addr = InetAddress.getByName(t.host());
+                } catch (UnknownHostException e) {
+                    problems.add(t.location(), t.path(), "cannot resolve host '" + t.host() + "'");
+                    continue;
+                }
+                String hostHeader = t.port() == 80 ? hostForHeader(t.host()) : hostForHeader(t.host()) + ":" + t.port();
+                targets.add(new Target(targetIds.getAsInt(), t.toString(), new InetSocketAddress(addr, t.port()),
+                        hostHeader, t.weight()));
+            }
+            UpstreamGroup.PoolSettings pool = new UpstreamGroup.PoolSettings(
+                    ceilDiv(u.maxConnectionsPerTarget(), eventLoops),
+                    ceilDiv(u.maxPendingRequests(), eventLoops),
+                    u.connectTimeout().toMillis(),
+                    u.idleTimeout().toNanos());
+            groups.put(u.name(), new UpstreamGroup(u.name(), targets, u.balancer(),
+                    u.hostHeader() == UpstreamConfig.HostHeader.CLIENT, pool));
+        }
+        problems.throwIfAny();
+        List<RouteTable.Entry> entries = new ArrayList<>();
+        for (RouteConfig r : config.routes()) {
+            String from = r.rewrite() == null ? null : r.rewrite().from();
+            String to = r.rewrite() == null ? null : r.rewrite().to();
+            Route route = new Route(r.id(), r.methods(), groups.get(r.upstream()), from, to, r.timeout().toMillis(),
+                    new GatewayFilter[0]);
+            entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
+        }
+        return new Compiled(config, RouteTable.compile(entries), Map.copyOf(groups));
+    }
+
+    private static String hostForHeader(String host) {
+        return host.indexOf(':') >= 0 ? "[" + host + "]" : host;
+    }
+
+    private static int ceilDiv(int a, int b) {
+        return (a + b - 1) / b;
+    }
+}

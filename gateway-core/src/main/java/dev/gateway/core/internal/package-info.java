@@ -1,0 +1,2 @@
+/** Helpers that are not API: configuration compilation into the runtime objects. */
+package dev.gateway.core.internal;

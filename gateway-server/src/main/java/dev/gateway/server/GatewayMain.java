@@ -1,0 +1,133 @@
+package dev.gateway.server;
+
+import ch.qos.logback.classic.LoggerContext;
+import dev.gateway.core.config.ConfigError;
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.internal.ConfigCompiler;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
+
+/**
+ * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}.
+ *
+ * <p>{@code --check} validates the whole configuration (including host resolution), prints every error and exits
+ * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM or SIGINT drain it and exit 0.
+ */
+public final class GatewayMain {
+    private static final Logger logger = LoggerFactory.getLogger(GatewayMain.class);
+    static final String DEFAULT_CONFIG = "conf/gateway.yml";
+
+    private GatewayMain() {}
+
+    public static void main(String[] args) {
+        int code = run(args, System.out, System.err);
+        if (code >= 0) {
+            stopLogging();
+            System.exit(code);
+        }
+    }
+
+    /** Runs the command; returns the exit code, or -1 when the server is running and exits on its own. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Path config = Path.of(DEFAULT_CONFIG);
+        boolean check = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--config", "-c" -> {
+                    if (i + 1 >= args.length) {
+                        err.println("--config needs a file name");
+                        return 2;
+                    }
+                    config = Path.of(args[++i]);
+                }
+                case "--check", "-t" -> check = true;
+                case "--help", "-h" -> {
+                    out.println("usage: gateway-server [--config FILE] [--check]");
+                    out.println("  --config FILE  configuration file (default " + DEFAULT_CONFIG + ")");
+                    out.println("  --check        validate the configuration, print errors or a summary, and exit");
+                    return 0;
+                }
+                default -> {
+                    err.println("unknown argument: " + args[i] + " (see --help)");
+                    return 2;
+                }
+            }
+        }
+        GatewayConfig cfg;
+        ConfigCompiler.Compiled compiled;
+        try {
+            cfg = ConfigLoader.withSystemEnv().load(config);
+            compiled = new ConfigCompiler(() -> 0, 1).compile(cfg);
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            err.println(config + ": " + e.errors().size() + " error(s), configuration rejected");
+            return 1;
+        }
+        if (check) {
+            int targets = compiled.upstreams().values().stream().mapToInt(u -> u.targets().size()).sum();
+            out.println(config + ": configuration OK: " + compiled.routes().routes().size() + " routes, "
+                    + compiled.upstreams().size() + " upstreams, " + targets + " targets; proxy "
+                    + cfg.server().listen() + (cfg.admin().enabled() ? ", admin " + cfg.admin().listen() : "")
+                    + (cfg.demoEcho().enabled() ? ", demo echo " + cfg.demoEcho().listen() : ""));
+            return 0;
+        }
+        GatewayServer server = new GatewayServer(cfg);
+        try {
+            server.start();
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            return 1;
+        } catch (GatewayServer.ListenException e) {
+            logger.error("{}", e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 1;
+        }
+        installSignalHandlers(server, cfg);
+        try {
+            server.awaitTermination();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    private static void installSignalHandlers(GatewayServer server, GatewayConfig cfg) {
+        AtomicBoolean once = new AtomicBoolean();
+        sun.misc.SignalHandler handler = sig -> {
+            if (!once.compareAndSet(false, true)) {
+                return;
+            }
+            logger.info("received SIG{}, draining for up to {}", sig.getName(), cfg.server().drainTimeout());
+            boolean clean;
+            try {
+                clean = server.drain(cfg.server().drainTimeout());
+            } catch (InterruptedException e) {
+                clean = false;
+            }
+            logger.info("stopped{}", clean ? "" : " (drain timed out)");
+            stopLogging();
+            Runtime.getRuntime().halt(0);
+        };
+        Signal.handle(new Signal("TERM"), handler);
+        Signal.handle(new Signal("INT"), handler);
+    }
+
+    /** Flushes the async access-log appender. */
+    private static void stopLogging() {
+        if (LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
+            lc.stop();
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The admin listener: health endpoints. */
+package dev.gateway.server.admin;

@@ -1,0 +1,1030 @@
+package dev.gateway.server.netty;
+
+import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.filter.FilterResult;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.GatewayResponse;
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayHeaders;
+import dev.gateway.core.http.HopByHop;
+import dev.gateway.core.route.PathNormalizer;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.upstream.ConnectionPool;
+import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-connection handler of the proxy listener: where every request enters and where its response leaves.
+ *
+ * <p>For each request: validate and normalise, match a route, run the route's filters, then forward it over a
+ * pooled upstream connection owned by this channel's event loop and stream the response back. Bodies stream both
+ * ways; back-pressure is applied by turning auto-read off on the side that is producing faster than the other side
+ * can take. Pipelined requests are queued and answered in order. Writes to either side are flushed once per read
+ * batch of the other side, not once per message.
+ *
+ * <p>All state is confined to the channel's event loop.
+ */
+final class ProxyHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger logger = LoggerFactory.getLogger(ProxyHandler.class);
+    private static final HttpResponseStatus CLIENT_CLOSED = new HttpResponseStatus(499, "Client Closed Request");
+
+    private final ProxyState state;
+    private final ServerConfig limits;
+    private final long idleTimeoutNanos;
+    private final long headerTimeoutNanos;
+
+    private ChannelHandlerContext ctx;
+    private Channel channel;
+    private EventLoop loop;
+    private String clientIp;
+    private boolean peerTrusted;
+    private String localPort;
+
+    /** The exchange whose response is being produced; null between requests. */
+    private Exchange current;
+    /** Objects of pipelined requests that arrived while {@link #current} is still running. */
+    private final ArrayDeque<HttpObject> queued = new ArrayDeque<>();
+    private int queuedRequests;
+    /** True while a local response was sent before the request body was read: the rest is discarded. */
+    private boolean discardingBody;
+    private boolean closing;
+    private boolean inReadBatch;
+    private boolean upstreamFlushPending;
+    private boolean clientFlushPending;
+    private boolean backPressured;
+    private boolean queueFull;
+
+    /** Nanos when the connection last became idle (no request in progress); see {@link #onTimer()}. */
+    private long idleSinceNanos;
+    /** Nanos when the first byte of the next request arrived, or 0 if none did. */
+    private long headerStartNanos;
+    private ScheduledFuture<?> timer;
+
+    ProxyHandler(ProxyState state) {
+        this.state = state;
+        this.limits = state.server();
+        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
+        this.headerTimeoutNanos = limits.headerReadTimeout().toNanos();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Connection lifecycle and timers
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+        this.loop = channel.eventLoop();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) {
+        if (state.connectionCount().incrementAndGet() > limits.maxConnections()) {
+            logger.debug("connection limit {} reached, refusing {}", limits.maxConnections(), channel.remoteAddress());
+            FullHttpResponse r = GatewayErrors.response(ctx.alloc(), GatewayErrors.TOO_MANY_CONNECTIONS, null);
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            closing = true;
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            return;
+        }
+        state.connections().add(channel);
+        if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
+            clientIp = remote.getAddress().getHostAddress();
+            peerTrusted = state.isTrustedProxy(remote.getAddress().getAddress());
+        } else {
+            clientIp = "unknown";
+        }
+        localPort = channel.localAddress() instanceof InetSocketAddress local
+                ? Integer.toString(local.getPort()) : "";
+        idleSinceNanos = System.nanoTime();
+        scheduleTimer(Math.min(idleTimeoutNanos, headerTimeoutNanos));
+        ctx.fireChannelActive();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        state.connectionCount().decrementAndGet();
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        Exchange ex = current;
+        current = null;
+        if (ex != null) {
+            ex.clientGone();
+        }
+        releaseQueued();
+        ctx.fireChannelInactive();
+    }
+
+    /** Called by the raw-bytes watcher in front of the decoder: the first byte of a new request arrived. */
+    void onBytesReceived() {
+        if (current == null && headerStartNanos == 0) {
+            headerStartNanos = System.nanoTime();
+        }
+    }
+
+    private void scheduleTimer(long delayNanos) {
+        timer = loop.schedule(this::onTimer, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1)),
+                TimeUnit.NANOSECONDS);
+    }
+
+    /**
+     * One lazily re-armed timer per connection (like Netty's IdleStateHandler), instead of a timer per request:
+     * closes an idle keep-alive connection silently, and answers 408 when request headers take too long.
+     */
+    private void onTimer() {
+        timer = null;
+        if (!channel.isActive() || closing) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (current != null) {
+            scheduleTimer(Math.min(idleTimeoutNanos, headerTimeoutNanos));
+            return;
+        }
+        if (headerStartNanos != 0) {
+            long left = headerTimeoutNanos - (now - headerStartNanos);
+            if (left <= 0) {
+                respondAndClose(GatewayErrors.REQUEST_TIMEOUT, null);
+                return;
+            }
+            scheduleTimer(left);
+            return;
+        }
+        long left = idleTimeoutNanos - (now - idleSinceNanos);
+        if (left <= 0) {
+            closing = true;
+            channel.close();
+            return;
+        }
+        scheduleTimer(Math.min(left, headerTimeoutNanos));
+    }
+
+    /** Drain: close now if idle, else let the current response finish and close after it. */
+    void drain() {
+        if (current == null && headerStartNanos == 0 && queued.isEmpty()) {
+            closing = true;
+            channel.close();
+        }
+        // Otherwise: isDraining() makes the response carry Connection: close, and the channel closes after it.
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Inbound from the client
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        inReadBatch = true;
+        if (!(msg instanceof HttpObject obj) || closing) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        if (current != null && current.requestRead || !queued.isEmpty()) {
+            enqueue(obj);
+            return;
+        }
+        dispatch(obj);
+    }
+
+    private void enqueue(HttpObject obj) {
+        queued.addLast(obj);
+        if (obj instanceof HttpRequest) {
+            queuedRequests++;
+            if (queuedRequests >= limits.maxPipelinedRequests() && !queueFull) {
+                queueFull = true;
+                updateAutoRead();
+            }
+        }
+    }
+
+    private void dispatch(HttpObject obj) {
+        if (obj instanceof HttpRequest req) {
+            startRequest(req);
+        } else if (obj instanceof HttpContent content) {
+            Exchange ex = current;
+            if (ex != null && !ex.requestRead) {
+                ex.onRequestContent(content);
+            } else {
+                // The body of a request that was already answered locally: drop it.
+                boolean last = content instanceof LastHttpContent;
+                DecoderResult r = content.decoderResult();
+                content.release();
+                if (r.isFailure()) {
+                    closing = true;
+                    channel.close();
+                } else if (last && discardingBody) {
+                    discardingBody = false;
+                }
+            }
+        } else {
+            ReferenceCountUtil.release(obj);
+        }
+    }
+
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        inReadBatch = false;
+        Exchange ex = current;
+        if (upstreamFlushPending && ex != null && ex.connection != null) {
+            upstreamFlushPending = false;
+            ex.connection.flush();
+        }
+        if (clientFlushPending) {
+            clientFlushPending = false;
+            ctx.flush();
+        }
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+        Exchange ex = current;
+        if (ex != null && ex.connection != null && channel.isWritable()) {
+            ex.connection.setAutoRead(true);
+        }
+        ctx.fireChannelWritabilityChanged();
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        logger.debug("client connection {} failed: {}", channel.remoteAddress(), cause.toString());
+        Exchange ex = current;
+        if (ex != null && !ex.responseStarted) {
+            ex.failLocally(GatewayErrors.INTERNAL, true);
+        } else {
+            closing = true;
+            ctx.close();
+        }
+    }
+
+    private void updateAutoRead() {
+        boolean want = !backPressured && !queueFull;
+        if (channel.config().isAutoRead() != want) {
+            channel.config().setAutoRead(want);
+        }
+    }
+
+    private void releaseQueued() {
+        HttpObject o;
+        while ((o = queued.pollFirst()) != null) {
+            ReferenceCountUtil.release(o);
+        }
+        queuedRequests = 0;
+    }
+
+    /** After an exchange ends on a keep-alive connection: serve queued pipelined requests, in order. */
+    private void drainQueue() {
+        while (current == null && !closing && !queued.isEmpty() && !discardingBody) {
+            HttpObject o = queued.pollFirst();
+            if (o instanceof HttpRequest) {
+                queuedRequests--;
+            }
+            dispatch(o);
+            while (current != null && !current.requestRead && !queued.isEmpty()
+                    && !(queued.peekFirst() instanceof HttpRequest)) {
+                dispatch(queued.pollFirst());
+            }
+        }
+        while (discardingBody && !queued.isEmpty() && !(queued.peekFirst() instanceof HttpRequest)) {
+            dispatch(queued.pollFirst());
+        }
+        if (queueFull && queuedRequests < limits.maxPipelinedRequests()) {
+            queueFull = false;
+            updateAutoRead();
+        }
+        if (current == null && !queued.isEmpty() && !closing && !discardingBody) {
+            drainQueue();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // A new request
+
+    private void startRequest(HttpRequest req) {
+        long start = System.nanoTime();
+        headerStartNanos = 0;
+        discardingBody = false;
+        DecoderResult result = req.decoderResult();
+        if (result.isFailure()) {
+            ReferenceCountUtil.release(req);
+            Throwable cause = result.cause();
+            GatewayErrors.Error e = cause instanceof TooLongHttpLineException ? GatewayErrors.URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? GatewayErrors.HEADERS_TOO_LARGE
+                    : GatewayErrors.BAD_REQUEST;
+            logger.debug("invalid request from {}: {}", clientIp, cause == null ? "?" : cause.getMessage());
+            respondAndClose(e, null);
+            return;
+        }
+        HttpHeaders headers = req.headers();
+        String requestId = headers.get(GatewayHeaders.X_REQUEST_ID);
+        if (requestId == null || !RequestIds.isValid(requestId)) {
+            requestId = RequestIds.generate();
+            headers.set(GatewayHeaders.X_REQUEST_ID, requestId);
+        }
+        Exchange ex = new Exchange(req, requestId, start);
+        current = ex;
+        state.activeRequests().incrementAndGet();
+        ex.begin();
+    }
+
+    // ---------------------------------------------------------------------------------------------------------
+    // Local responses
+
+    /** Sends a gateway-made error and closes the connection after it (no exchange, or exchange already ended). */
+    private void respondAndClose(GatewayErrors.Error e, String requestId) {
+        closing = true;
+        FullHttpResponse r = GatewayErrors.response(ctx.alloc(), e, requestId);
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        releaseQueued();
+    }
+
+    private void flushClientSoon() {
+        if (inReadBatch) {
+            clientFlushPending = true;
+        } else {
+            ctx.flush();
+        }
+    }
+
+    /**
+     * One request and its response. Implements the upstream listener, so its connection reports straight to it.
+     */
+    private final class Exchange implements UpstreamListener {
+        private final HttpRequest request;
+        private final String requestId;
+        private final long startNanos;
+        private final boolean clientKeepAlive;
+        private final boolean http10;
+        private final HttpMethod method;
+        private RequestContext context;
+        private Route route;
+        private String logPath;
+
+        private UpstreamConnection connection;
+        private ConnectionPool pool;
+        private Target target;
+        private boolean waitingForConnection;
+        private boolean reusedConnection;
+        private int attempts;
+        /** Request body pieces that arrived before the upstream connection was ready. */
+        private ArrayDeque<HttpContent> pendingBody;
+        private long pendingBytes;
+        private boolean hasBody;
+        private boolean expectContinue;
+
+        boolean requestRead;
+        private boolean requestSent;
+        boolean responseStarted;
+        private boolean responseDone;
+        private boolean upstreamReusable;
+        private boolean closeAfterResponse;
+        private boolean finished;
+        private int status;
+        private long bytesIn;
+        private long bytesOut;
+        private long upstreamStartNanos = -1;
+        private long upstreamNanos = -1;
+        private ScheduledFuture<?> responseTimer;
+        private int filterIndex;
+
+        Exchange(HttpRequest request, String requestId, long startNanos) {
+            this.request = request;
+            this.requestId = requestId;
+            this.startNanos = startNanos;
+            this.method = request.method();
+            this.http10 = request.protocolVersion().minorVersion() == 0;
+            this.clientKeepAlive = HttpUtil.isKeepAlive(request);
+        }
+
+        void begin() {
+            HttpHeaders h = request.headers();
+            String uri = request.uri();
+            logPath = "-";
+            // Absolute-form (a client talking to us as a forward proxy): keep only the path.
+            if (!uri.isEmpty() && uri.charAt(0) != '/') {
+                int scheme = uri.indexOf("://");
+                if (scheme > 0 && scheme < 6) {
+                    int slash = uri.indexOf('/', scheme + 3);
+                    uri = slash < 0 ? "/" : uri.substring(slash);
+                }
+            }
+            int q = uri.indexOf('?');
+            String rawPath = q < 0 ? uri : uri.substring(0, q);
+            String query = q < 0 ? null : uri.substring(q + 1);
+            String path = PathNormalizer.normalize(rawPath);
+            if (path == null) {
+                failLocally(GatewayErrors.INVALID_PATH, false);
+                return;
+            }
+            logPath = path;
+            // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
+            String host = h.get(HttpHeaderNames.HOST);
+            if (!http10 && (host == null || h.getAll(HttpHeaderNames.HOST).size() > 1)) {
+                failLocally(GatewayErrors.BAD_REQUEST, false);
+                return;
+            }
+            long contentLength = HttpUtil.getContentLength(request, -1L);
+            boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+            hasBody = chunked || contentLength > 0;
+            if (contentLength > limits.maxBodySize()) {
+                failLocally(GatewayErrors.PAYLOAD_TOO_LARGE, true);
+                return;
+            }
+            String expect = h.get(HttpHeaderNames.EXPECT);
+            if (expect != null) {
+                if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                    failLocally(GatewayErrors.EXPECTATION_FAILED, true);
+                    return;
+                }
+                expectContinue = hasBody && !http10;
+                h.remove(HttpHeaderNames.EXPECT);
+            }
+            route = state.compiled().routes().match(host, method.name(), path);
+            if (route == null) {
+                failLocally(GatewayErrors.NO_ROUTE, false);
+                return;
+            }
+            String upstreamPath = route.rewrite(path);
+            if (upstreamPath != rawPath || uri != request.uri()) {
+                request.setUri(query == null ? upstreamPath : upstreamPath + "?" + query);
+            }
+            prepareUpstreamHeaders(h, host, contentLength, chunked);
+            GatewayFilter[] filters = route.filters();
+            if (filters.length == 0) {
+                forward();
+                return;
+            }
+            context = new RequestContext(requestId, method, uri, path, query, h, route, clientIp, startNanos);
+            runFilters(0);
+        }
+
+        /** Runs filters from {@code i}; the common path (every filter proceeds synchronously) allocates nothing. */
+        private void runFilters(int i) {
+            GatewayFilter[] filters = route.filters();
+            for (; i < filters.length; i++) {
+                CompletionStage<FilterResult> stage = filters[i].apply(context);
+                if (stage == FilterResult.PROCEED) {
+                    continue;
+                }
+                filterIndex = i + 1;
+                int next = i + 1;
+                stage.whenComplete((r, t) -> {
+                    if (loop.inEventLoop()) {
+                        afterFilter(next, r, t);
+                    } else {
+                        loop.execute(() -> afterFilter(next, r, t));
+                    }
+                });
+                return;
+            }
+            filterIndex = filters.length;
+            forward();
+        }
+
+        private void afterFilter(int next, FilterResult r, Throwable t) {
+            if (finished) {
+                return;
+            }
+            if (t != null) {
+                logger.warn("request {}: filter failed", requestId, t);
+                failLocally(GatewayErrors.INTERNAL, hasBody);
+            } else if (r instanceof FilterResult.Respond respond) {
+                respondFromFilter(respond.response());
+            } else {
+                runFilters(next);
+            }
+        }
+
+        private void respondFromFilter(GatewayResponse gr) {
+            ByteBuf body = Unpooled.copiedBuffer(gr.body(), StandardCharsets.UTF_8);
+            FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, gr.status(), body);
+            for (Map.Entry<String, String> e : gr.headers().entrySet()) {
+                r.headers().set(e.getKey(), e.getValue());
+            }
+            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            respondLocally(r, hasBody);
+        }
+
+        private void prepareUpstreamHeaders(HttpHeaders h, String host, long contentLength, boolean chunked) {
+            HopByHop.strip(h);
+            request.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (chunked) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
+            // X-Forwarded-*: a trusted proxy's values are extended, anyone else's are replaced.
+            String xff = peerTrusted ? h.get(GatewayHeaders.X_FORWARDED_FOR) : null;
+            h.set(GatewayHeaders.X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+            if (!peerTrusted || !h.contains(GatewayHeaders.X_FORWARDED_PROTO)) {
+                h.set(GatewayHeaders.X_FORWARDED_PROTO, GatewayHeaders.HTTP);
+            }
+            if (!peerTrusted || !h.contains(GatewayHeaders.X_FORWARDED_HOST)) {
+                if (host != null) {
+                    h.set(GatewayHeaders.X_FORWARDED_HOST, host);
+                } else {
+                    h.remove(GatewayHeaders.X_FORWARDED_HOST);
+                }
+            }
+            if (!peerTrusted || !h.contains(GatewayHeaders.X_FORWARDED_PORT)) {
+                h.set(GatewayHeaders.X_FORWARDED_PORT, localPort);
+            }
+        }
+
+        // ----- upstream side
+
+        private void forward() {
+            target = route.upstream().pick();
+            if (!route.upstream().preserveClientHost()) {
+                request.headers().set(HttpHeaderNames.HOST, target.hostHeader());
+            }
+            pool = state.client().pool(loop, target, route.upstream().pool());
+            acquire();
+        }
+
+        private void acquire() {
+            attempts++;
+            waitingForConnection = true;
+            pool.acquire(this);
+            if (waitingForConnection && connection == null && !finished) {
+                // Queued behind the pool's connection limit: give up after the connect timeout.
+                responseTimer = loop.schedule(() -> {
+                    if (waitingForConnection && pool.cancel(this)) {
+                        waitingForConnection = false;
+                        failLocally(GatewayErrors.UPSTREAM_TIMEOUT, !requestRead);
+                    }
+                }, route.upstream().pool().connectTimeoutMillis(), TimeUnit.MILLISECONDS);
+            }
+        }
+
+        @Override
+        public void onConnected(UpstreamConnection c, boolean reused) {
+            waitingForConnection = false;
+            cancelResponseTimer();
+            if (finished) {
+                c.release(true);
+                return;
+            }
+            connection = c;
+            reusedConnection = reused;
+            upstreamStartNanos = System.nanoTime();
+            c.write(request);
+            if (attempts > 1) {
+                // A retry (bodyless requests only): the first attempt's end-of-request marker went to the dead
+                // connection.
+                c.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
+            if (expectContinue) {
+                expectContinue = false;
+                ctx.write(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+                flushClientSoon();
+            }
+            if (pendingBody != null) {
+                HttpContent piece;
+                while ((piece = pendingBody.pollFirst()) != null) {
+                    c.write(piece);
+                }
+                pendingBytes = 0;
+                if (backPressured) {
+                    backPressured = !c.isWritable();
+                    updateAutoRead();
+                }
+            }
+            if (requestRead) {
+                requestSent = true;
+                armResponseTimer();
+            }
+            flushUpstreamSoon();
+        }
+
+        private void flushUpstreamSoon() {
+            if (inReadBatch) {
+                upstreamFlushPending = true;
+            } else if (connection != null) {
+                connection.flush();
+            }
+        }
+
+        @Override
+        public void onConnectFailed(ConnectFailure failure, Throwable cause) {
+            waitingForConnection = false;
+            cancelResponseTimer();
+            if (finished) {
+                return;
+            }
+            logger.debug("request {}: cannot connect to {}: {}", requestId, target, failure);
+            GatewayErrors.Error e = switch (failure) {
+                case TIMEOUT -> GatewayErrors.UPSTREAM_TIMEOUT;
+                case OVERLOADED -> GatewayErrors.UPSTREAM_OVERLOADED;
+                default -> GatewayErrors.UPSTREAM_UNAVAILABLE;
+            };
+            failLocally(e, !requestRead);
+        }
+
+        void onRequestContent(HttpContent content) {
+            DecoderResult r = content.decoderResult();
+            if (r.isFailure()) {
+                // Invalid chunked encoding or similar, after the head was accepted.
+                content.release();
+                logger.debug("request {}: invalid body from {}: {}", requestId, clientIp, r.cause().toString());
+                if (responseStarted) {
+                    abortAll();
+                } else {
+                    failLocally(GatewayErrors.BAD_REQUEST, true);
+                }
+                return;
+            }
+            int n = content.content().readableBytes();
+            bytesIn += n;
+            boolean last = content instanceof LastHttpContent;
+            if (bytesIn > limits.maxBodySize()) {
+                content.release();
+                if (responseStarted) {
+                    abortAll();
+                } else {
+                    failLocally(GatewayErrors.PAYLOAD_TOO_LARGE, true);
+                }
+                return;
+            }
+            if (last) {
+                requestRead = true;
+            }
+            if (finished) {
+                content.release();
+                return;
+            }
+            if (connection == null) {
+                if (pendingBody == null) {
+                    pendingBody = new ArrayDeque<>(4);
+                }
+                pendingBody.addLast(content);
+                pendingBytes += n;
+                if (pendingBytes > 64 * 1024 && !backPressured) {
+                    backPressured = true;
+                    updateAutoRead();
+                }
+                return;
+            }
+            connection.write(content);
+            upstreamFlushPending = true;
+            if (!inReadBatch) {
+                upstreamFlushPending = false;
+                connection.flush();
+            }
+            if (!connection.isWritable() && !backPressured) {
+                backPressured = true;
+                updateAutoRead();
+            }
+            if (last) {
+                requestSent = true;
+                if (!responseStarted) {
+                    armResponseTimer();
+                }
+                maybeFinish();
+            }
+        }
+
+        @Override
+        public void onUpstreamWritabilityChanged(boolean writable) {
+            if (writable && backPressured) {
+                backPressured = false;
+                updateAutoRead();
+            }
+        }
+
+        private void armResponseTimer() {
+            long timeout = route.timeoutMillis();
+            responseTimer = loop.schedule(this::onResponseTimeout, timeout, TimeUnit.MILLISECONDS);
+        }
+
+        private void cancelResponseTimer() {
+            ScheduledFuture<?> t = responseTimer;
+            if (t != null) {
+                responseTimer = null;
+                t.cancel(false);
+            }
+        }
+
+        private void onResponseTimeout() {
+            responseTimer = null;
+            if (finished || responseStarted) {
+                return;
+            }
+            logger.debug("request {}: {} did not respond within {} ms", requestId, target, route.timeoutMillis());
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            failLocally(GatewayErrors.UPSTREAM_TIMEOUT, !requestRead);
+        }
+
+        @Override
+        public void onResponseHead(HttpResponse response) {
+            if (finished) {
+                return;
+            }
+            int code = response.status().code();
+            if (code < 200 && code != 101) {
+                // 1xx interim responses (100, 103) are not passed on; the final response follows.
+                return;
+            }
+            cancelResponseTimer();
+            responseStarted = true;
+            status = code;
+            upstreamNanos = System.nanoTime() - upstreamStartNanos;
+            HttpHeaders h = response.headers();
+            upstreamReusable = HttpUtil.isKeepAlive(response);
+            boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+            HopByHop.strip(h);
+            boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304;
+            if (!bodyless && !hasLength) {
+                if (http10) {
+                    closeAfterResponse = true; // close-delimited: HTTP/1.0 has no chunked coding
+                } else {
+                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                }
+            }
+            if (!requestRead) {
+                // The upstream answered before the whole body was sent: the connection can't be reused and the
+                // rest of the client's body won't be read.
+                upstreamReusable = false;
+                closeAfterResponse = true;
+            }
+            if (!clientKeepAlive || state.isDraining()) {
+                closeAfterResponse = true;
+            }
+            if (closeAfterResponse) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (http10) {
+                h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            h.set(GatewayHeaders.X_REQUEST_ID, requestId);
+            response.setProtocolVersion(HttpVersion.HTTP_1_1);
+            if (context != null) {
+                GatewayFilter[] filters = route.filters();
+                for (int i = filterIndex - 1; i >= 0; i--) {
+                    filters[i].onResponse(context, h);
+                }
+            }
+            ctx.write(response, ctx.voidPromise());
+            clientFlushPending = true;
+        }
+
+        @Override
+        public void onResponseContent(HttpContent content) {
+            if (finished || !responseStarted) {
+                content.release();
+                return;
+            }
+            bytesOut += content.content().readableBytes();
+            boolean last = content instanceof LastHttpContent;
+            ctx.write(content, ctx.voidPromise());
+            clientFlushPending = true;
+            if (!channel.isWritable()) {
+                connection.setAutoRead(false);
+            }
+            if (last) {
+                responseDone = true;
+                maybeFinish();
+            }
+        }
+
+        @Override
+        public void onUpstreamReadComplete() {
+            if (clientFlushPending) {
+                clientFlushPending = false;
+                ctx.flush();
+            }
+        }
+
+        @Override
+        public void onUpstreamClosed(Throwable cause) {
+            UpstreamConnection c = connection;
+            connection = null;
+            if (finished) {
+                return;
+            }
+            if (responseStarted) {
+                // Died mid-body: close the client so the truncation can't pass for a complete response.
+                logger.debug("request {}: {} closed mid-response", requestId, target);
+                abortAll();
+                return;
+            }
+            if (reusedConnection && !hasBody && requestRead && attempts < 3) {
+                // A kept-alive connection the upstream closed as we sent: safe to try once more (no body sent).
+                cancelResponseTimer();
+                logger.debug("request {}: retrying after pooled connection to {} closed", requestId, target);
+                requestSent = false;
+                acquire();
+                return;
+            }
+            cancelResponseTimer();
+            GatewayErrors.Error e = cause instanceof UpstreamConnection.UpstreamProtocolException
+                    ? GatewayErrors.UPSTREAM_BAD_RESPONSE : GatewayErrors.UPSTREAM_UNAVAILABLE;
+            logger.debug("request {}: {} closed before responding: {}", requestId, target,
+                    cause == null ? "closed" : cause.toString());
+            failLocally(e, !requestRead || c == null);
+        }
+
+        // ----- ending
+
+        private void maybeFinish() {
+            if (!responseDone || finished) {
+                return;
+            }
+            finished = true;
+            cancelResponseTimer();
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                // Not reusable when the upstream answered before the whole request was sent.
+                c.release(upstreamReusable && requestSent && requestRead);
+            }
+            complete();
+        }
+
+        /** The exchange is over on the client side; log it and move to the next request. */
+        private void complete() {
+            if (clientFlushPending && !inReadBatch) {
+                // The upstream connection was released inside its read batch, so its read-complete won't reach us.
+                clientFlushPending = false;
+                ctx.flush();
+            }
+            state.activeRequests().decrementAndGet();
+            logAccess();
+            if (current == this) {
+                current = null;
+            }
+            if (backPressured) {
+                backPressured = false;
+                updateAutoRead();
+            }
+            if (closeAfterResponse || closing) {
+                closing = true;
+                releaseQueued();
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            idleSinceNanos = System.nanoTime();
+            if (state.isDraining() && queued.isEmpty()) {
+                closing = true;
+                ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
+                return;
+            }
+            if (!queued.isEmpty()) {
+                drainQueue();
+            }
+        }
+
+        /**
+         * Answers locally with a gateway error. {@code close}: the rest of the request can't be read safely (or
+         * is too large to read), so the connection closes after the response.
+         */
+        void failLocally(GatewayErrors.Error e, boolean close) {
+            respondLocally(GatewayErrors.response(ctx.alloc(), e, requestId), close);
+        }
+
+        private void respondLocally(FullHttpResponse r, boolean close) {
+            if (finished) {
+                r.release();
+                return;
+            }
+            finished = true;
+            cancelResponseTimer();
+            if (waitingForConnection) {
+                pool.cancel(this);
+                waitingForConnection = false;
+            }
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            releasePending();
+            status = r.status().code();
+            r.headers().set(GatewayHeaders.X_REQUEST_ID, requestId);
+            // A body we haven't read yet (and won't forward) forces a close unless it's empty.
+            if (!requestRead && hasBody) {
+                close = true;
+            }
+            if (close || !clientKeepAlive || state.isDraining()) {
+                closeAfterResponse = true;
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            } else if (http10) {
+                r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            }
+            bytesOut = r.content().readableBytes();
+            responseStarted = true;
+            responseDone = true;
+            ctx.write(r);
+            if (!closeAfterResponse && !requestRead) {
+                // The (empty) rest of this request is still to come; drop it when it arrives.
+                discardingBody = true;
+            }
+            flushClientSoon();
+            complete();
+        }
+
+        /** Abandons the exchange and closes both connections (the response is already partly sent). */
+        private void abortAll() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            cancelResponseTimer();
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            releasePending();
+            state.activeRequests().decrementAndGet();
+            logAccess();
+            closing = true;
+            releaseQueued();
+            if (current == this) {
+                current = null;
+            }
+            ctx.flush();
+            channel.close();
+        }
+
+        /** The client connection closed: give up on the upstream exchange. */
+        void clientGone() {
+            if (finished) {
+                return;
+            }
+            finished = true;
+            cancelResponseTimer();
+            if (waitingForConnection) {
+                pool.cancel(this);
+            }
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            releasePending();
+            if (!responseStarted) {
+                status = CLIENT_CLOSED.code();
+            }
+            state.activeRequests().decrementAndGet();
+            logAccess();
+        }
+
+        private void releasePending() {
+            if (pendingBody != null) {
+                HttpContent p;
+                while ((p = pendingBody.pollFirst()) != null) {
+                    p.release();
+                }
+            }
+        }
+
+        private void logAccess() {
+            AccessLog log = state.accessLog();
+            if (log.isEnabled()) {
+                log.log(requestId, clientIp, method.name(), logPath, route == null ? null : route.id(),
+                        target == null ? null : target.url(), status, bytesIn, bytesOut,
+                        System.nanoTime() - startNanos, upstreamNanos);
+            }
+        }
+    }
+}

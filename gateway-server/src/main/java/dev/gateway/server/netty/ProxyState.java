@@ -1,0 +1,86 @@
+package dev.gateway.server.netty;
+
+import dev.gateway.core.config.Cidr;
+import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.internal.ConfigCompiler;
+import dev.gateway.core.upstream.UpstreamClient;
+import io.netty.channel.group.ChannelGroup;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every connection of the proxy listener shares: the compiled configuration (swapped by reference), the
+ * upstream client, the access log and the lifecycle flags. Thread-safe.
+ */
+public final class ProxyState {
+    private volatile ConfigCompiler.Compiled compiled;
+    private volatile boolean draining;
+    private final ServerConfig server;
+    private final UpstreamClient client;
+    private final AccessLog accessLog;
+    private final ChannelGroup connections;
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicInteger activeRequests = new AtomicInteger();
+    private final Cidr[] trusted;
+
+    public ProxyState(ConfigCompiler.Compiled compiled, UpstreamClient client, AccessLog accessLog,
+            ChannelGroup connections) {
+        this.compiled = compiled;
+        this.server = compiled.config().server();
+        this.client = client;
+        this.accessLog = accessLog;
+        this.connections = connections;
+        List<Cidr> t = server.trustedProxies();
+        this.trusted = t.toArray(new Cidr[0]);
+    }
+
+    public ConfigCompiler.Compiled compiled() {
+        return compiled;
+    }
+
+    public void compiled(ConfigCompiler.Compiled c) {
+        compiled = c;
+    }
+
+    public ServerConfig server() {
+        return server;
+    }
+
+    public UpstreamClient client() {
+        return client;
+    }
+
+    public AccessLog accessLog() {
+        return accessLog;
+    }
+
+    public ChannelGroup connections() {
+        return connections;
+    }
+
+    public AtomicInteger connectionCount() {
+        return connectionCount;
+    }
+
+    /** Requests received and not yet answered in full. */
+    public AtomicInteger activeRequests() {
+        return activeRequests;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+
+    boolean isTrustedProxy(byte[] address) {
+        for (Cidr c : trusted) {
+            if (c.contains(address)) {
+                return true;
+            }
+        }
+        return false;
+    }
+}

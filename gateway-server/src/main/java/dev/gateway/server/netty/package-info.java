@@ -1,0 +1,2 @@
+/** The proxy listener: channel pipeline and the per-connection handler where every request enters and leaves. */
+package dev.gateway.server.netty;

@@ -1,0 +1,191 @@
+package dev.gateway.server.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A raw HTTP/1.1 client over a plain socket: sends exactly the bytes a test gives (malformed requests, pipelining,
+ * hop-by-hop headers that JDK clients refuse to send) and parses responses strictly.
+ */
+public final class RawHttp implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    /** A parsed response. Header names are lower case; a header may repeat. */
+    public record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete) {
+        public String header(String name) {
+            List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
+            return v == null ? null : v.get(0);
+        }
+
+        public String text() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    public RawHttp(int port) throws IOException {
+        this.socket = new Socket("127.0.0.1", port);
+        this.socket.setSoTimeout(10_000);
+        this.socket.setTcpNoDelay(true);
+        this.in = new java.io.BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    public Socket socket() {
+        return socket;
+    }
+
+    public RawHttp send(String raw) throws IOException {
+        out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+        out.flush();
+        return this;
+    }
+
+    public RawHttp send(byte[] raw) throws IOException {
+        out.write(raw);
+        out.flush();
+        return this;
+    }
+
+    public OutputStream output() {
+        return out;
+    }
+
+    public InputStream input() {
+        return in;
+    }
+
+    /** One-shot: new connection, send, read one response, close. */
+    public static Response exchange(int port, String raw) throws IOException {
+        try (RawHttp c = new RawHttp(port)) {
+            return c.send(raw).read();
+        }
+    }
+
+    /** Reads one response to a non-HEAD request. */
+    public Response read() throws IOException {
+        return read(false);
+    }
+
+    public Response read(boolean head) throws IOException {
+        String statusLine = line();
+        if (statusLine == null) {
+            throw new EOFException("connection closed before a response");
+        }
+        String[] parts = statusLine.split(" ", 3);
+        int status = Integer.parseInt(parts[1]);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        String l;
+        while ((l = line()) != null && !l.isEmpty()) {
+            int colon = l.indexOf(':');
+            headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(l.substring(colon + 1).trim());
+        }
+        if (status < 200) {
+            return read(head); // interim response (100 Continue): the final one follows
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        boolean complete = true;
+        List<String> te = headers.get("transfer-encoding");
+        List<String> cl = headers.get("content-length");
+        if (head || status == 204 || status == 304) {
+            // no body
+        } else if (te != null && te.get(0).equalsIgnoreCase("chunked")) {
+            complete = readChunked(body);
+        } else if (cl != null) {
+            long n = Long.parseLong(cl.get(0));
+            complete = copy(body, n) == n;
+        } else {
+            copy(body, Long.MAX_VALUE);
+        }
+        return new Response(status, headers, body.toByteArray(), complete);
+    }
+
+    private boolean readChunked(ByteArrayOutputStream body) throws IOException {
+        while (true) {
+            String size = line();
+            if (size == null) {
+                return false;
+            }
+            int semi = size.indexOf(';');
+            long n = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+            if (n == 0) {
+                String t;
+                while ((t = line()) != null && !t.isEmpty()) {
+                    // trailers ignored
+                }
+                return t != null;
+            }
+            if (copy(body, n) != n) {
+                return false;
+            }
+            if (line() == null) {
+                return false;
+            }
+        }
+    }
+
+    private long copy(ByteArrayOutputStream to, long n) throws IOException {
+        byte[] buf = new byte[8192];
+        long done = 0;
+        while (done < n) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            to.write(buf, 0, r);
+            done += r;
+        }
+        return done;
+    }
+
+    private String line() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                int len = sb.length();
+                if (len > 0 && sb.charAt(len - 1) == '\r') {
+                    sb.setLength(len - 1);
+                }
+                return sb.toString();
+            }
+            sb.append((char) c);
+        }
+        return sb.length() == 0 ? null : sb.toString();
+    }
+
+    /** True if the peer closed the connection (read hits EOF within the socket timeout). */
+    public boolean isClosedByPeer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset
+        }
+    }
+
+    /** Sets how long reads wait. */
+    public RawHttp timeout(int millis) throws IOException {
+        socket.setSoTimeout(millis);
+        return this;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}

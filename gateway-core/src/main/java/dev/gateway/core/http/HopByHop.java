@@ -13,12 +13,27 @@ import java.util.List;
 public final class HopByHop {
     private HopByHop() {}
 
+    private static boolean isPlainToken(String v) {
+        return "keep-alive".equalsIgnoreCase(v) || "close".equalsIgnoreCase(v);
+    }
+
+    private static boolean hasSecond(HttpHeaders h) {
+        java.util.Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
+        it.next();
+        return it.hasNext();
+    }
+
     public static void strip(HttpHeaders h) {
         if (h.isEmpty()) {
             return;
         }
-        List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-        if (!connection.isEmpty()) {
+        String first = h.get(HttpHeaderNames.CONNECTION);
+        if (first != null && isPlainToken(first) && !hasSecond(h)) {
+            // The common case, "Connection: keep-alive" or "close": nothing else to remove.
+            h.remove(HttpHeaderNames.CONNECTION);
+        } else if (first != null) {
+            // Collect first: removing while iterating the same headers is not allowed.
+            List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
             for (String value : connection) {
                 int start = 0;
                 int n = value.length();

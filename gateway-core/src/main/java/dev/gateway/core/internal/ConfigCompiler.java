@@ -38,7 +38,12 @@ public final class ConfigCompiler {
     }
 
     /** The compiled form of one configuration. */
-    public record Compiled(GatewayConfig config, RouteTable routes, Map<String, UpstreamGroup> upstreams) {}
+    public record Compiled(GatewayConfig config, RouteTable routes, Map<String, UpstreamGroup> upstreams) {
+        /** The smallest route timeout (connection timers never sleep longer); 60 s when there are no routes. */
+        public long minRouteTimeoutMillis() {
+            return routes.routes().stream().mapToLong(r -> r.timeoutMillis()).min().orElse(60_000);
+        }
+    }
 
     public Compiled compile(GatewayConfig config) throws ConfigException {
         Problems problems = new Problems();

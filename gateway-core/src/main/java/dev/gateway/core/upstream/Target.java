@@ -1,5 +1,6 @@
 package dev.gateway.core.upstream;
 
+import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -11,7 +12,7 @@ public final class Target {
     private final int id;
     private final String url;
     private final InetSocketAddress address;
-    private final String hostHeader;
+    private final AsciiString hostHeader;
     private final int weight;
     private final AtomicInteger outstanding = new AtomicInteger();
 
@@ -19,7 +20,7 @@ public final class Target {
         this.id = id;
         this.url = url;
         this.address = address;
-        this.hostHeader = hostHeader;
+        this.hostHeader = AsciiString.of(hostHeader);
         this.weight = weight;
     }
 
@@ -37,7 +38,7 @@ public final class Target {
     }
 
     /** The Host header value naming this target ({@code host} or {@code host:port}). */
-    public String hostHeader() {
+    public AsciiString hostHeader() {
         return hostHeader;
     }
 

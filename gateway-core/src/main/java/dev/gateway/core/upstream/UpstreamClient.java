@@ -84,7 +84,10 @@ public final class UpstreamClient {
                 HttpDecoderConfig cfg = new HttpDecoderConfig()
                         .setMaxInitialLineLength(8192)
                         .setMaxHeaderSize(MAX_RESPONSE_HEADER)
-                        .setMaxChunkSize(64 * 1024);
+                        .setMaxChunkSize(64 * 1024)
+                        // Response header names are not re-validated: lines are split on CRLF regardless, and
+                        // what we forward is re-encoded by our own encoder.
+                        .setValidateHeaders(false);
                 ch.pipeline().addLast("codec", new HttpClientCodec(cfg, false, false));
                 ch.pipeline().addLast("upstream", new UpstreamConnection(holder[0]));
             }

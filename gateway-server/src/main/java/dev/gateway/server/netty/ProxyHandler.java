@@ -38,6 +38,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
@@ -73,8 +74,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private Channel channel;
     private EventLoop loop;
     private String clientIp;
+    private AsciiString clientIpAscii;
     private boolean peerTrusted;
-    private String localPort;
+    private AsciiString localPort;
 
     /** The exchange whose response is being produced; null between requests. */
     private Exchange current;
@@ -95,12 +97,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** Nanos when the first byte of the next request arrived, or 0 if none did. */
     private long headerStartNanos;
     private ScheduledFuture<?> timer;
+    private long timerAtNanos;
+    private final Runnable timerTask = this::onTimer;
+    /** The longest the connection timer sleeps: min(idle, header-read, smallest route timeout), at least 1 s. */
+    private final long timerPeriodNanos;
+    /** True when the current read batch decoded a message (else it only carried part of a request head). */
+    private boolean readMessage;
 
     ProxyHandler(ProxyState state) {
         this.state = state;
         this.limits = state.server();
         this.idleTimeoutNanos = limits.idleTimeout().toNanos();
         this.headerTimeoutNanos = limits.headerReadTimeout().toNanos();
+        long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
+        period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(state.compiled().minRouteTimeoutMillis()));
+        this.timerPeriodNanos = Math.max(period, TimeUnit.SECONDS.toNanos(1));
     }
 
     // ---------------------------------------------------------------------------------------------------------
@@ -126,14 +137,16 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         state.connections().add(channel);
         if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
             clientIp = remote.getAddress().getHostAddress();
+            clientIpAscii = AsciiString.of(clientIp);
             peerTrusted = state.isTrustedProxy(remote.getAddress().getAddress());
         } else {
             clientIp = "unknown";
+            clientIpAscii = AsciiString.of(clientIp);
         }
-        localPort = channel.localAddress() instanceof InetSocketAddress local
-                ? Integer.toString(local.getPort()) : "";
+        localPort = AsciiString.of(channel.localAddress() instanceof InetSocketAddress local
+                ? Integer.toString(local.getPort()) : "");
         idleSinceNanos = System.nanoTime();
-        scheduleTimer(Math.min(idleTimeoutNanos, headerTimeoutNanos));
+        scheduleTimer(timerPeriodNanos);
         ctx.fireChannelActive();
     }
 
@@ -152,21 +165,27 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    /** Called by the raw-bytes watcher in front of the decoder: the first byte of a new request arrived. */
-    void onBytesReceived() {
-        if (current == null && headerStartNanos == 0) {
-            headerStartNanos = System.nanoTime();
+    private void scheduleTimer(long delayNanos) {
+        delayNanos = Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1));
+        timerAtNanos = System.nanoTime() + delayNanos;
+        timer = loop.schedule(timerTask, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Makes sure the connection timer fires no later than {@code deadline}. */
+    private void ensureTimerBy(long deadline) {
+        if (timer == null || timerAtNanos - deadline > 0) {
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            scheduleTimer(deadline - System.nanoTime());
         }
     }
 
-    private void scheduleTimer(long delayNanos) {
-        timer = loop.schedule(this::onTimer, Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1)),
-                TimeUnit.NANOSECONDS);
-    }
-
     /**
-     * One lazily re-armed timer per connection (like Netty's IdleStateHandler), instead of a timer per request:
-     * closes an idle keep-alive connection silently, and answers 408 when request headers take too long.
+     * One lazily re-armed timer per connection (the technique of Netty's IdleStateHandler) instead of a timer per
+     * request: it closes an idle keep-alive connection silently, answers 408 when request headers take too long,
+     * and 504 when an upstream response is late. It never sleeps longer than {@link #timerPeriodNanos}, which is
+     * at most the smallest route timeout, so arming a response deadline almost never reschedules it.
      */
     private void onTimer() {
         timer = null;
@@ -174,26 +193,37 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = System.nanoTime();
-        if (current != null) {
-            scheduleTimer(Math.min(idleTimeoutNanos, headerTimeoutNanos));
-            return;
-        }
-        if (headerStartNanos != 0) {
-            long left = headerTimeoutNanos - (now - headerStartNanos);
-            if (left <= 0) {
+        Exchange ex = current;
+        if (ex != null) {
+            long d = ex.responseDeadlineNanos;
+            if (d != 0 && now - d >= 0) {
+                ex.onResponseTimeout();
+            }
+        } else if (headerStartNanos != 0) {
+            if (now - headerStartNanos >= headerTimeoutNanos) {
                 respondAndClose(GatewayErrors.REQUEST_TIMEOUT, null);
                 return;
             }
-            scheduleTimer(left);
-            return;
-        }
-        long left = idleTimeoutNanos - (now - idleSinceNanos);
-        if (left <= 0) {
+        } else if (now - idleSinceNanos >= idleTimeoutNanos) {
             closing = true;
             channel.close();
             return;
         }
-        scheduleTimer(Math.min(left, headerTimeoutNanos));
+        if (closing || !channel.isActive() || timer != null) {
+            return;
+        }
+        long next = now + timerPeriodNanos;
+        ex = current;
+        if (ex != null) {
+            if (ex.responseDeadlineNanos != 0 && ex.responseDeadlineNanos - next < 0) {
+                next = ex.responseDeadlineNanos;
+            }
+        } else if (headerStartNanos != 0) {
+            next = Math.min(next - now, headerStartNanos + headerTimeoutNanos - now) + now;
+        } else {
+            next = Math.min(next - now, idleSinceNanos + idleTimeoutNanos - now) + now;
+        }
+        scheduleTimer(next - now);
     }
 
     /** Drain: close now if idle, else let the current response finish and close after it. */
@@ -211,6 +241,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         inReadBatch = true;
+        readMessage = true;
         if (!(msg instanceof HttpObject obj) || closing) {
             ReferenceCountUtil.release(msg);
             return;
@@ -260,6 +291,12 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inReadBatch = false;
+        if (!readMessage && current == null && headerStartNanos == 0 && !closing) {
+            // Bytes arrived but no complete head yet: the header-read timeout starts now.
+            headerStartNanos = System.nanoTime();
+            ensureTimerBy(headerStartNanos + headerTimeoutNanos);
+        }
+        readMessage = false;
         Exchange ex = current;
         if (upstreamFlushPending && ex != null && ex.connection != null) {
             upstreamFlushPending = false;
@@ -352,8 +389,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         HttpHeaders headers = req.headers();
-        String requestId = headers.get(GatewayHeaders.X_REQUEST_ID);
-        if (requestId == null || !RequestIds.isValid(requestId)) {
+        if (!HeaderNames.allValid(headers)) {
+            logger.debug("invalid header name from {}", clientIp);
+            respondAndClose(GatewayErrors.BAD_REQUEST, null);
+            return;
+        }
+        CharSequence requestId = headers.get(GatewayHeaders.X_REQUEST_ID);
+        if (requestId == null || !RequestIds.isValid((String) requestId)) {
             requestId = RequestIds.generate();
             headers.set(GatewayHeaders.X_REQUEST_ID, requestId);
         }
@@ -375,6 +417,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         releaseQueued();
     }
 
+    private static boolean hasSecondValue(HttpHeaders h, CharSequence name) {
+        java.util.Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name);
+        if (it.hasNext()) {
+            it.next();
+        }
+        return it.hasNext();
+    }
+
     private void flushClientSoon() {
         if (inReadBatch) {
             clientFlushPending = true;
@@ -388,7 +438,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
      */
     private final class Exchange implements UpstreamListener {
         private final HttpRequest request;
-        private final String requestId;
+        /** A String when the client sent a valid one, else a generated AsciiString. */
+        private final CharSequence requestId;
         private final long startNanos;
         private final boolean clientKeepAlive;
         private final boolean http10;
@@ -421,10 +472,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private long bytesOut;
         private long upstreamStartNanos = -1;
         private long upstreamNanos = -1;
-        private ScheduledFuture<?> responseTimer;
+        /** When the upstream's response head is due (nanoTime), or 0. Checked by the connection timer. */
+        long responseDeadlineNanos;
+        /** Timer while queued behind the pool's connection limit (rare). */
+        private ScheduledFuture<?> waitTimer;
         private int filterIndex;
 
-        Exchange(HttpRequest request, String requestId, long startNanos) {
+        Exchange(HttpRequest request, CharSequence requestId, long startNanos) {
             this.request = request;
             this.requestId = requestId;
             this.startNanos = startNanos;
@@ -456,7 +510,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             logPath = path;
             // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
             String host = h.get(HttpHeaderNames.HOST);
-            if (!http10 && (host == null || h.getAll(HttpHeaderNames.HOST).size() > 1)) {
+            if (!http10 && (host == null || hasSecondValue(h, HttpHeaderNames.HOST))) {
                 failLocally(GatewayErrors.BAD_REQUEST, false);
                 return;
             }
@@ -491,7 +545,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 forward();
                 return;
             }
-            context = new RequestContext(requestId, method, uri, path, query, h, route, clientIp, startNanos);
+            context = new RequestContext(requestId.toString(), method, uri, path, query, h, route, clientIp, startNanos);
             runFilters(0);
         }
 
@@ -550,7 +604,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             // X-Forwarded-*: a trusted proxy's values are extended, anyone else's are replaced.
             String xff = peerTrusted ? h.get(GatewayHeaders.X_FORWARDED_FOR) : null;
-            h.set(GatewayHeaders.X_FORWARDED_FOR, xff == null ? clientIp : xff + ", " + clientIp);
+            h.set(GatewayHeaders.X_FORWARDED_FOR, xff == null ? clientIpAscii : xff + ", " + clientIp);
             if (!peerTrusted || !h.contains(GatewayHeaders.X_FORWARDED_PROTO)) {
                 h.set(GatewayHeaders.X_FORWARDED_PROTO, GatewayHeaders.HTTP);
             }
@@ -583,7 +637,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             pool.acquire(this);
             if (waitingForConnection && connection == null && !finished) {
                 // Queued behind the pool's connection limit: give up after the connect timeout.
-                responseTimer = loop.schedule(() -> {
+                waitTimer = loop.schedule(() -> {
                     if (waitingForConnection && pool.cancel(this)) {
                         waitingForConnection = false;
                         failLocally(GatewayErrors.UPSTREAM_TIMEOUT, !requestRead);
@@ -729,20 +783,21 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         private void armResponseTimer() {
-            long timeout = route.timeoutMillis();
-            responseTimer = loop.schedule(this::onResponseTimeout, timeout, TimeUnit.MILLISECONDS);
+            responseDeadlineNanos = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(route.timeoutMillis());
+            ensureTimerBy(responseDeadlineNanos);
         }
 
         private void cancelResponseTimer() {
-            ScheduledFuture<?> t = responseTimer;
+            responseDeadlineNanos = 0;
+            ScheduledFuture<?> t = waitTimer;
             if (t != null) {
-                responseTimer = null;
+                waitTimer = null;
                 t.cancel(false);
             }
         }
 
-        private void onResponseTimeout() {
-            responseTimer = null;
+        void onResponseTimeout() {
+            responseDeadlineNanos = 0;
             if (finished || responseStarted) {
                 return;
             }
@@ -918,7 +973,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
          * is too large to read), so the connection closes after the response.
          */
         void failLocally(GatewayErrors.Error e, boolean close) {
-            respondLocally(GatewayErrors.response(ctx.alloc(), e, requestId), close);
+            respondLocally(GatewayErrors.response(ctx.alloc(), e, requestId.toString()), close);
         }
 
         private void respondLocally(FullHttpResponse r, boolean close) {
@@ -1021,7 +1076,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private void logAccess() {
             AccessLog log = state.accessLog();
             if (log.isEnabled()) {
-                log.log(requestId, clientIp, method.name(), logPath, route == null ? null : route.id(),
+                log.log(requestId.toString(), clientIp, method.name(), logPath, route == null ? null : route.id(),
                         target == null ? null : target.url(), status, bytesIn, bytesOut,
                         System.nanoTime() - startNanos, upstreamNanos);
             }

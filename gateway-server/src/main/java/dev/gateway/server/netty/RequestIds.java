@@ -6,7 +6,7 @@ import java.util.concurrent.ThreadLocalRandom;
 final class RequestIds {
     private RequestIds() {}
 
-    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     static final int MAX_LENGTH = 128;
 
     /** 1..128 characters from [A-Za-z0-9._:+=/-]: safe in logs, headers and JSON without escaping. */
@@ -26,11 +26,12 @@ final class RequestIds {
         return true;
     }
 
-    static String generate() {
+    /** 32 lower-case hex digits, as an AsciiString (written to headers without conversion). */
+    static io.netty.util.AsciiString generate() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
         long hi = r.nextLong();
         long lo = r.nextLong();
-        char[] out = new char[32];
+        byte[] out = new byte[32];
         for (int i = 15; i >= 0; i--) {
             out[i] = HEX[(int) (hi & 0xf)];
             hi >>>= 4;
@@ -39,6 +40,6 @@ final class RequestIds {
             out[i] = HEX[(int) (lo & 0xf)];
             lo >>>= 4;
         }
-        return new String(out);
+        return new io.netty.util.AsciiString(out, false);
     }
 }

@@ -1,0 +1,51 @@
+package dev.gateway.server.netty;
+
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Iterator;
+import java.util.Map;
+
+/** Request header names must be RFC 9110 tokens; checked once per request head instead of on every header set. */
+final class HeaderNames {
+    private HeaderNames() {}
+
+    private static final boolean[] TOKEN = new boolean[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c = 'A'; c <= 'Z'; c++) {
+            TOKEN[c] = true;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = true;
+        }
+    }
+
+    static boolean allValid(HttpHeaders headers) {
+        Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
+        while (it.hasNext()) {
+            if (!isToken(it.next().getKey())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isToken(CharSequence name) {
+        int n = name.length();
+        if (n == 0) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            char c = name.charAt(i);
+            if (c >= 128 || !TOKEN[c]) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,219 @@
+package dev.gateway.core.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gateway.core.config.ConfigError;
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamGroup;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigCompilerTest {
+    private static final String LOCAL = """
+            upstreams:
+              local:
+                targets: [http://localhost:8081]
+                max-connections-per-target: 10
+                max-pending-requests: 8
+            routes:
+              - id: api
+                paths: [/api/**]
+                upstream: local
+                strip-prefix: /api/
+            """;
+
+    @TempDir
+    Path dir;
+
+    private final AtomicInteger ids = new AtomicInteger(100);
+
+    private GatewayConfig config(String yaml) throws IOException, ConfigException {
+        Path file = dir.resolve("gateway.yml");
+        Files.writeString(file, yaml);
+        return new ConfigLoader(Map.<String, String>of()::get).load(file);
+    }
+
+    private ConfigCompiler.Compiled compile(String yaml, int loops) throws IOException, ConfigException {
+        return new ConfigCompiler(ids::getAndIncrement, loops).compile(config(yaml));
+    }
+
+    @Test
+    void resolvesLocalhostTargetToLoopbackAddress() throws Exception {
+        Target t = compile(LOCAL, 1).upstreams().get("local").targets().get(0);
+
+        assertThat(t.address().getAddress().isLoopbackAddress()).isTrue();
+        assertThat(t.address().getPort()).isEqualTo(8081);
+    }
+
+    @Test
+    void givesTargetItsUrlHostHeaderAndWeight() throws Exception {
+        Target t = compile(LOCAL, 1).upstreams().get("local").targets().get(0);
+
+        assertThat(t).extracting(Target::url, Target::hostHeader, Target::weight)
+                .containsExactly("http://localhost:8081", "localhost:8081", 1);
+    }
+
+    @Test
+    void omitsDefaultPortFromTargetHostHeader() throws Exception {
+        Target t = compile("""
+                upstreams:
+                  plain:
+                    targets: [http://localhost]
+                """, 1).upstreams().get("plain").targets().get(0);
+
+        assertThat(t.hostHeader()).isEqualTo("localhost");
+    }
+
+    @Test
+    void bracketsIpv6TargetInHostHeader() throws Exception {
+        Target t = compile("""
+                upstreams:
+                  v6:
+                    targets: ["http://[::1]:8081"]
+                """, 1).upstreams().get("v6").targets().get(0);
+
+        assertThat(t.hostHeader()).isEqualTo("[::1]:8081");
+    }
+
+    @Test
+    void takesTargetIdsFromTheSupplier() throws Exception {
+        List<Target> targets = compile("""
+                upstreams:
+                  two:
+                    targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
+                """, 1).upstreams().get("two").targets();
+
+        assertThat(targets).extracting(Target::id).containsExactly(100, 101);
+    }
+
+    @Test
+    void compilesRoutesIntoTheRouteTable() throws Exception {
+        ConfigCompiler.Compiled c = compile(LOCAL, 1);
+
+        Route r = c.routes().match("any.host", "GET", "/api/orders");
+
+        assertThat(r.id()).isEqualTo("api");
+        assertThat(r.upstream()).isSameAs(c.upstreams().get("local"));
+        assertThat(r.timeoutMillis()).isEqualTo(30_000);
+    }
+
+    @Test
+    void compilesRouteRewrite() throws Exception {
+        Route r = compile(LOCAL, 1).routes().match(null, "GET", "/api/orders");
+
+        assertThat(r.rewrite("/api/orders")).isEqualTo("/orders");
+    }
+
+    @Test
+    void reportsUnresolvableTargetHostWithItsFileLineAndPath() throws Exception {
+        GatewayConfig config = config("""
+                upstreams:
+                  x:
+                    targets:
+                      - http://no-such-host.invalid:8080
+                """);
+
+        ConfigException e = null;
+        try {
+            new ConfigCompiler(ids::getAndIncrement, 1).compile(config);
+        } catch (ConfigException thrown) {
+            e = thrown;
+        }
+
+        assertThat(e).isNotNull();
+        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(dir.resolve("gateway.yml")
+                + ":4: upstreams.x.targets[0]: cannot resolve host 'no-such-host.invalid'");
+    }
+
+    @Test
+    void reportsEveryUnresolvableTarget() throws Exception {
+        GatewayConfig config = config("""
+                upstreams:
+                  x:
+                    targets:
+                      - http://localhost:8080
+                      - url: http://no-such-host.invalid:8080
+                        weight: 2
+                  y:
+                    targets: [http://other-missing-host.invalid]
+                """);
+
+        ConfigException e = null;
+        try {
+            new ConfigCompiler(ids::getAndIncrement, 1).compile(config);
+        } catch (ConfigException thrown) {
+            e = thrown;
+        }
+
+        assertThat(e).isNotNull();
+        assertThat(e.errors()).extracting(ConfigError::toString).containsExactlyInAnyOrder(
+                dir.resolve("gateway.yml") + ":5: upstreams.x.targets[1].url: cannot resolve host 'no-such-host.invalid'",
+                dir.resolve("gateway.yml") + ":8: upstreams.y.targets[0]: cannot resolve host 'other-missing-host.invalid'");
+    }
+
+    @Test
+    void dividesPerTargetLimitsAmongLoopsRoundingUp() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL, 3).upstreams().get("local").pool();
+
+        assertThat(pool.maxConnectionsPerLoop()).isEqualTo(4); // ceil(10 / 3)
+        assertThat(pool.maxPendingPerLoop()).isEqualTo(3);     // ceil(8 / 3)
+    }
+
+    @Test
+    void dividesPerTargetLimitsExactlyWhenLoopsDivideThem() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL, 2).upstreams().get("local").pool();
+
+        assertThat(pool.maxConnectionsPerLoop()).isEqualTo(5);
+        assertThat(pool.maxPendingPerLoop()).isEqualTo(4);
+    }
+
+    @Test
+    void keepsAtLeastOneConnectionPerLoopWhenLoopsOutnumberTheLimit() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL, 16).upstreams().get("local").pool();
+
+        assertThat(pool.maxConnectionsPerLoop()).isEqualTo(1);
+    }
+
+    @Test
+    void treatsZeroLoopsAsOne() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL, 0).upstreams().get("local").pool();
+
+        assertThat(pool.maxConnectionsPerLoop()).isEqualTo(10);
+    }
+
+    @Test
+    void keepsZeroPendingRequestsAtZero() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL.replace("max-pending-requests: 8", "max-pending-requests: 0"),
+                4).upstreams().get("local").pool();
+
+        assertThat(pool.maxPendingPerLoop()).isZero();
+    }
+
+    @Test
+    void convertsTimeoutsForThePool() throws Exception {
+        UpstreamGroup.PoolSettings pool = compile(LOCAL.replace("max-pending-requests: 8",
+                "max-pending-requests: 8\n    connect-timeout: 750ms\n    idle-timeout: 5s"), 1)
+                .upstreams().get("local").pool();
+
+        assertThat(pool.connectTimeoutMillis()).isEqualTo(750);
+        assertThat(pool.idleTimeoutNanos()).isEqualTo(5_000_000_000L);
+    }
+
+    @Test
+    void preservesClientHostWhenUpstreamAsksForIt() throws Exception {
+        UpstreamGroup g = compile(LOCAL.replace("max-pending-requests: 8", "max-pending-requests: 8\n    host-header: client"),
+                1).upstreams().get("local");
+
+        assertThat(g.preserveClientHost()).isTrue();
+    }
+}

@@ -17,6 +17,9 @@ public record Cidr(byte[] network, int prefix, String text) {
             } catch (NumberFormatException e) {
                 return null;
             }
+            if (prefix < 0) {
+                return null;
+            }
             addr = addr.substring(0, slash);
         }
         if (!isLiteral(addr)) {
@@ -45,7 +48,17 @@ public record Cidr(byte[] network, int prefix, String text) {
         if (a.indexOf(':') >= 0) {
             return a.chars().allMatch(c -> Character.digit(c, 16) >= 0 || c == ':' || c == '.');
         }
-        return a.chars().allMatch(c -> (c >= '0' && c <= '9') || c == '.') && a.split("\\.").length == 4;
+        String[] octets = a.split("\\.", -1);
+        if (octets.length != 4) {
+            return false;
+        }
+        for (String o : octets) {
+            if (o.isEmpty() || o.length() > 3 || !o.chars().allMatch(c -> c >= '0' && c <= '9')
+                    || Integer.parseInt(o) > 255) {
+                return false;
+            }
+        }
+        return true;
     }
 
     public boolean contains(byte[] address) {

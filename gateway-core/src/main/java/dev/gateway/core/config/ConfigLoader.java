@@ -152,8 +152,8 @@ public final class ConfigLoader {
         int line = (int) s.size("max-request-line", 8192, 64, 1 << 20);
         int header = (int) s.size("max-header-size", 16384, 256, 1 << 20);
         long body = s.size("max-body-size", 10L << 20, 0, Long.MAX_VALUE / 2);
-        Duration idle = s.duration("idle-timeout", Duration.ofSeconds(60));
-        Duration headerRead = s.duration("header-read-timeout", Duration.ofSeconds(10));
+        Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(60));
+        Duration headerRead = s.positiveDuration("header-read-timeout", Duration.ofSeconds(10));
         Duration drain = s.duration("drain-timeout", Duration.ofSeconds(30));
         int pipelined = s.integer("max-pipelined-requests", 16, 1, 1024);
         List<Cidr> trusted = s.scalars("trusted-proxies", n -> {
@@ -163,12 +163,6 @@ public final class ConfigLoader {
             }
             return c;
         });
-        if (idle.isZero()) {
-            p.add(s.node().location(), s.child("idle-timeout"), "must be above 0");
-        }
-        if (headerRead.isZero()) {
-            p.add(s.node().location(), s.child("header-read-timeout"), "must be above 0");
-        }
         s.finish();
         return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
                 drain, pipelined, trusted);
@@ -215,11 +209,8 @@ public final class ConfigLoader {
                 UpstreamConfig.HostHeader.TARGET);
         int maxConns = s.integer("max-connections-per-target", 1024, 1, 100_000);
         int maxPending = s.integer("max-pending-requests", 1024, 0, 1_000_000);
-        Duration connect = s.duration("connect-timeout", Duration.ofSeconds(2));
-        Duration idle = s.duration("idle-timeout", Duration.ofSeconds(30));
-        if (connect.isZero()) {
-            p.add(s.node().location(), s.child("connect-timeout"), "must be above 0");
-        }
+        Duration connect = s.positiveDuration("connect-timeout", Duration.ofSeconds(2));
+        Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(30));
         s.finish();
         return new UpstreamConfig(name, s.node().location(), targets, balancer, hostHeader, maxConns, maxPending,
                 connect, idle);
@@ -323,10 +314,7 @@ public final class ConfigLoader {
                 }
             }
         }
-        Duration timeout = s.duration("timeout", Duration.ofSeconds(30));
-        if (timeout.isZero()) {
-            p.add(s.node().location(), s.child("timeout"), "must be above 0");
-        }
+        Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(30));
         s.finish();
         if (id == null) {
             return null;

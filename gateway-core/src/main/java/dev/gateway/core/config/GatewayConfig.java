@@ -15,7 +15,7 @@ public record GatewayConfig(
         List<RouteConfig> routes) {
 
     public GatewayConfig {
-        upstreams = Map.copyOf(upstreams);
+        upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams)); // file order
         routes = List.copyOf(routes);
     }
 }

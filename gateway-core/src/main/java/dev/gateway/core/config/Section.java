@@ -142,14 +142,30 @@ public final class Section {
         if (!m.matches()) {
             return null;
         }
-        long n = Long.parseLong(m.group(1));
-        switch (m.group(2)) {
-            case "ms": return Duration.ofMillis(n);
-            case "s": return Duration.ofSeconds(n);
-            case "m": return Duration.ofMinutes(n);
-            case "h": return Duration.ofHours(n);
-            default: return Duration.ofDays(n);
+        try {
+            long n = Long.parseLong(m.group(1));
+            Duration d = switch (m.group(2)) {
+                case "ms" -> Duration.ofMillis(n);
+                case "s" -> Duration.ofSeconds(n);
+                case "m" -> Duration.ofMinutes(n);
+                case "h" -> Duration.ofHours(n);
+                default -> Duration.ofDays(n);
+            };
+            d.toNanos(); // must fit the nanosecond clocks it is used with
+            return d;
+        } catch (NumberFormatException | ArithmeticException e) {
+            return null;
         }
+    }
+
+    /** A duration that must be above zero; the problem is reported at the key's own line. */
+    public Duration positiveDuration(String key, Duration def) {
+        Duration d = duration(key, def);
+        if (d.isZero() || d.isNegative()) {
+            problems.add(raw(key), "must be above 0");
+            return def;
+        }
+        return d;
     }
 
     /** A byte size: {@code 8192}, {@code 16KB}, {@code 10MiB}, {@code 1GB} (K/M/G are powers of 1024). */
@@ -163,7 +179,13 @@ public final class Section {
             problems.add(s, "expected a size such as 8192, 16KB, 10MB, found '" + s.value() + "'");
             return def;
         }
-        long n = Long.parseLong(m.group(1));
+        long n;
+        try {
+            n = Long.parseLong(m.group(1));
+        } catch (NumberFormatException e) {
+            problems.add(s, s.value() + " is out of range [" + min + ", " + max + "] bytes");
+            return def;
+        }
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
         long mult = switch (unit.charAt(0)) {
             case 'k' -> 1024L;
@@ -171,7 +193,12 @@ public final class Section {
             case 'g' -> 1024L * 1024 * 1024;
             default -> 1L;
         };
-        long v = n * mult;
+        long v;
+        try {
+            v = Math.multiplyExact(n, mult);
+        } catch (ArithmeticException e) {
+            v = Long.MAX_VALUE;
+        }
         if (v < min || v > max) {
             problems.add(s, s.value() + " is out of range [" + min + ", " + max + "] bytes");
             return def;
@@ -264,6 +291,11 @@ public final class Section {
             URI u = new URI(s.value().trim());
             if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
                 problems.add(s, "expected an http://host:port URL, found '" + s.value() + "'");
+                return null;
+            }
+            if (u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {
+                problems.add(s, "a target URL is http://host:port only (no query, fragment or user info), found '"
+                        + s.value() + "'");
                 return null;
             }
             if (u.getRawPath() != null && !u.getRawPath().isEmpty() && !u.getRawPath().equals("/")) {

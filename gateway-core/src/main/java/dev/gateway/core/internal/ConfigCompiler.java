@@ -79,7 +79,7 @@ public final class ConfigCompiler {
                     new GatewayFilter[0]);
             entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
         }
-        return new Compiled(config, RouteTable.compile(entries), Map.copyOf(groups));
+        return new Compiled(config, RouteTable.compile(entries), java.util.Collections.unmodifiableMap(groups));
     }
 
     private static String hostForHeader(String host) {

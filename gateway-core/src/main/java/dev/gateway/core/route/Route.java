@@ -57,7 +57,7 @@ public final class Route {
             return path;
         }
         if (from.equals("/")) {
-            return rewriteTo.isEmpty() ? path : rewriteTo + path;
+            return rewriteTo.isEmpty() || rewriteTo.equals("/") ? path : rewriteTo + path;
         }
         if (!path.startsWith(from) || (path.length() > from.length() && path.charAt(from.length()) != '/')) {
             return path;

@@ -63,6 +63,8 @@ import org.slf4j.LoggerFactory;
  */
 final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyHandler.class);
+    /** Hard cap on queued pipelined messages decoded from what was already read (auto-read stops far earlier). */
+    private static final int MAX_QUEUED_OBJECTS = 1024;
     private static final HttpResponseStatus CLIENT_CLOSED = new HttpResponseStatus(499, "Client Closed Request");
 
     private final ProxyState state;
@@ -254,6 +256,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void enqueue(HttpObject obj) {
+        if (queued.size() >= MAX_QUEUED_OBJECTS) {
+            // A client pipelining thousands of requests in one packet: refuse to hold them.
+            ReferenceCountUtil.release(obj);
+            logger.debug("pipelining limit exceeded by {}", clientIp);
+            closing = true;
+            releaseQueued();
+            channel.close();
+            return;
+        }
         queued.addLast(obj);
         if (obj instanceof HttpRequest) {
             queuedRequests++;

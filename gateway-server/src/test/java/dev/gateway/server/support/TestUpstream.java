@@ -87,8 +87,12 @@ public final class TestUpstream implements AutoCloseable {
 
     /** Answers 200 with a small JSON body naming this upstream and the received URI. */
     public static TestUpstream echo(String name) {
-        return start(name, (ctx, r, up) -> up.sendText(ctx, r, 200,
-                "{\"upstream\":\"" + name + "\",\"uri\":\"" + r.uri() + "\",\"body_bytes\":" + r.bodyBytes() + "}"));
+        return start(name, echoBehavior(name));
+    }
+
+    public static Behavior echoBehavior(String name) {
+        return (ctx, r, up) -> up.sendText(ctx, r, 200,
+                "{\"upstream\":\"" + name + "\",\"uri\":\"" + r.uri() + "\",\"body_bytes\":" + r.bodyBytes() + "}");
     }
 
     public void behavior(Behavior b) {

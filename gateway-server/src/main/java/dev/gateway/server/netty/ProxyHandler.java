@@ -522,7 +522,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
             String host = h.get(HttpHeaderNames.HOST);
             if (!http10 && (host == null || hasSecondValue(h, HttpHeaderNames.HOST))) {
-                failLocally(GatewayErrors.BAD_REQUEST, false);
+                failLocally(GatewayErrors.BAD_REQUEST, true);
                 return;
             }
             long contentLength = HttpUtil.getContentLength(request, -1L);

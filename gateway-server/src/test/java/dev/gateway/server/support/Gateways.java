@@ -32,7 +32,8 @@ public final class Gateways {
 
     /** A minimal YAML: server on an ephemeral port with {@code serverExtra} lines, plus upstreams and routes. */
     public static String yaml(String serverExtra, String rest) {
-        return "server:\n  listen: 127.0.0.1:0\n  io-threads: 2\n" + indent(serverExtra)
+        String threads = serverExtra != null && serverExtra.contains("io-threads") ? "" : "  io-threads: 2\n";
+        return "server:\n  listen: 127.0.0.1:0\n" + threads + indent(serverExtra)
                 + "admin:\n  listen: 127.0.0.1:0\naccess-log:\n  enabled: true\n" + rest;
     }
 

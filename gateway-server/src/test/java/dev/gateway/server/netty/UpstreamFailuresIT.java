@@ -33,11 +33,24 @@ class UpstreamFailuresIT {
     static GatewayServer gateway;
     static int port;
     static int deadPort;
+    /** Listens with a full accept queue and never accepts: connecting to it hangs (SYNs are dropped). */
+    static ServerSocket blackhole;
+    static List<java.net.Socket> fillers = new java.util.ArrayList<>();
 
     @BeforeAll
     static void start() throws Exception {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
+        }
+        blackhole = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        for (int i = 0; i < 4; i++) {
+            java.net.Socket f = new java.net.Socket();
+            try {
+                f.connect(blackhole.getLocalSocketAddress(), 200);
+                fillers.add(f);
+            } catch (java.io.IOException e) {
+                f.close(); // the queue is full: exactly what we want
+            }
         }
         slow = TestUpstream.start("slow", (ctx, r, up) -> ctx.executor().schedule(
                 () -> up.sendText(ctx, r, 200, "late"), 3, TimeUnit.SECONDS));
@@ -58,6 +71,7 @@ class UpstreamFailuresIT {
         env.put("FAST", fast.url());
         env.put("SLUGGISH", sluggish.url());
         env.put("SINGLE", single.url());
+        env.put("BLACKHOLE", "http://127.0.0.1:" + blackhole.getLocalPort());
         gateway = Gateways.start(Gateways.yaml("io-threads: 1", """
                 upstreams:
                   dead: { targets: ["${DEAD}"] }
@@ -68,6 +82,9 @@ class UpstreamFailuresIT {
                   least:
                     targets: ["${FAST}", "${SLUGGISH}"]
                     balancer: least-requests
+                  blackhole:
+                    targets: ["${BLACKHOLE}"]
+                    connect-timeout: 300ms
                   single:
                     targets: ["${SINGLE}"]
                     max-connections-per-target: 1
@@ -79,6 +96,7 @@ class UpstreamFailuresIT {
                   - { id: weighted, paths: [/weighted/**], upstream: weighted }
                   - { id: least, paths: [/least/**], upstream: least }
                   - { id: single, paths: [/single/**], upstream: single }
+                  - { id: blackhole, paths: [/blackhole/**], upstream: blackhole }
                 """), env);
         port = gateway.port();
     }
@@ -88,6 +106,18 @@ class UpstreamFailuresIT {
         gateway.close();
         for (TestUpstream u : List.of(slow, broken, w3, w1, fast, sluggish, single)) {
             u.close();
+        }
+        for (java.net.Socket f : fillers) {
+            try {
+                f.close();
+            } catch (java.io.IOException ignored) {
+                // closing a test socket
+            }
+        }
+        try {
+            blackhole.close();
+        } catch (java.io.IOException ignored) {
+            // closing a test socket
         }
     }
 
@@ -102,6 +132,16 @@ class UpstreamFailuresIT {
         assertThat(r.text()).startsWith("{\"error\":\"upstream_unavailable\"");
         assertThat(r.text()).doesNotContain("Exception").doesNotContain("Connection refused")
                 .doesNotContain(Integer.toString(deadPort));
+    }
+
+    @Test
+    void connectTimeoutGets504() throws Exception {
+        long start = System.nanoTime();
+        RawHttp.Response r = get("/blackhole/x");
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertThat(r.status()).isEqualTo(504);
+        assertThat(r.text()).startsWith("{\"error\":\"upstream_timeout\"");
+        assertThat(ms).isBetween(250L, 3_000L);
     }
 
     @Test

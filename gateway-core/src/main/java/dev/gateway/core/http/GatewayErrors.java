@@ -33,6 +33,8 @@ public final class GatewayErrors {
             "payload_too_large", "the request body is larger than the configured limit");
     public static final Error REQUEST_TIMEOUT = new Error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
             "the request headers were not received in time");
+    public static final Error BODY_TIMEOUT = new Error(HttpResponseStatus.REQUEST_TIMEOUT, "request_timeout",
+            "the request body stopped arriving for longer than the idle timeout");
     public static final Error NO_ROUTE = new Error(HttpResponseStatus.NOT_FOUND, "no_route",
             "no route matches the request");
     public static final Error UPSTREAM_TIMEOUT = new Error(HttpResponseStatus.GATEWAY_TIMEOUT, "upstream_timeout",

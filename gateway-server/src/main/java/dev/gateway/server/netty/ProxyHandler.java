@@ -105,6 +105,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private final long timerPeriodNanos;
     /** True when the current read batch decoded a message (else it only carried part of a request head). */
     private boolean readMessage;
+    /** When the last read batch ended (a request body that stops arriving times out like an idle connection). */
+    private long lastReadNanos = System.nanoTime();
 
     ProxyHandler(ProxyState state) {
         this.state = state;
@@ -200,6 +202,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             long d = ex.responseDeadlineNanos;
             if (d != 0 && now - d >= 0) {
                 ex.onResponseTimeout();
+            } else if (!ex.requestRead && now - lastReadNanos >= idleTimeoutNanos) {
+                // The client stopped sending its body: same limit as an idle connection.
+                ex.onBodyStalled();
             }
         } else if (headerStartNanos != 0) {
             if (now - headerStartNanos >= headerTimeoutNanos) {
@@ -302,6 +307,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inReadBatch = false;
+        lastReadNanos = System.nanoTime();
         if (!readMessage && current == null && headerStartNanos == 0 && !closing) {
             // Bytes arrived but no complete head yet: the header-read timeout starts now.
             headerStartNanos = System.nanoTime();
@@ -804,6 +810,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (t != null) {
                 waitTimer = null;
                 t.cancel(false);
+            }
+        }
+
+        void onBodyStalled() {
+            logger.debug("request {}: request body stalled for {} ms", requestId, idleTimeoutNanos / 1_000_000);
+            if (responseStarted) {
+                abortAll();
+            } else {
+                failLocally(GatewayErrors.BODY_TIMEOUT, true);
             }
         }
 

@@ -179,6 +179,18 @@ class RequestLimitsIT {
     }
 
     @Test
+    void stalledRequestBodyGets408AndClose() throws IOException {
+        try (RawHttp c = new RawHttp(port)) {
+            c.send("POST /stall HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nonly-part");
+            RawHttp.Response r = c.read();
+            assertThat(r.status()).isEqualTo(408);
+            assertThat(r.text()).contains("request_timeout");
+            assertThat(c.isClosedByPeer()).isTrue();
+        }
+        assertThat(upstream.received()).isEmpty();
+    }
+
+    @Test
     void idleKeepAliveConnectionIsClosedSilently() throws IOException {
         try (RawHttp c = new RawHttp(port)) {
             assertThat(c.send("GET /a HTTP/1.1\r\nHost: x\r\n\r\n").read().status()).isEqualTo(200);

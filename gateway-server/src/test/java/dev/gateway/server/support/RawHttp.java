@@ -79,6 +79,82 @@ public final class RawHttp implements AutoCloseable {
         return read(false);
     }
 
+    /** Receives body bytes as they arrive: {@code len} bytes of {@code buf} from {@code off}, at {@code bodyOffset}. */
+    public interface BodySink {
+        void accept(byte[] buf, int off, int len, long bodyOffset);
+    }
+
+    /**
+     * Reads the status line and headers of one final response, leaving its body unread (for bodies too large to
+     * hold: see {@link #readBody}). The returned response has an empty body and {@code complete} false.
+     */
+    public Response readHead() throws IOException {
+        String statusLine = line();
+        if (statusLine == null) {
+            throw new EOFException("connection closed before a response");
+        }
+        int status = Integer.parseInt(statusLine.split(" ", 3)[1]);
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        String l;
+        while ((l = line()) != null && !l.isEmpty()) {
+            int colon = l.indexOf(':');
+            headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+                    .add(l.substring(colon + 1).trim());
+        }
+        if (status < 200) {
+            return readHead();
+        }
+        return new Response(status, headers, new byte[0], false);
+    }
+
+    /**
+     * Streams the body of the response whose head {@link #readHead} returned into {@code sink}, holding at most
+     * 64 KiB, and returns the number of body bytes read. Stops early (returning fewer bytes) if the connection ends
+     * before the body does.
+     */
+    public long readBody(Response head, BodySink sink) throws IOException {
+        byte[] buf = new byte[64 * 1024];
+        String te = head.header("transfer-encoding");
+        String cl = head.header("content-length");
+        if (te != null && te.equalsIgnoreCase("chunked")) {
+            long total = 0;
+            while (true) {
+                String size = line();
+                if (size == null) {
+                    return total;
+                }
+                int semi = size.indexOf(';');
+                long n = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                if (n == 0) {
+                    String t;
+                    while ((t = line()) != null && !t.isEmpty()) {
+                        // trailers ignored
+                    }
+                    return total;
+                }
+                long got = stream(buf, n, total, sink);
+                total += got;
+                if (got != n || line() == null) {
+                    return total;
+                }
+            }
+        }
+        return stream(buf, cl != null ? Long.parseLong(cl) : Long.MAX_VALUE, 0, sink);
+    }
+
+    private long stream(byte[] buf, long n, long offset, BodySink sink) throws IOException {
+        long done = 0;
+        while (done < n) {
+            int r = in.read(buf, 0, (int) Math.min(buf.length, n - done));
+            if (r < 0) {
+                break;
+            }
+            sink.accept(buf, 0, r, offset + done);
+            done += r;
+        }
+        return done;
+    }
+
     public Response read(boolean head) throws IOException {
         String statusLine = line();
         if (statusLine == null) {

@@ -1,0 +1,233 @@
+package dev.gateway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gateway.server.support.GatewayProcess;
+import dev.gateway.server.support.RawHttp;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code --check} on the real jar: the shipped {@code conf/} validates, broken configurations are rejected with
+ * every error located as {@code FILE:LINE: key.path: message}; and the shipped {@code conf/} really starts and
+ * serves its demo routes.
+ */
+class CheckCommandIT {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void shippedConfigurationPassesCheck() throws Exception {
+        GatewayProcess.Result r = GatewayProcess.run(GatewayProcess.REPO_ROOT,
+                "--config", "conf/gateway.yml", "--check");
+
+        assertThat(r.exitCode()).as("exit code; stderr:\n%s", r.stderr()).isZero();
+        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("3 routes");
+    }
+
+    @Test
+    void reportsEveryErrorOfConfigSpreadOverTwoFilesWithFileLineAndKeyPath() throws Exception {
+        Files.writeString(dir.resolve("gateway.yml"), """
+                server:
+                  listen: 127.0.0.1:0
+                  drain-timeout: 30 seconds
+                  idle-timout: 60s
+                admin:
+                  listen: 127.0.0.1:0
+                upstreams:
+                  orders:
+                    targets: ["http://127.0.0.1:18081"]
+                include:
+                  - routes.yml
+                """);
+        Files.writeString(dir.resolve("routes.yml"), """
+                routes:
+                  - id: orders
+                    paths: [/orders/**]
+                    upstream: orders
+                  - id: typo
+                    paths: [/o2/**]
+                    upstream: ordrs
+                    timeout: 5 sec
+                    colour: blue
+                """);
+
+        GatewayProcess.Result r = GatewayProcess.run(dir, "--config", "gateway.yml", "--check");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stdout()).isEmpty();
+        assertThat(r.stderrLines()).containsExactlyInAnyOrder(
+                "gateway.yml:3: server.drain-timeout: expected a duration such as 500ms, 30s, 5m, found '30 seconds'",
+                "gateway.yml:4: server.idle-timout: unknown key 'idle-timout'",
+                "routes.yml:7: routes[1].upstream: no upstream named 'ordrs' (did you mean 'orders'?)",
+                "routes.yml:8: routes[1].timeout: expected a duration such as 500ms, 30s, 5m, found '5 sec'",
+                "routes.yml:9: routes[1].colour: unknown key 'colour'",
+                "gateway.yml: 5 error(s), configuration rejected");
+    }
+
+    @Test
+    void yamlSyntaxErrorNamesFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("bad.yml"), """
+                server:
+                  listen: 127.0.0.1:0
+                  max-body-size: [1MB
+                admin:
+                  listen: 127.0.0.1:0
+                """);
+
+        GatewayProcess.Result r = GatewayProcess.run(dir, "--config", "bad.yml", "--check");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderrLines()).hasSize(2).last().isEqualTo("bad.yml: 1 error(s), configuration rejected");
+        // The unclosed '[' opens on line 3; the parser notices on line 4.
+        assertThat(syntaxErrorLine("bad.yml", r.stderrLines().get(0))).isBetween(3, 4);
+    }
+
+    @Test
+    void yamlSyntaxErrorInIncludedFileNamesThatFile() throws Exception {
+        Files.writeString(dir.resolve("gateway.yml"), """
+                upstreams:
+                  a:
+                    targets: ["http://127.0.0.1:18081"]
+                include:
+                  - routes.yml
+                """);
+        Files.writeString(dir.resolve("routes.yml"), """
+                routes:
+                  - id: a
+                    paths: [/a/**
+                    upstream: a
+                """);
+
+        GatewayProcess.Result r = GatewayProcess.run(dir, "--config", "gateway.yml", "--check");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderrLines()).hasSize(2).last().isEqualTo("gateway.yml: 1 error(s), configuration rejected");
+        assertThat(syntaxErrorLine("routes.yml", r.stderrLines().get(0))).isBetween(3, 4);
+    }
+
+    /** The line number of {@code FILE:LINE: invalid YAML: ...}; fails if the line has another shape. */
+    private static int syntaxErrorLine(String file, String line) {
+        Matcher m = Pattern.compile(Pattern.quote(file) + ":(\\d+): invalid YAML: .+").matcher(line);
+        assertThat(m.matches()).as("'%s' is %s:LINE: invalid YAML: ...", line, file).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void missingConfigFileExitsOneNamingTheFile() throws Exception {
+        GatewayProcess.Result r = GatewayProcess.run(dir, "--config", "missing.yml", "--check");
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.stderrLines()).isNotEmpty();
+        assertThat(r.stderrLines().get(0)).startsWith("missing.yml:").endsWith(": file not found");
+    }
+
+    /**
+     * Copies the shipped conf/*.yml to {@code to} with the proxy, admin and demo echo ports replaced by free ones
+     * (8080, 9090 and 9091 may be taken on a developer's machine), and starts the gateway from the copy.
+     */
+    static GatewayProcess startShippedConfig(Path to) throws IOException {
+        Path conf = GatewayProcess.REPO_ROOT.resolve("conf");
+        try (Stream<Path> files = Files.list(conf)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".yml")).toList()) {
+                Files.copy(f, to.resolve(f.getFileName()));
+            }
+        }
+        int[] ports = GatewayProcess.freePorts(3);
+        int proxy = ports[0];
+        int admin = ports[1];
+        int echo = ports[2];
+        replaceOnce(to.resolve("gateway.yml"), "listen: 0.0.0.0:8080", "listen: 127.0.0.1:" + proxy);
+        replaceOnce(to.resolve("gateway.yml"), "listen: 127.0.0.1:9090", "listen: 127.0.0.1:" + admin);
+        replaceOnce(to.resolve("gateway.yml"), "listen: 127.0.0.1:9091", "listen: 127.0.0.1:" + echo);
+        replaceOnce(to.resolve("upstreams.yml"), "url: http://127.0.0.1:9091", "url: http://127.0.0.1:" + echo);
+        return GatewayProcess.start(to, Path.of("gateway.yml"), proxy, admin);
+    }
+
+    private static void replaceOnce(Path file, String from, String to) throws IOException {
+        String text = Files.readString(file);
+        assertThat(text.split(Pattern.quote(from), -1)).as("'%s' occurs once in shipped %s", from, file.getFileName())
+                .hasSize(2);
+        Files.writeString(file, text.replace(from, to));
+    }
+
+    @Test
+    void shippedConfigurationStopsWithExitZeroOnSigterm() throws Exception {
+        try (GatewayProcess gateway = startShippedConfig(dir)) {
+            gateway.destroy();
+
+            assertThat(gateway.awaitExit(Duration.ofSeconds(10))).as("exit code").isEqualTo(0);
+            assertThat(gateway.output()).doesNotContain("LEAK:");
+        }
+    }
+
+    /** The shipped configuration, started once, answering on its demo routes. */
+    @Nested
+    @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+    class ShippedConfigurationRunning {
+        GatewayProcess gateway;
+
+        @BeforeAll
+        void start(@TempDir Path confDir) throws IOException {
+            gateway = startShippedConfig(confDir);
+        }
+
+        @AfterAll
+        void stop() {
+            if (gateway != null) {
+                gateway.close();
+                assertThat(gateway.output()).doesNotContain("LEAK:");
+            }
+        }
+
+        private RawHttp.Response get(String path) throws IOException {
+            return RawHttp.exchange(gateway.proxyPort(),
+                    "GET " + path + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+        }
+
+        @Test
+        void echoRouteReachesDemoEcho() throws Exception {
+            RawHttp.Response r = get("/echo/hello");
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("content-type")).startsWith("application/json");
+            JsonNode json = JSON.readTree(r.body());
+            assertThat(json.path("service").asText()).isEqualTo("demo-echo");
+            assertThat(json.path("uri").asText()).isEqualTo("/echo/hello");
+        }
+
+        @Test
+        void usersRouteReachesDemoEchoWithApiReplacedByV1() throws Exception {
+            RawHttp.Response r = get("/api/users/7");
+
+            assertThat(r.status()).isEqualTo(200);
+            JsonNode json = JSON.readTree(r.body());
+            assertThat(json.path("service").asText()).isEqualTo("demo-echo");
+            assertThat(json.path("uri").asText()).isEqualTo("/v1/users/7");
+        }
+
+        @Test
+        void unroutedPathGets404JsonError() throws Exception {
+            RawHttp.Response r = get("/nope");
+
+            assertThat(r.status()).isEqualTo(404);
+            assertThat(r.header("content-type")).isEqualTo("application/json");
+            assertThat(JSON.readTree(r.body()).path("error").asText()).isEqualTo("no_route");
+        }
+    }
+}

@@ -13,6 +13,7 @@ import dev.gateway.server.netty.AccessLog;
 import dev.gateway.server.netty.ProxyInitializer;
 import dev.gateway.server.netty.ProxyState;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
@@ -42,6 +43,9 @@ public final class GatewayServer implements AutoCloseable {
     private final Transport transport;
     private final int ioThreads;
     private EventLoopGroup group;
+    /** The admin listener's own loop: a scrape never waits behind proxy traffic, nor delays it. */
+    private EventLoopGroup adminGroup;
+    private GatewayMetrics metrics;
     private UpstreamClient client;
     private ProxyState state;
     private Channel proxyChannel;
@@ -64,19 +68,37 @@ public final class GatewayServer implements AutoCloseable {
     /** Compiles the configuration and binds the listeners. On failure everything started is stopped again. */
     public GatewayServer start() throws ConfigException, InterruptedException {
         group = transport.newGroup(ioThreads, "gateway-io");
+        adminGroup = transport.newGroup(1, "gateway-admin");
         try {
+            metrics = config.metrics().enabled() ? new GatewayMetrics() : null;
             client = new UpstreamClient(transport);
-            ConfigCompiler.Compiled compiled = new ConfigCompiler(client::nextTargetId, ioThreads).compile(config);
+            ConfigCompiler.Compiled compiled;
+            try {
+                compiled = new ConfigCompiler(client::nextTargetId, ioThreads,
+                        metrics == null ? null : metrics.registry()).compile(config);
+            } catch (ConfigException e) {
+                if (metrics != null) {
+                    metrics.configLoaded(false);
+                }
+                throw e;
+            }
             ChannelGroup connections = new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE);
-            state = new ProxyState(compiled, client, new AccessLog(config.accessLog().enabled()), connections);
+            state = new ProxyState(compiled, client, AccessLog.create(config.accessLog()), connections,
+                    config.tracing(), metrics == null ? null : metrics.registry());
+            if (metrics != null) {
+                metrics.bindProxy(state);
+                metrics.bindPools(client, compiled);
+                metrics.configLoaded(true);
+            }
 
             if (config.demoEcho().enabled()) {
-                echoChannel = bind("demo-echo", config.demoEcho().listen(), new EchoInitializer());
+                echoChannel = bind("demo-echo", group, config.demoEcho().listen(), new EchoInitializer());
             }
-            proxyChannel = bind("proxy", config.server().listen(), new ProxyInitializer(state));
+            proxyChannel = bind("proxy", group, config.server().listen(), new ProxyInitializer(state));
             if (config.admin().enabled()) {
-                adminChannel = bind("admin", config.admin().listen(), new ChannelInitializer<SocketChannel>() {
-                    private final AdminHandler admin = new AdminHandler(() -> ready);
+                adminChannel = bind("admin", adminGroup, config.admin().listen(), new ChannelInitializer<SocketChannel>() {
+                    private final AdminHandler admin = new AdminHandler(() -> ready,
+                            metrics == null ? null : metrics.registry());
 
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -99,12 +121,15 @@ public final class GatewayServer implements AutoCloseable {
         return this;
     }
 
-    private Channel bind(String name, HostPort at, ChannelHandler initializer) throws InterruptedException {
+    private Channel bind(String name, EventLoopGroup loops, HostPort at, ChannelHandler initializer)
+            throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(group)
+                .group(loops)
                 .channel(transport.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
+                .childOption(ChannelOption.ALLOCATOR, PooledByteBufAllocator.DEFAULT)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
@@ -198,9 +223,22 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     private void shutdownGroup() {
-        if (group != null) {
-            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+        for (EventLoopGroup g : new EventLoopGroup[] {group, adminGroup}) {
+            if (g != null) {
+                g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
+            }
         }
+        if (metrics != null) {
+            metrics.close();
+        }
+        if (state != null) {
+            state.accessLog().close();
+        }
+    }
+
+    /** The metrics registry, or null when metrics are off. */
+    public GatewayMetrics metrics() {
+        return metrics;
     }
 
     /** Blocks until {@link #close()} has run. */

@@ -67,7 +67,7 @@ class AdminAndAccessLogIT {
         RawHttp.exchange(gateway.port(), "POST /orders/7?secret=token HTTP/1.1\r\nHost: x\r\nX-Request-Id: log-1\r\n"
                 + "Content-Length: 3\r\nConnection: close\r\n\r\nabc");
         String line = awaitLine("request_id=log-1");
-        assertThat(line).contains("client=127.0.0.1", "method=POST", "path=/orders/7", "route=orders",
+        assertThat(line).contains("client=127.0.0.1", "method=POST", "path=/orders/7", "route=orders", "trace_id=",
                 "upstream=" + upstream.url(), "status=200", "bytes_in=3", "total_ms=", "upstream_ms=");
         assertThat(line).matches(".*bytes_out=[1-9][0-9]* .*");
         assertThat(line).doesNotContain("secret=token");

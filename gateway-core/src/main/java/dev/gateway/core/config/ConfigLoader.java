@@ -60,6 +60,8 @@ public final class ConfigLoader {
         server = readServer(main.section("server"));
         admin = readAdmin(main.section("admin"));
         accessLog = readAccessLog(main.section("access-log"));
+        MetricsConfig metrics = readMetrics(main.section("metrics"));
+        TracingConfig tracing = readTracing(main.section("tracing"));
         demo = readDemo(main.section("demo-echo"));
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
@@ -68,7 +70,7 @@ public final class ConfigLoader {
 
         validate(upstreams, routes, problems);
         problems.throwIfAny();
-        return new GatewayConfig(mainFile, server, admin, accessLog, demo, upstreams, routes);
+        return new GatewayConfig(mainFile, server, admin, accessLog, metrics, tracing, demo, upstreams, routes);
     }
 
     /** Keys that may appear in the main file and in included files: include, upstreams, routes. */
@@ -176,9 +178,28 @@ public final class ConfigLoader {
     }
 
     private static AccessLogConfig readAccessLog(Section s) {
+        AccessLogConfig d = AccessLogConfig.defaults();
+        boolean enabled = s.bool("enabled", d.enabled());
+        AccessLogConfig.Format format = s.enumValue("format", AccessLogConfig.Format.class, d.format());
+        AccessLogConfig.Output output = s.enumValue("output", AccessLogConfig.Output.class, d.output());
+        String file = s.string("file", d.file());
+        long maxSize = s.size("max-file-size", d.maxFileSize(), 1 << 20, 1L << 40);
+        int history = s.integer("max-history", d.maxHistory(), 1, 3650);
+        s.finish();
+        return new AccessLogConfig(enabled, format, output, file, maxSize, history);
+    }
+
+    private static MetricsConfig readMetrics(Section s) {
         boolean enabled = s.bool("enabled", true);
         s.finish();
-        return new AccessLogConfig(enabled);
+        return new MetricsConfig(enabled);
+    }
+
+    private static TracingConfig readTracing(Section s) {
+        boolean start = s.bool("start-traceparent", true);
+        boolean sampled = s.bool("sampled", false);
+        s.finish();
+        return new TracingConfig(start, sampled);
     }
 
     private static DemoEchoConfig readDemo(Section s) {

@@ -10,6 +10,8 @@ public record GatewayConfig(
         ServerConfig server,
         AdminConfig admin,
         AccessLogConfig accessLog,
+        MetricsConfig metrics,
+        TracingConfig tracing,
         DemoEchoConfig demoEcho,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes) {

@@ -6,6 +6,9 @@ import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.metrics.RequestMetrics;
+import dev.gateway.core.metrics.UpstreamMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.upstream.Target;
@@ -27,12 +30,20 @@ import java.util.function.IntSupplier;
 public final class ConfigCompiler {
     private final IntSupplier targetIds;
     private final int eventLoops;
+    private final MeterRegistry meters;
+
+    /** A compiler that records no metrics (used by {@code --check} and unit tests). */
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops) {
+        this(targetIds, eventLoops, null);
+    }
 
     /**
      * @param targetIds source of fresh {@link Target} ids (the upstream client's)
      * @param eventLoops the number of event loops, to split per-target connection limits among their pools
+     * @param meters where routes and targets register their meters; null when metrics are off
      */
-    public ConfigCompiler(IntSupplier targetIds, int eventLoops) {
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops, MeterRegistry meters) {
+        this.meters = meters;
         this.targetIds = targetIds;
         this.eventLoops = Math.max(1, eventLoops);
     }
@@ -59,8 +70,10 @@ public final class ConfigCompiler {
                     continue;
                 }
                 String hostHeader = t.port() == 80 ? hostForHeader(t.host()) : hostForHeader(t.host()) + ":" + t.port();
+                UpstreamMetrics um = meters == null ? UpstreamMetrics.NOOP
+                        : new UpstreamMetrics(meters, u.name(), t.toString());
                 targets.add(new Target(targetIds.getAsInt(), t.toString(), new InetSocketAddress(addr, t.port()),
-                        hostHeader, t.weight()));
+                        hostHeader, t.weight(), um));
             }
             UpstreamGroup.PoolSettings pool = new UpstreamGroup.PoolSettings(
                     ceilDiv(u.maxConnectionsPerTarget(), eventLoops),
@@ -75,8 +88,10 @@ public final class ConfigCompiler {
         for (RouteConfig r : config.routes()) {
             String from = r.rewrite() == null ? null : r.rewrite().from();
             String to = r.rewrite() == null ? null : r.rewrite().to();
+            RequestMetrics rm = meters == null ? RequestMetrics.NOOP
+                    : new RequestMetrics(meters, r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
             Route route = new Route(r.id(), r.methods(), groups.get(r.upstream()), from, to, r.timeout().toMillis(),
-                    new GatewayFilter[0]);
+                    new GatewayFilter[0], rm);
             entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
         }
         return new Compiled(config, RouteTable.compile(entries), java.util.Collections.unmodifiableMap(groups));

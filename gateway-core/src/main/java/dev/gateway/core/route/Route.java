@@ -1,6 +1,7 @@
 package dev.gateway.core.route;
 
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.util.Set;
 
@@ -16,9 +17,16 @@ public final class Route {
     private final String rewriteTo;
     private final long timeoutMillis;
     private final GatewayFilter[] filters;
+    private final RequestMetrics metrics;
 
     public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
             long timeoutMillis, GatewayFilter[] filters) {
+        this(id, methods, upstream, rewriteFrom, rewriteTo, timeoutMillis, filters, RequestMetrics.NOOP);
+    }
+
+    public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
+            long timeoutMillis, GatewayFilter[] filters, RequestMetrics metrics) {
+        this.metrics = metrics;
         this.id = id;
         this.methods = Set.copyOf(methods);
         this.upstream = upstream;
@@ -48,6 +56,11 @@ public final class Route {
     /** The filter chain in its fixed order; the array is owned by the route: do not modify. */
     public GatewayFilter[] filters() {
         return filters;
+    }
+
+    /** This route's request timers (resolved at compile time). */
+    public RequestMetrics metrics() {
+        return metrics;
     }
 
     /** The upstream path for a normalised request path: the configured prefix replaced, else unchanged. */

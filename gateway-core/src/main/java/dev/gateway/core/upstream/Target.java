@@ -1,5 +1,6 @@
 package dev.gateway.core.upstream;
 
+import dev.gateway.core.metrics.UpstreamMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,8 +16,15 @@ public final class Target {
     private final AsciiString hostHeader;
     private final int weight;
     private final AtomicInteger outstanding = new AtomicInteger();
+    private final UpstreamMetrics metrics;
 
     public Target(int id, String url, InetSocketAddress address, String hostHeader, int weight) {
+        this(id, url, address, hostHeader, weight, UpstreamMetrics.NOOP);
+    }
+
+    public Target(int id, String url, InetSocketAddress address, String hostHeader, int weight,
+            UpstreamMetrics metrics) {
+        this.metrics = metrics;
         this.id = id;
         this.url = url;
         this.address = address;
@@ -44,6 +52,11 @@ public final class Target {
 
     public int weight() {
         return weight;
+    }
+
+    /** Upstream attempt timers of this target. */
+    public UpstreamMetrics metrics() {
+        return metrics;
     }
 
     /** Requests sent to this target (any loop) that have not finished yet. */

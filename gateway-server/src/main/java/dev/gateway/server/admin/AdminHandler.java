@@ -15,18 +15,27 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.util.function.BooleanSupplier;
 
 /**
- * Admin endpoints: {@code GET /health/live} (200 while the process runs) and {@code GET /health/ready} (200 once
- * the configuration is loaded and the proxy listener is bound, 503 before that and while draining).
+ * Admin endpoints: {@code GET /health/live} (200 while the process runs), {@code GET /health/ready} (200 once
+ * the configuration is loaded and the proxy listener is bound, 503 before that and while draining) and
+ * {@code GET /metrics} (Prometheus text format, or OpenMetrics when the scraper's Accept header asks for it).
+ * Runs on the admin listener's own event loop, so a scrape never delays proxied requests.
  */
 @ChannelHandler.Sharable
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final BooleanSupplier ready;
+    static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
+    static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-    public AdminHandler(BooleanSupplier ready) {
+    private final BooleanSupplier ready;
+    private final PrometheusMeterRegistry metrics;
+
+    /** @param metrics the registry to expose, or null when metrics are off (then /metrics is 404) */
+    public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics) {
         this.ready = ready;
+        this.metrics = metrics;
     }
 
     @Override
@@ -56,6 +65,17 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                     return;
                 }
             }
+            case "/metrics" -> {
+                if (get && metrics != null) {
+                    scrape(ctx, req);
+                    return;
+                }
+                if (metrics == null) {
+                    send(ctx, req, HttpResponseStatus.NOT_FOUND,
+                            "{\"error\":\"not_found\",\"message\":\"metrics are disabled\"}", false);
+                    return;
+                }
+            }
             default -> {
                 send(ctx, req, HttpResponseStatus.NOT_FOUND,
                         "{\"error\":\"not_found\",\"message\":\"no admin endpoint at this path\"}", false);
@@ -64,6 +84,23 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         send(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED,
                 "{\"error\":\"method_not_allowed\",\"message\":\"use GET\"}", false);
+    }
+
+    private void scrape(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String accept = req.headers().get(HttpHeaderNames.ACCEPT, "");
+        String type = accept.contains("application/openmetrics-text") ? OPENMETRICS : PROMETHEUS_TEXT;
+        String text = metrics.scrape(type);
+        ByteBuf body = ctx.alloc().buffer(text.length());
+        body.writeCharSequence(text, StandardCharsets.UTF_8);
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+        r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+        if (HttpUtil.isKeepAlive(req)) {
+            ctx.writeAndFlush(r);
+        } else {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
     }
 
     private static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String json,

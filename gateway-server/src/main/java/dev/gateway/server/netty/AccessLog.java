@@ -1,47 +1,152 @@
 package dev.gateway.server.netty;
 
-import org.slf4j.Logger;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.rolling.RollingFileAppender;
+import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
+import ch.qos.logback.core.util.FileSize;
+import com.fasterxml.jackson.core.io.JsonStringEncoder;
+import dev.gateway.core.config.AccessLogConfig;
+import java.time.Instant;
 import org.slf4j.LoggerFactory;
 
 /**
- * One line per request on the {@code gateway.access} logger, which logback.xml sends through an async appender
- * that never blocks the event loop. Query strings and credentials are never logged.
+ * One line per request on the {@code gateway.access} logger, as {@code key=value} text or as a JSON object. To
+ * stdout, logback.xml sends it through an {@code AsyncAppender} with {@code neverBlock=true}; to a file, this class
+ * installs a rolling file appender behind such an async appender. Either way the event loop never waits for I/O.
+ * Query strings and credentials are never logged.
  */
 public final class AccessLog {
-    private static final Logger logger = LoggerFactory.getLogger("gateway.access");
+    private static final org.slf4j.Logger logger = LoggerFactory.getLogger("gateway.access");
 
     private final boolean enabled;
+    private final boolean json;
+    private final Runnable onClose;
 
-    public AccessLog(boolean enabled) {
+    private AccessLog(boolean enabled, boolean json, Runnable onClose) {
         this.enabled = enabled;
+        this.json = json;
+        this.onClose = onClose;
+    }
+
+    /** An access log as configured; a file output installs its appenders now. */
+    public static AccessLog create(AccessLogConfig config) {
+        Runnable onClose = () -> { };
+        if (config.enabled() && config.output() == AccessLogConfig.Output.FILE
+                && LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
+            onClose = installFileAppender(lc, config);
+        }
+        return new AccessLog(config.enabled(), config.format() == AccessLogConfig.Format.JSON, onClose);
+    }
+
+    private static Runnable installFileAppender(LoggerContext lc, AccessLogConfig config) {
+        PatternLayoutEncoder encoder = new PatternLayoutEncoder();
+        encoder.setContext(lc);
+        encoder.setPattern("%msg%n");
+        encoder.start();
+        RollingFileAppender<ILoggingEvent> file = new RollingFileAppender<>();
+        file.setContext(lc);
+        file.setName("ACCESS_FILE");
+        file.setFile(config.file());
+        SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+        policy.setContext(lc);
+        policy.setParent(file);
+        policy.setFileNamePattern(config.file() + ".%d{yyyy-MM-dd}.%i.gz");
+        policy.setMaxFileSize(new FileSize(config.maxFileSize()));
+        policy.setMaxHistory(config.maxHistory());
+        policy.start();
+        file.setRollingPolicy(policy);
+        file.setEncoder(encoder);
+        file.start();
+        ch.qos.logback.classic.AsyncAppender async = new ch.qos.logback.classic.AsyncAppender();
+        async.setContext(lc);
+        async.setName("ACCESS_FILE_ASYNC");
+        async.setQueueSize(8192);
+        async.setDiscardingThreshold(0);
+        async.setNeverBlock(true);
+        async.addAppender(file);
+        async.start();
+        Logger access = lc.getLogger("gateway.access");
+        access.detachAndStopAllAppenders();
+        access.setAdditive(false);
+        access.addAppender(async);
+        return () -> {
+            access.detachAppender(async);
+            async.stop();
+        };
     }
 
     public boolean isEnabled() {
         return enabled && logger.isInfoEnabled();
     }
 
-    /** Called on the event loop once the response is complete (or the exchange was abandoned). */
-    void log(String requestId, String client, String method, String path, String route, String target, int status,
-            long bytesIn, long bytesOut, long totalNanos, long upstreamNanos) {
-        StringBuilder sb = new StringBuilder(256);
-        sb.append("request_id=").append(requestId)
-                .append(" client=").append(client)
-                .append(" method=").append(method)
-                .append(" path=").append(path)
-                .append(" route=").append(route == null ? "-" : route)
-                .append(" upstream=").append(target == null ? "-" : target)
-                .append(" status=").append(status)
-                .append(" bytes_in=").append(bytesIn)
-                .append(" bytes_out=").append(bytesOut)
-                .append(" total_ms=");
-        millis(sb, totalNanos);
-        sb.append(" upstream_ms=");
-        if (upstreamNanos < 0) {
-            sb.append('-');
+    /** One finished request. {@code upstreamNanos} < 0: no upstream response. Null strings are written as "-". */
+    void log(String requestId, String traceId, String client, String method, String path, String route,
+            String variant, String app, String target, int status, long bytesIn, long bytesOut, long totalNanos,
+            long upstreamNanos) {
+        StringBuilder sb = new StringBuilder(320);
+        if (json) {
+            JsonStringEncoder enc = JsonStringEncoder.getInstance();
+            sb.append("{\"time\":\"").append(Instant.now()).append('"');
+            field(sb, enc, "request_id", requestId);
+            field(sb, enc, "trace_id", traceId);
+            field(sb, enc, "client", client);
+            field(sb, enc, "method", method);
+            field(sb, enc, "path", path);
+            field(sb, enc, "route", route);
+            field(sb, enc, "variant", variant);
+            field(sb, enc, "app", app);
+            field(sb, enc, "upstream", target);
+            sb.append(",\"status\":").append(status)
+                    .append(",\"bytes_in\":").append(bytesIn)
+                    .append(",\"bytes_out\":").append(bytesOut)
+                    .append(",\"total_ms\":");
+            millis(sb, totalNanos);
+            sb.append(",\"upstream_ms\":");
+            if (upstreamNanos < 0) {
+                sb.append("null");
+            } else {
+                millis(sb, upstreamNanos);
+            }
+            sb.append('}');
         } else {
-            millis(sb, upstreamNanos);
+            sb.append("request_id=").append(requestId)
+                    .append(" trace_id=").append(dash(traceId))
+                    .append(" client=").append(client)
+                    .append(" method=").append(method)
+                    .append(" path=").append(path)
+                    .append(" route=").append(dash(route))
+                    .append(" variant=").append(dash(variant))
+                    .append(" app=").append(dash(app))
+                    .append(" upstream=").append(dash(target))
+                    .append(" status=").append(status)
+                    .append(" bytes_in=").append(bytesIn)
+                    .append(" bytes_out=").append(bytesOut)
+                    .append(" total_ms=");
+            millis(sb, totalNanos);
+            sb.append(" upstream_ms=");
+            if (upstreamNanos < 0) {
+                sb.append('-');
+            } else {
+                millis(sb, upstreamNanos);
+            }
         }
         logger.info(sb.toString());
+    }
+
+    private static String dash(String s) {
+        return s == null ? "-" : s;
+    }
+
+    private static void field(StringBuilder sb, JsonStringEncoder enc, String name, String value) {
+        sb.append(",\"").append(name).append("\":");
+        if (value == null) {
+            sb.append("null");
+        } else {
+            sb.append('"').append(enc.quoteAsString(value)).append('"');
+        }
     }
 
     private static void millis(StringBuilder sb, long nanos) {
@@ -55,5 +160,10 @@ public final class AccessLog {
             sb.append('0');
         }
         sb.append(frac);
+    }
+
+    /** Removes a file appender installed by {@link #create} (shutdown, tests). */
+    public void close() {
+        onClose.run();
     }
 }

@@ -8,6 +8,7 @@ import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.HopByHop;
+import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.route.PathNormalizer;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.upstream.ConnectionPool;
@@ -494,6 +495,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         /** Timer while queued behind the pool's connection limit (rare). */
         private ScheduledFuture<?> waitTimer;
         private int filterIndex;
+        /** The W3C traceparent sent upstream, or null. */
+        private String traceparent;
 
         Exchange(HttpRequest request, CharSequence requestId, long startNanos) {
             this.request = request;
@@ -506,6 +509,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         void begin() {
             HttpHeaders h = request.headers();
+            traceparent = Traceparent.ensure(h, state.tracing());
             String uri = request.uri();
             logPath = "-";
             // Absolute-form (a client talking to us as a forward proxy): keep only the path.
@@ -640,6 +644,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         // ----- upstream side
 
         private void forward() {
+            upstreamStartNanos = System.nanoTime();
             target = route.upstream().pick();
             if (!route.upstream().preserveClientHost()) {
                 request.headers().set(HttpHeaderNames.HOST, target.hostHeader());
@@ -673,7 +678,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             connection = c;
             reusedConnection = reused;
-            upstreamStartNanos = System.nanoTime();
             c.write(request);
             if (attempts > 1) {
                 // A retry (bodyless requests only): the first attempt's end-of-request marker went to the dead
@@ -725,6 +729,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 case OVERLOADED -> GatewayErrors.UPSTREAM_OVERLOADED;
                 default -> GatewayErrors.UPSTREAM_UNAVAILABLE;
             };
+            target.metrics().record(failure == ConnectFailure.TIMEOUT ? UpstreamMetrics.Outcome.TIMEOUT
+                    : failure == ConnectFailure.OVERLOADED ? UpstreamMetrics.Outcome.OVERLOADED
+                    : UpstreamMetrics.Outcome.REFUSED, System.nanoTime() - upstreamStartNanos);
             failLocally(e, !requestRead);
         }
 
@@ -828,6 +835,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             logger.debug("request {}: {} did not respond within {} ms", requestId, target, route.timeoutMillis());
+            target.metrics().record(UpstreamMetrics.Outcome.TIMEOUT, System.nanoTime() - upstreamStartNanos);
             UpstreamConnection c = connection;
             connection = null;
             if (c != null) {
@@ -850,6 +858,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             responseStarted = true;
             status = code;
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
+            target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
             HttpHeaders h = response.headers();
             upstreamReusable = HttpUtil.isKeepAlive(response);
             boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
@@ -937,8 +946,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             cancelResponseTimer();
-            GatewayErrors.Error e = cause instanceof UpstreamConnection.UpstreamProtocolException
-                    ? GatewayErrors.UPSTREAM_BAD_RESPONSE : GatewayErrors.UPSTREAM_UNAVAILABLE;
+            boolean bad = cause instanceof UpstreamConnection.UpstreamProtocolException;
+            GatewayErrors.Error e = bad ? GatewayErrors.UPSTREAM_BAD_RESPONSE : GatewayErrors.UPSTREAM_UNAVAILABLE;
+            target.metrics().record(bad ? UpstreamMetrics.Outcome.BAD_RESPONSE : UpstreamMetrics.Outcome.CLOSED,
+                    System.nanoTime() - upstreamStartNanos);
             logger.debug("request {}: {} closed before responding: {}", requestId, target,
                     cause == null ? "closed" : cause.toString());
             failLocally(e, !requestRead || c == null);
@@ -969,7 +980,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 ctx.flush();
             }
             state.activeRequests().decrementAndGet();
-            logAccess();
+            recordFinished();
             if (current == this) {
                 current = null;
             }
@@ -1057,7 +1068,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             releasePending();
             state.activeRequests().decrementAndGet();
-            logAccess();
+            recordFinished();
             closing = true;
             releaseQueued();
             if (current == this) {
@@ -1087,7 +1098,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 status = CLIENT_CLOSED.code();
             }
             state.activeRequests().decrementAndGet();
-            logAccess();
+            recordFinished();
         }
 
         private void releasePending() {
@@ -1099,12 +1110,15 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
-        private void logAccess() {
+        /** Exactly once per exchange: the request timer and the access-log line. */
+        private void recordFinished() {
+            long total = System.nanoTime() - startNanos;
+            (route == null ? state.unroutedMetrics() : route.metrics()).record(method, status, 0, total);
             AccessLog log = state.accessLog();
             if (log.isEnabled()) {
-                log.log(requestId.toString(), clientIp, method.name(), logPath, route == null ? null : route.id(),
-                        target == null ? null : target.url(), status, bytesIn, bytesOut,
-                        System.nanoTime() - startNanos, upstreamNanos);
+                log.log(requestId.toString(), Traceparent.traceId(traceparent), clientIp, method.name(), logPath,
+                        route == null ? null : route.id(), null, null, target == null ? null : target.url(),
+                        status, bytesIn, bytesOut, total, upstreamNanos);
             }
         }
     }

@@ -2,6 +2,9 @@ package dev.gateway.server.netty;
 
 import dev.gateway.core.config.Cidr;
 import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.config.TracingConfig;
+import dev.gateway.core.metrics.RequestMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.upstream.UpstreamClient;
 import io.netty.channel.group.ChannelGroup;
@@ -22,9 +25,15 @@ public final class ProxyState {
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
     private final Cidr[] trusted;
+    private final TracingConfig tracing;
+    private final RequestMetrics unrouted;
 
+    /** @param meters the registry for requests that match no route, or null when metrics are off */
     public ProxyState(ConfigCompiler.Compiled compiled, UpstreamClient client, AccessLog accessLog,
-            ChannelGroup connections) {
+            ChannelGroup connections, TracingConfig tracing, MeterRegistry meters) {
+        this.tracing = tracing;
+        this.unrouted = meters == null ? RequestMetrics.NOOP
+                : new RequestMetrics(meters, "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
         this.compiled = compiled;
         this.server = compiled.config().server();
         this.client = client;
@@ -40,6 +49,15 @@ public final class ProxyState {
 
     public void compiled(ConfigCompiler.Compiled c) {
         compiled = c;
+    }
+
+    public TracingConfig tracing() {
+        return tracing;
+    }
+
+    /** Timers for requests answered before a route matched (400, 404, ...), tagged route="-". */
+    public RequestMetrics unroutedMetrics() {
+        return unrouted;
     }
 
     public ServerConfig server() {

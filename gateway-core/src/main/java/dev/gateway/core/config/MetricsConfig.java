@@ -1,0 +1,4 @@
+package dev.gateway.core.config;
+
+/** Prometheus metrics at {@code GET /metrics} on the admin listener. */
+public record MetricsConfig(boolean enabled) {}

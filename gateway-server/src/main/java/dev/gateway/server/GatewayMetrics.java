@@ -23,7 +23,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import io.netty.buffer.PooledByteBufAllocator;
+import dev.gateway.core.upstream.Allocators;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -44,7 +44,9 @@ public final class GatewayMetrics implements AutoCloseable {
         new ProcessorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
-        new NettyAllocatorMetrics(PooledByteBufAllocator.DEFAULT).bindTo(registry);
+        if (Allocators.pooled() != null) {
+            new NettyAllocatorMetrics(Allocators.pooled()).bindTo(registry);
+        }
     }
 
     /**

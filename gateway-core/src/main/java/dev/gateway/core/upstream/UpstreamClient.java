@@ -37,7 +37,7 @@ public final class UpstreamClient {
         this.template = new Bootstrap()
                 .channel(transport.socketChannel())
                 .resolver(NoopAddressResolverGroup.INSTANCE)
-                .option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT)
+                .option(ChannelOption.ALLOCATOR, Allocators.allocator())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_KEEPALIVE, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 2000);

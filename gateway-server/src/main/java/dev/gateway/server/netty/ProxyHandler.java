@@ -1019,17 +1019,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
-            cancelResponseTimer();
-            if (waitingForConnection) {
-                pool.cancel(this);
-                waitingForConnection = false;
-            }
-            UpstreamConnection c = connection;
-            connection = null;
-            if (c != null) {
-                c.abort();
-            }
-            releasePending();
+            dropUpstream();
             status = r.status().code();
             r.headers().set(GatewayHeaders.X_REQUEST_ID, requestId);
             // A body we haven't read yet (and won't forward) forces a close unless it's empty.
@@ -1060,13 +1050,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
-            cancelResponseTimer();
-            UpstreamConnection c = connection;
-            connection = null;
-            if (c != null) {
-                c.abort();
-            }
-            releasePending();
+            dropUpstream();
             state.activeRequests().decrementAndGet();
             recordFinished();
             closing = true;
@@ -1084,9 +1068,20 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
+            dropUpstream();
+            if (!responseStarted) {
+                status = CLIENT_CLOSED.code();
+            }
+            state.activeRequests().decrementAndGet();
+            recordFinished();
+        }
+
+        /** The exchange ended early: stop timers, leave the pool's queue, close a busy connection, free the body. */
+        private void dropUpstream() {
             cancelResponseTimer();
             if (waitingForConnection) {
                 pool.cancel(this);
+                waitingForConnection = false;
             }
             UpstreamConnection c = connection;
             connection = null;
@@ -1094,11 +1089,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 c.abort();
             }
             releasePending();
-            if (!responseStarted) {
-                status = CLIENT_CLOSED.code();
-            }
-            state.activeRequests().decrementAndGet();
-            recordFinished();
         }
 
         private void releasePending() {

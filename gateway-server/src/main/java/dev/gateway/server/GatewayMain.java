@@ -70,7 +70,7 @@ public final class GatewayMain {
         GatewayConfig cfg;
         ConfigCompiler.Compiled compiled;
         try {
-            cfg = ConfigLoader.withSystemEnv().load(config);
+            cfg = ConfigLoader.withSystemEnv(Filters.inOrder()).load(config);
             compiled = new ConfigCompiler(() -> 0, 1).compile(cfg);
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {

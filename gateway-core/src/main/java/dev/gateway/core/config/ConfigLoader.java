@@ -1,6 +1,9 @@
 package dev.gateway.core.config;
 
 import dev.gateway.core.route.PathPattern;
+import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.filter.FilterSpec;
+import dev.gateway.core.metadata.App;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -32,20 +35,29 @@ public final class ConfigLoader {
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final Function<String, String> env;
+    private final List<FilterFactory<?>> filters;
 
+    /** A loader that knows no filters (a route naming one is an error). */
     public ConfigLoader(Function<String, String> env) {
+        this(env, List.of());
+    }
+
+    /** @param filters the filter factories in their fixed chain order */
+    public ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters) {
         this.env = env;
+        this.filters = List.copyOf(filters);
     }
 
     /** A loader reading {@code ${NAME}} from the process environment. */
-    public static ConfigLoader withSystemEnv() {
-        return new ConfigLoader(System::getenv);
+    public static ConfigLoader withSystemEnv(List<FilterFactory<?>> filters) {
+        return new ConfigLoader(System::getenv, filters);
     }
 
     public GatewayConfig load(Path mainFile) throws ConfigException {
         Problems problems = new Problems();
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         List<RouteConfig> routes = new ArrayList<>();
+        List<AppEntry> apps = new ArrayList<>();
         ServerConfig server;
         AdminConfig admin;
         AccessLogConfig accessLog;
@@ -65,17 +77,28 @@ public final class ConfigLoader {
         demo = readDemo(main.section("demo-echo"));
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
-        readContent(main, mainFile, problems, upstreams, routes, seen);
+        readContent(main, mainFile, problems, upstreams, routes, apps, seen);
         main.finish();
 
         validate(upstreams, routes, problems);
+        validateApps(apps, routes, problems);
         problems.throwIfAny();
-        return new GatewayConfig(mainFile, server, admin, accessLog, metrics, tracing, demo, upstreams, routes);
+        return new GatewayConfig(mainFile, server, admin, accessLog, metrics, tracing, demo, upstreams, routes,
+                apps.stream().map(AppEntry::app).toList());
     }
 
     /** Keys that may appear in the main file and in included files: include, upstreams, routes. */
+    /** An app with where it was defined, for validation messages. */
+    private record AppEntry(App app, ConfigNode node) {}
+
     private void readContent(Section s, Path file, Problems problems, Map<String, UpstreamConfig> upstreams,
-            List<RouteConfig> routes, Set<Path> seen) {
+            List<RouteConfig> routes, List<AppEntry> apps, Set<Path> seen) {
+        for (ConfigNode a : s.list("apps")) {
+            App app = readApp(Section.of(a, problems));
+            if (app != null) {
+                apps.add(new AppEntry(app, a));
+            }
+        }
         ConfigNode ups = s.raw("upstreams");
         if (ups != null && !(ups instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
             Section us = Section.of(ups, problems);
@@ -114,7 +137,7 @@ public final class ConfigLoader {
                 continue;
             }
             Section is = Section.of(incRoot, problems);
-            readContent(is, display.normalize(), problems, upstreams, routes, seen);
+            readContent(is, display.normalize(), problems, upstreams, routes, apps, seen);
             is.finish();
         }
     }
@@ -269,7 +292,105 @@ public final class ConfigLoader {
         return new UpstreamConfig.TargetConfig(host, port, weight, urlNode.location(), urlNode.path());
     }
 
-    private static RouteConfig readRoute(Section s) {
+    private static App readApp(Section s) {
+        Problems p = s.problems();
+        String key = s.requiredString("key");
+        if (key != null && !ID.matcher(key).matches()) {
+            p.add(s.raw("key"), "'" + key + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        List<byte[]> secrets = s.scalars("secrets", n -> {
+            if (n.value().isEmpty()) {
+                p.add(n, "a secret may not be empty");
+                return null;
+            }
+            return n.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        });
+        if (s.list("secrets").isEmpty()) {
+            p.add(s.node().location(), s.child("secrets"), "at least one secret is required");
+        }
+        boolean enabled = s.bool("enabled", true);
+        Set<String> allowed = new LinkedHashSet<>(s.strings("routes"));
+        Set<String> groups = new LinkedHashSet<>(s.strings("route-groups"));
+        String group = s.string("group", null);
+        String priority = s.string("priority", "default");
+        List<String> gray = s.strings("gray-tags");
+        s.finish();
+        if (key == null) {
+            return null;
+        }
+        return new App(key, secrets, enabled, allowed, groups, group, priority, gray);
+    }
+
+    private static void validateApps(List<AppEntry> apps, List<RouteConfig> routes, Problems p) {
+        Set<String> routeIds = new HashSet<>();
+        Set<String> routeGroups = new HashSet<>();
+        for (RouteConfig r : routes) {
+            routeIds.add(r.id());
+            if (r.group() != null) {
+                routeGroups.add(r.group());
+            }
+        }
+        Map<String, AppEntry> keys = new HashMap<>();
+        for (AppEntry e : apps) {
+            AppEntry prev = keys.putIfAbsent(e.app().key(), e);
+            if (prev != null) {
+                p.add(e.node(), "app key '" + e.app().key() + "' is already used at " + prev.node().location());
+            }
+            for (String r : e.app().routes()) {
+                if (!routeIds.contains(r)) {
+                    p.add(keyLocation(e.node(), "routes"), e.node().path() + ".routes", "no route with id '" + r + "'"
+                            + suggestion(r, routeIds));
+                }
+            }
+            for (String g : e.app().routeGroups()) {
+                if (!routeGroups.contains(g)) {
+                    p.add(keyLocation(e.node(), "route-groups"), e.node().path() + ".route-groups", "no route is in group '" + g + "'"
+                            + suggestion(g, routeGroups));
+                }
+            }
+        }
+    }
+
+    /** The line of {@code key} inside a mapping node, else the node's own. */
+    private static ConfigNode.Location keyLocation(ConfigNode node, String key) {
+        if (node instanceof ConfigNode.MapNode m && m.entries().containsKey(key)) {
+            return m.entries().get(key).location();
+        }
+        return node.location();
+    }
+
+    private List<FilterSpec> readFilters(Section route) {
+        ConfigNode n = route.raw("filters");
+        if (n == null || n instanceof ConfigNode.ScalarNode sn && sn.value() == null) {
+            return List.of();
+        }
+        Section fs = Section.of(n, route.problems());
+        List<FilterSpec> out = new ArrayList<>();
+        // The chain order is the factories' order, whatever the YAML order.
+        Set<String> named = fs.node() instanceof ConfigNode.MapNode m ? m.entries().keySet() : Set.of();
+        for (FilterFactory<?> f : filters) {
+            boolean implied = f.impliedBy().stream().anyMatch(named::contains);
+            if (named.contains(f.name()) || implied) {
+                Object cfg = f.read(fs.section(f.name()));
+                if (cfg != null) {
+                    out.add(new FilterSpec(f, cfg));
+                }
+            }
+        }
+        if (fs.node() instanceof ConfigNode.MapNode m) {
+            for (var e : m.entries().entrySet()) {
+                if (filters.stream().noneMatch(f -> f.name().equals(e.getKey()))) {
+                    route.problems().add(e.getValue().location(), fs.child(e.getKey()), "unknown filter '"
+                            + e.getKey() + "' (known: " + String.join(", ", filters.stream().map(FilterFactory::name)
+                            .toList()) + ")");
+                    fs.raw(e.getKey());
+                }
+            }
+        }
+        return out;
+    }
+
+    private RouteConfig readRoute(Section s) {
         Problems p = s.problems();
         String id = s.requiredString("id");
         if (id != null && !ID.matcher(id).matches()) {
@@ -336,12 +457,14 @@ public final class ConfigLoader {
             }
         }
         Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(30));
+        String group = s.string("group", null);
+        List<FilterSpec> routeFilters = readFilters(s);
         s.finish();
         if (id == null) {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout);
+                upstreamLoc, rewrite, timeout, group, routeFilters);
     }
 
     private static String trimSlash(String prefix) {

@@ -1,5 +1,6 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.metadata.App;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -14,9 +15,11 @@ public record GatewayConfig(
         TracingConfig tracing,
         DemoEchoConfig demoEcho,
         Map<String, UpstreamConfig> upstreams,
-        List<RouteConfig> routes) {
+        List<RouteConfig> routes,
+        List<App> apps) {
 
     public GatewayConfig {
+        apps = List.copyOf(apps);
         upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams)); // file order
         routes = List.copyOf(routes);
     }

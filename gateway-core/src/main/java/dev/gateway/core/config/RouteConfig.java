@@ -1,5 +1,6 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.filter.FilterSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -15,9 +16,12 @@ public record RouteConfig(
         String upstream,
         ConfigNode.Location upstreamLocation,
         Rewrite rewrite,
-        Duration timeout) {
+        Duration timeout,
+        String group,
+        List<FilterSpec> filters) {
 
     public RouteConfig {
+        filters = List.copyOf(filters);
         hosts = List.copyOf(hosts);
         paths = List.copyOf(paths);
         methods = Set.copyOf(methods);

@@ -20,10 +20,12 @@ public final class RequestContext {
     private final Route route;
     private final String clientAddress;
     private final long startNanos;
+    private final String protocolVersion;
     private Object[] attrs;
 
     public RequestContext(String requestId, HttpMethod method, String rawUri, String path, String query,
-            HttpHeaders headers, Route route, String clientAddress, long startNanos) {
+            HttpHeaders headers, Route route, String clientAddress, long startNanos, String protocolVersion) {
+        this.protocolVersion = protocolVersion;
         this.requestId = requestId;
         this.method = method;
         this.rawUri = rawUri;
@@ -70,6 +72,11 @@ public final class RequestContext {
     /** The peer address of the client connection (IP text). */
     public String clientAddress() {
         return clientAddress;
+    }
+
+    /** The version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}. */
+    public String protocolVersion() {
+        return protocolVersion;
     }
 
     public long startNanos() {

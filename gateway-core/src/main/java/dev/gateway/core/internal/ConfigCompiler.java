@@ -5,7 +5,10 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.config.UpstreamConfig;
+import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.metadata.EmbeddedMetadata;
+import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -31,6 +34,7 @@ public final class ConfigCompiler {
     private final IntSupplier targetIds;
     private final int eventLoops;
     private final MeterRegistry meters;
+    private final java.time.Clock clock;
 
     /** A compiler that records no metrics (used by {@code --check} and unit tests). */
     public ConfigCompiler(IntSupplier targetIds, int eventLoops) {
@@ -43,6 +47,12 @@ public final class ConfigCompiler {
      * @param meters where routes and targets register their meters; null when metrics are off
      */
     public ConfigCompiler(IntSupplier targetIds, int eventLoops, MeterRegistry meters) {
+        this(targetIds, eventLoops, meters, java.time.Clock.systemUTC());
+    }
+
+    /** @param clock the time filters see (skew checks); tests pass a fixed clock */
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops, MeterRegistry meters, java.time.Clock clock) {
+        this.clock = clock;
         this.meters = meters;
         this.targetIds = targetIds;
         this.eventLoops = Math.max(1, eventLoops);
@@ -85,13 +95,19 @@ public final class ConfigCompiler {
         }
         problems.throwIfAny();
         List<RouteTable.Entry> entries = new ArrayList<>();
+        MetadataSource apps = new EmbeddedMetadata(config.apps());
         for (RouteConfig r : config.routes()) {
+            FilterContext fc = new FilterContext(r.id(), r.group(), apps, meters, clock);
+            GatewayFilter[] chain = new GatewayFilter[r.filters().size()];
+            for (int i = 0; i < chain.length; i++) {
+                chain[i] = r.filters().get(i).create(fc);
+            }
             String from = r.rewrite() == null ? null : r.rewrite().from();
             String to = r.rewrite() == null ? null : r.rewrite().to();
             RequestMetrics rm = meters == null ? RequestMetrics.NOOP
                     : new RequestMetrics(meters, r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
             Route route = new Route(r.id(), r.methods(), groups.get(r.upstream()), from, to, r.timeout().toMillis(),
-                    new GatewayFilter[0], rm);
+                    chain, rm);
             entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
         }
         return new Compiled(config, RouteTable.compile(entries), java.util.Collections.unmodifiableMap(groups));

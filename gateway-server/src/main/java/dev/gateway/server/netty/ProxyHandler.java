@@ -461,6 +461,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private final long startNanos;
         private final boolean clientKeepAlive;
         private final boolean http10;
+        private final String clientVersion;
         private final HttpMethod method;
         private RequestContext context;
         private Route route;
@@ -504,6 +505,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             this.startNanos = startNanos;
             this.method = request.method();
             this.http10 = request.protocolVersion().minorVersion() == 0;
+            this.clientVersion = request.protocolVersion().text();
             this.clientKeepAlive = HttpUtil.isKeepAlive(request);
         }
 
@@ -520,6 +522,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     uri = slash < 0 ? "/" : uri.substring(slash);
                 }
             }
+            String rawTarget = uri; // path and query exactly as received (signatures cover it)
             int q = uri.indexOf('?');
             String rawPath = q < 0 ? uri : uri.substring(0, q);
             String query = q < 0 ? null : uri.substring(q + 1);
@@ -566,7 +569,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 forward();
                 return;
             }
-            context = new RequestContext(requestId.toString(), method, uri, path, query, h, route, clientIp, startNanos);
+            context = new RequestContext(requestId.toString(), method, rawTarget, path, query, h, route, clientIp,
+                    startNanos, clientVersion);
             runFilters(0);
         }
 

@@ -22,7 +22,7 @@ public final class Gateways {
         Path file = dir.resolve("gateway.yml");
         Files.writeString(file, yaml);
         Map<String, String> vars = new HashMap<>(env);
-        GatewayConfig cfg = new ConfigLoader(vars::get).load(file);
+        GatewayConfig cfg = new ConfigLoader(vars::get, dev.gateway.server.Filters.inOrder()).load(file);
         return new GatewayServer(cfg).start();
     }
 

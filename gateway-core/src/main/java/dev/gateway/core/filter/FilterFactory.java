@@ -1,0 +1,30 @@
+package dev.gateway.core.filter;
+
+import dev.gateway.core.config.Section;
+
+/**
+ * Builds one kind of filter. The server registers factories in the fixed chain order; a route's {@code filters}
+ * section names the ones it uses. Reading happens at configuration load (every problem located), creation at
+ * compile time; the filter it returns is immutable and shared by all requests of the route.
+ *
+ * @param <C> the immutable config record of this filter
+ */
+public interface FilterFactory<C> {
+
+    /** The YAML name under a route's {@code filters}, e.g. {@code hmac-auth}. */
+    String name();
+
+    /** Reads and validates this filter's section; records problems in {@code section.problems()}. */
+    C read(Section section);
+
+    /**
+     * Filters whose presence on a route switches this one on with its defaults (authorization is implied by
+     * hmac-auth: an authenticated app may only call routes it is allowed to).
+     */
+    default java.util.List<String> impliedBy() {
+        return java.util.List.of();
+    }
+
+    /** The filter for one route. Runs off the event loops. */
+    GatewayFilter create(FilterContext context, C config);
+}

@@ -1,0 +1,10 @@
+package dev.gateway.core.filter;
+
+/** One filter of a route as configured: its factory and its validated config. */
+public record FilterSpec(FilterFactory<?> factory, Object config) {
+
+    @SuppressWarnings("unchecked")
+    public GatewayFilter create(FilterContext context) {
+        return ((FilterFactory<Object>) factory).create(context, config);
+    }
+}

@@ -1,0 +1,16 @@
+package dev.gateway.core.metadata;
+
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Where app metadata comes from. Called on event loops: must not block. Callers try {@link #cached} first, so the
+ * common path is a memory lookup with no stage and no thread hop; only a miss goes to {@link #find}.
+ */
+public interface MetadataSource {
+
+    /** The app if it is in memory now, else null (which does not mean it does not exist). */
+    App cached(String key);
+
+    /** The app with this key, or a stage completing with null if there is none. */
+    CompletionStage<App> find(String key);
+}

@@ -1,0 +1,35 @@
+package dev.gateway.filters.authz;
+
+import dev.gateway.core.config.Section;
+import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.filter.GatewayFilter;
+import java.util.LinkedHashSet;
+import java.util.List;
+
+/** Builds {@code authorization} filters; implied by {@code hmac-auth}. */
+public final class AuthorizationFilterFactory implements FilterFactory<AuthorizationConfig> {
+
+    @Override
+    public String name() {
+        return "authorization";
+    }
+
+    @Override
+    public List<String> impliedBy() {
+        return List.of("hmac-auth");
+    }
+
+    @Override
+    public AuthorizationConfig read(Section s) {
+        AuthorizationConfig c = new AuthorizationConfig(new LinkedHashSet<>(s.strings("apps")),
+                new LinkedHashSet<>(s.strings("groups")));
+        s.finish();
+        return c;
+    }
+
+    @Override
+    public GatewayFilter create(FilterContext context, AuthorizationConfig config) {
+        return new AuthorizationFilter(context.routeId(), context.routeGroup(), config);
+    }
+}

@@ -1,0 +1,2 @@
+/** authorization: which apps may call a route. */
+package dev.gateway.filters.authz;

@@ -1,0 +1,195 @@
+package dev.gateway.filters.hmac;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.gateway.core.auth.HmacAlgorithm;
+import dev.gateway.core.auth.HmacCredentials;
+import dev.gateway.core.auth.HmacVerifier;
+import dev.gateway.core.auth.SigningString;
+import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterResult;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.GatewayResponse;
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.metadata.App;
+import dev.gateway.core.metadata.MetadataSource;
+import io.micrometer.core.instrument.Counter;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Checks the request's HMAC signature (Kong hmac-auth compatible). Headers a client could use to pose as an app
+ * ({@code X-App-Key}, {@code X-Consumer-Group}) are always removed first and set only from the verified app.
+ * Immutable and shared by all requests of the route.
+ */
+final class HmacAuthFilter implements GatewayFilter {
+    static final AsciiString X_APP_KEY = AsciiString.cached("x-app-key");
+    static final AsciiString X_CONSUMER_GROUP = AsciiString.cached("x-consumer-group");
+    static final AsciiString X_DATE = AsciiString.cached("x-date");
+
+    /** Every way a request can fail here; the code is the JSON {@code error}. */
+    enum Failure {
+        MISSING_CREDENTIALS(401, "the request carries no HMAC credentials"),
+        INVALID_AUTHORIZATION_HEADER(401, "the HMAC authorization header is malformed"),
+        UNSUPPORTED_ALGORITHM(401, "the signature algorithm is not accepted on this route"),
+        MISSING_DATE(401, "a valid X-Date or Date header is required"),
+        CLOCK_SKEW(401, "the request date is outside the allowed clock skew"),
+        UNKNOWN_APP(401, "no app with this key"),
+        SIGNATURE_MISMATCH(401, "the signature does not match the request"),
+        REPLAYED_REQUEST(401, "this signature was already used"),
+        REQUIRED_HEADER_NOT_SIGNED(401, "a header this route requires is not among the signed headers"),
+        APP_DISABLED(403, "the app is disabled");
+
+        final HttpResponseStatus status;
+        final String code = name().toLowerCase(java.util.Locale.ROOT);
+        final String message;
+
+        Failure(int status, String message) {
+            this.status = HttpResponseStatus.valueOf(status);
+            this.message = message;
+        }
+    }
+
+    private final HmacAuthConfig config;
+    private final MetadataSource apps;
+    private final Clock clock;
+    private final long skewSeconds;
+    private final String wwwAuthenticate;
+    private final Map<Failure, Counter> failures = new EnumMap<>(Failure.class);
+    /** Signatures seen within the skew window (replay protection, this node only). */
+    private final Cache<String, Boolean> seen;
+
+    HmacAuthFilter(FilterContext context, HmacAuthConfig config) {
+        this.config = config;
+        this.apps = context.apps();
+        this.clock = context.clock();
+        this.skewSeconds = config.clockSkew().toSeconds();
+        this.wwwAuthenticate = "hmac realm=\"" + config.realm() + "\"";
+        if (context.meters() != null) {
+            for (Failure f : Failure.values()) {
+                failures.put(f, Counter.builder("gateway.auth.failures")
+                        .description("Requests refused by authentication, by reason")
+                        .tags("route", context.routeId(), "reason", f.code).register(context.meters()));
+            }
+        }
+        // A signature older than the skew is refused by the date check anyway: remember each one twice as long.
+        this.seen = config.replayProtection()
+                ? Caffeine.newBuilder().expireAfterWrite(config.clockSkew().multipliedBy(2)).build() : null;
+    }
+
+    @Override
+    public CompletionStage<FilterResult> apply(RequestContext ctx) {
+        HttpHeaders h = ctx.headers();
+        h.remove(X_APP_KEY);
+        h.remove(X_CONSUMER_GROUP);
+        String value = h.get(HttpHeaderNames.PROXY_AUTHORIZATION);
+        if (value == null || !isHmac(value)) {
+            String a = h.get(HttpHeaderNames.AUTHORIZATION);
+            value = a != null && isHmac(a) ? a : value;
+        }
+        if (value == null || !isHmac(value)) {
+            return config.anonymous() ? FilterResult.proceed() : fail(ctx, Failure.MISSING_CREDENTIALS);
+        }
+        HmacCredentials.Parsed parsed = HmacCredentials.parse(value);
+        if (parsed.problem() != null) {
+            return fail(ctx, parsed.problem() == HmacCredentials.Problem.UNSUPPORTED_ALGORITHM
+                    ? Failure.UNSUPPORTED_ALGORITHM : Failure.INVALID_AUTHORIZATION_HEADER);
+        }
+        HmacCredentials c = parsed.credentials();
+        if (c.algorithm() == HmacAlgorithm.HMAC_SHA1 && !config.allowSha1()) {
+            return fail(ctx, Failure.UNSUPPORTED_ALGORITHM);
+        }
+        for (String required : config.requiredHeaders()) {
+            if (!c.headers().contains(required)) {
+                return fail(ctx, Failure.REQUIRED_HEADER_NOT_SIGNED);
+            }
+        }
+        Failure dateProblem = checkDate(h);
+        if (dateProblem != null) {
+            return fail(ctx, dateProblem);
+        }
+        App app = apps.cached(c.username());
+        if (app != null) {
+            return verify(ctx, c, app);
+        }
+        return apps.find(c.username()).thenCompose(found -> found == null
+                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found));
+    }
+
+    private static boolean isHmac(String v) {
+        return v.length() > 5 && v.regionMatches(true, 0, "hmac ", 0, 5);
+    }
+
+    private Failure checkDate(HttpHeaders h) {
+        String date = h.get(X_DATE);
+        if (date == null) {
+            date = h.get(HttpHeaderNames.DATE);
+        }
+        if (date == null) {
+            return Failure.MISSING_DATE;
+        }
+        long at;
+        try {
+            at = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond();
+        } catch (DateTimeParseException e) {
+            return Failure.MISSING_DATE;
+        }
+        long now = clock.instant().getEpochSecond();
+        return Math.abs(now - at) > skewSeconds ? Failure.CLOCK_SKEW : null;
+    }
+
+    private CompletionStage<FilterResult> verify(RequestContext ctx, HmacCredentials c, App app) {
+        HttpHeaders h = ctx.headers();
+        String signing = SigningString.build(c.headers(), ctx.method().name(), ctx.rawUri(), ctx.protocolVersion(),
+                h::get);
+        if (!HmacVerifier.verify(c.algorithm(), app.secrets(), signing, c.signature())) {
+            return fail(ctx, Failure.SIGNATURE_MISMATCH);
+        }
+        // Disabled is told only to a caller who proved it holds the app's secret.
+        if (!app.enabled()) {
+            return fail(ctx, Failure.APP_DISABLED);
+        }
+        if (seen != null && seen.asMap().putIfAbsent(c.username() + ':' + c.signature(), Boolean.TRUE) != null) {
+            return fail(ctx, Failure.REPLAYED_REQUEST);
+        }
+        ctx.set(StandardAttrs.APP, app);
+        h.set(X_APP_KEY, app.key());
+        if (app.group() != null) {
+            h.set(X_CONSUMER_GROUP, app.group());
+        }
+        if (config.hideCredentials()) {
+            h.remove(HttpHeaderNames.AUTHORIZATION);
+            h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+        }
+        return FilterResult.proceed();
+    }
+
+    private CompletionStage<FilterResult> fail(RequestContext ctx, Failure f) {
+        Counter counter = failures.get(f);
+        if (counter != null) {
+            counter.increment();
+        }
+        Map<String, String> headers = f.status.code() == 401
+                ? Map.of("content-type", "application/json", "www-authenticate", wwwAuthenticate)
+                : Map.of("content-type", "application/json");
+        return FilterResult.respond(new GatewayResponse(f.status, headers,
+                GatewayErrors.body(f.code, f.message, ctx.requestId())));
+    }
+
+    /** For tests: the skew in force. */
+    Duration clockSkew() {
+        return config.clockSkew();
+    }
+}

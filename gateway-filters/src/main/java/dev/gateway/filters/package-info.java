@@ -1,0 +1,2 @@
+/** The filters: one package each, only their factories and configs public. */
+package dev.gateway.filters;

@@ -1,0 +1,285 @@
+package dev.gateway.filters.hmac;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gateway.core.auth.HmacAlgorithm;
+import dev.gateway.core.auth.HmacVerifier;
+import dev.gateway.core.auth.SigningString;
+import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterResult;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
+import dev.gateway.core.metadata.App;
+import dev.gateway.core.metadata.EmbeddedMetadata;
+import dev.gateway.filters.authz.AuthorizationConfig;
+import dev.gateway.filters.authz.AuthorizationFilterFactory;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** The hmac-auth filter as a plain object: contexts in, results out, a fixed clock. */
+class HmacAuthFilterTest {
+    static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
+    static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
+    static final App ALICE = new App("alice", List.of(b("old-secret"), b("new-secret")), true, Set.of("orders"),
+            Set.of(), "partners", "gold", List.of());
+    static final App BOB = new App("bob", List.of(b("bob-secret")), false, Set.of("orders"), Set.of(), null,
+            "default", List.of());
+    static final EmbeddedMetadata APPS = new EmbeddedMetadata(List.of(ALICE, BOB));
+    final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+
+    static byte[] b(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    static String date(Instant t) {
+        return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.ofInstant(t, ZoneOffset.UTC));
+    }
+
+    HmacAuthConfig config(boolean anonymous, boolean replay, boolean sha1, List<String> required) {
+        return new HmacAuthConfig(required, Duration.ofSeconds(300), true, anonymous, "shop", sha1, replay);
+    }
+
+    GatewayFilter filter(HmacAuthConfig c) {
+        return new HmacAuthFilterFactory().create(new FilterContext("orders", null, APPS, meters, CLOCK), c);
+    }
+
+    GatewayFilter filter() {
+        return filter(config(false, false, false, List.of("x-date", "request-line")));
+    }
+
+    static RequestContext request(String method, String target, String version, HttpHeaders h) {
+        return new RequestContext("req-1", HttpMethod.valueOf(method), target, target, null, h, null, "127.0.0.1",
+                0, version);
+    }
+
+    /** Headers of a request signed by {@code key} with {@code secret} over x-date and request-line. */
+    static HttpHeaders signed(String key, String secret, HmacAlgorithm alg, Instant at, String method, String target,
+            String version) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.set("x-date", date(at));
+        String signing = SigningString.build(List.of("x-date", "request-line"), method, target, version, h::get);
+        h.set("authorization", "hmac username=\"" + key + "\", algorithm=\"" + alg.wireName()
+                + "\", headers=\"x-date request-line\", signature=\"" + HmacVerifier.sign(alg, b(secret), signing)
+                + "\"");
+        return h;
+    }
+
+    /** The filter continued synchronously with the shared stage (AssertJ would wrap a stage, so compare here). */
+    static void assertProceeds(java.util.concurrent.CompletionStage<FilterResult> stage) {
+        assertThat(stage == FilterResult.PROCEED)
+                .as(() -> "expected PROCEED, got " + stage.toCompletableFuture().join()).isTrue();
+    }
+
+    static FilterResult result(GatewayFilter f, RequestContext ctx) {
+        return f.apply(ctx).toCompletableFuture().join();
+    }
+
+    static String error(FilterResult r) {
+        assertThat(r).isInstanceOf(FilterResult.Respond.class);
+        String body = ((FilterResult.Respond) r).response().body();
+        return body.substring(body.indexOf(":\"") + 2, body.indexOf("\","));
+    }
+
+    @Test
+    void acceptsValidSignatureWithoutAllocatingAStage() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/orders?id=1",
+                "HTTP/1.1");
+        RequestContext ctx = request("GET", "/orders?id=1", "HTTP/1.1", h);
+        var stage = filter().apply(ctx);
+        assertThat(stage == FilterResult.PROCEED).as(() -> String.valueOf(stage.toCompletableFuture().join()))
+                .isTrue();
+        assertThat(ctx.get(StandardAttrs.APP)).isSameAs(ALICE);
+        assertThat(h.get("x-app-key")).isEqualTo("alice");
+        assertThat(h.get("x-consumer-group")).isEqualTo("partners");
+        assertThat(h.contains("authorization")).isFalse(); // hide-credentials
+    }
+
+    @Test
+    void acceptsTheOldSecretDuringRotation() {
+        HttpHeaders h = signed("alice", "old-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void signsTheHttp10RequestLineWithItsOwnVersion() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.0");
+        assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.0", h)));
+        HttpHeaders h11 = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.0", h11)))).isEqualTo("signature_mismatch");
+    }
+
+    @Test
+    void verifiesTheRawEncodedTargetExactlyAsReceived() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/a%2Fb?q=%20x",
+                "HTTP/1.1");
+        assertProceeds(filter().apply(request("GET", "/a%2Fb?q=%20x", "HTTP/1.1", h)));
+        HttpHeaders h2 = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/a%2Fb?q=%20x",
+                "HTTP/1.1");
+        assertThat(error(result(filter(), request("GET", "/a/b?q= x", "HTTP/1.1", h2))))
+                .isEqualTo("signature_mismatch");
+    }
+
+    @Test
+    void missingCredentialsGet401WithRealm() {
+        FilterResult r = result(filter(), request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders()));
+        assertThat(error(r)).isEqualTo("missing_credentials");
+        var resp = ((FilterResult.Respond) r).response();
+        assertThat(resp.status().code()).isEqualTo(401);
+        assertThat(resp.headers()).containsEntry("www-authenticate", "hmac realm=\"shop\"");
+        assertThat(meters.get("gateway.auth.failures").tag("reason", "missing_credentials").counter().count())
+                .isEqualTo(1.0);
+    }
+
+    @Test
+    void anonymousRouteLetsUnsignedRequestsThrough() {
+        RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
+        assertProceeds(filter(config(true, false, false, List.of())).apply(ctx));
+        assertThat(ctx.get(StandardAttrs.APP)).isNull();
+    }
+
+    @Test
+    void spoofedAppHeadersAreAlwaysRemoved() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-app-key", "admin").set("x-consumer-group", "root");
+        filter(config(true, false, false, List.of())).apply(request("GET", "/x", "HTTP/1.1", h));
+        assertThat(h.contains("x-app-key")).isFalse();
+        assertThat(h.contains("x-consumer-group")).isFalse();
+    }
+
+    @Test
+    void malformedHeaderIsInvalidAuthorizationHeader() {
+        HttpHeaders h = new DefaultHttpHeaders().set("authorization", "hmac username=alice signature=x");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h))))
+                .isEqualTo("invalid_authorization_header");
+    }
+
+    @Test
+    void sha1NeedsTheRoutesPermission() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA1, NOW, "GET", "/x", "HTTP/1.1");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("unsupported_algorithm");
+        HttpHeaders h2 = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA1, NOW, "GET", "/x", "HTTP/1.1");
+        assertProceeds(filter(config(false, false, true, List.of())).apply(request("GET", "/x", "HTTP/1.1", h2)));
+    }
+
+    @Test
+    void unknownAlgorithmIsUnsupported() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", date(NOW)).set("authorization",
+                "hmac username=\"alice\", algorithm=\"hmac-md5\", headers=\"x-date\", signature=\"abc\"");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("unsupported_algorithm");
+    }
+
+    @Test
+    void requiredHeaderMustBeSigned() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", date(NOW));
+        String signing = SigningString.build(List.of("x-date"), "GET", "/x", "HTTP/1.1", h::get);
+        h.set("authorization", "hmac username=\"alice\", headers=\"x-date\", signature=\""
+                + HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, b("new-secret"), signing) + "\"");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h))))
+                .isEqualTo("required_header_not_signed");
+    }
+
+    @Test
+    void missingOrUnparsableDateIsMissingDate() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        h.remove("x-date");
+        assertThat(error(result(filter(config(false, false, false, List.of())),
+                request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("missing_date");
+        h.set("date", "yesterday");
+        assertThat(error(result(filter(config(false, false, false, List.of())),
+                request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("missing_date");
+    }
+
+    @Test
+    void skewExactlyAtTheLimitPassesOneSecondMoreFails() {
+        for (int sign : new int[] {-1, 1}) {
+            Instant atLimit = NOW.plusSeconds(sign * 300L);
+            HttpHeaders ok = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, atLimit, "GET", "/x",
+                    "HTTP/1.1");
+            assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", ok)));
+            Instant past = NOW.plusSeconds(sign * 301L);
+            HttpHeaders late = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, past, "GET", "/x",
+                    "HTTP/1.1");
+            assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", late)))).isEqualTo("clock_skew");
+        }
+    }
+
+    @Test
+    void xDateIsTriedBeforeDate() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        h.set("date", date(NOW.minusSeconds(3600)));
+        assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void unknownAppGets401() {
+        HttpHeaders h = signed("mallory", "x", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("unknown_app");
+    }
+
+    @Test
+    void wrongSecretIsSignatureMismatch() {
+        HttpHeaders h = signed("alice", "guess", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("signature_mismatch");
+    }
+
+    @Test
+    void disabledAppGets403() {
+        HttpHeaders h = signed("bob", "bob-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        FilterResult r = result(filter(), request("GET", "/x", "HTTP/1.1", h));
+        assertThat(error(r)).isEqualTo("app_disabled");
+        assertThat(((FilterResult.Respond) r).response().status().code()).isEqualTo(403);
+    }
+
+    @Test
+    void replayedSignatureIsRefusedWhenProtectionIsOn() {
+        GatewayFilter f = filter(config(false, true, false, List.of()));
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertProceeds(f.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+        assertThat(error(result(f, request("GET", "/x", "HTTP/1.1", h.copy())))).isEqualTo("replayed_request");
+        // Off: the same signature may be used again within the skew (Kong's behaviour).
+        GatewayFilter off = filter(config(false, false, false, List.of()));
+        assertProceeds(off.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+        assertProceeds(off.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+    }
+
+    @Test
+    void proxyAuthorizationIsCheckedFirst() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        h.set("proxy-authorization", h.get("authorization"));
+        h.set("authorization", "hmac username=\"alice\", headers=\"x-date\", signature=\"bad\"");
+        assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void authorizationRefusesAppsNotAllowedOnTheRoute() {
+        GatewayFilter authz = new AuthorizationFilterFactory().create(
+                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                new AuthorizationConfig(Set.of(), Set.of()));
+        RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
+        ctx.set(StandardAttrs.APP, ALICE);
+        assertThat(error(result(authz, ctx))).isEqualTo("forbidden_route");
+        GatewayFilter byGroup = new AuthorizationFilterFactory().create(
+                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                new AuthorizationConfig(Set.of(), Set.of("partners")));
+        assertProceeds(byGroup.apply(ctx));
+        GatewayFilter byApp = new AuthorizationFilterFactory().create(
+                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                new AuthorizationConfig(Set.of("alice"), Set.of()));
+        assertProceeds(byApp.apply(ctx));
+        GatewayFilter own = new AuthorizationFilterFactory().create(
+                new FilterContext("orders", null, APPS, null, CLOCK), new AuthorizationConfig(Set.of(), Set.of()));
+        assertProceeds(own.apply(ctx));
+    }
+}

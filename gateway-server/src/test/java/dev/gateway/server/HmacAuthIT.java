@@ -1,0 +1,186 @@
+package dev.gateway.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gateway.core.auth.HmacAlgorithm;
+import dev.gateway.core.auth.HmacVerifier;
+import dev.gateway.core.auth.SigningString;
+import dev.gateway.core.config.ConfigException;
+import dev.gateway.server.support.Gateways;
+import dev.gateway.server.support.RawHttp;
+import dev.gateway.server.support.TestUpstream;
+import java.nio.charset.StandardCharsets;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** hmac-auth and authorization through a running gateway, with apps from the YAML configuration. */
+class HmacAuthIT {
+    static TestUpstream upstream;
+    static GatewayServer gateway;
+
+    @BeforeAll
+    static void start() throws Exception {
+        upstream = TestUpstream.echo("u");
+        gateway = Gateways.start(Gateways.yaml("", """
+                upstreams:
+                  u: { targets: ["${U}"] }
+                apps:
+                  - key: shop-app
+                    secrets: [s3cret-new, s3cret-old]
+                    routes: [orders]
+                    group: partners
+                  - key: other-app
+                    secrets: [other]
+                  - key: off-app
+                    secrets: [off]
+                    enabled: false
+                    routes: [orders]
+                routes:
+                  - id: orders
+                    paths: [/orders/**]
+                    upstream: u
+                    filters:
+                      hmac-auth: { required-headers: [x-date, request-line], hide-credentials: true, realm: shop }
+                  - id: reports
+                    paths: [/reports/**]
+                    upstream: u
+                    group: internal
+                    filters:
+                      hmac-auth: {}
+                      authorization: { groups: [partners] }
+                  - id: open
+                    paths: [/open/**]
+                    upstream: u
+                    filters:
+                      hmac-auth: { anonymous: true }
+                  - id: public
+                    paths: [/public/**]
+                    upstream: u
+                """), Map.of("U", upstream.url()));
+    }
+
+    @AfterAll
+    static void stop() {
+        gateway.close();
+        upstream.close();
+    }
+
+    static String now() {
+        return DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
+    }
+
+    static RawHttp.Response signedGet(String app, String secret, String target, String... extra) throws Exception {
+        String date = now();
+        String signing = SigningString.build(List.of("x-date", "request-line"), "GET", target, "HTTP/1.1",
+                n -> n.equals("x-date") ? date : null);
+        String sig = HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, secret.getBytes(StandardCharsets.UTF_8), signing);
+        StringBuilder sb = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Date: " + date + "\r\n"
+                + "Authorization: hmac username=\"" + app + "\", algorithm=\"hmac-sha256\", "
+                + "headers=\"x-date request-line\", signature=\"" + sig + "\"\r\n");
+        for (String e : extra) {
+            sb.append(e).append("\r\n");
+        }
+        return RawHttp.exchange(gateway.port(), sb.append("Connection: close\r\n\r\n").toString());
+    }
+
+    @Test
+    void signedRequestReachesUpstreamAsTheApp() throws Exception {
+        RawHttp.Response r = signedGet("shop-app", "s3cret-new", "/orders/7?x=%20y", "X-App-Key: spoofed",
+                "X-Consumer-Group: admins");
+        assertThat(r.status()).isEqualTo(200);
+        var h = upstream.last().headers();
+        assertThat(h.get("x-app-key")).isEqualTo("shop-app");
+        assertThat(h.get("x-consumer-group")).isEqualTo("partners");
+        assertThat(h.contains("authorization")).isFalse();
+    }
+
+    @Test
+    void oldSecretStillWorksDuringRotation() throws Exception {
+        assertThat(signedGet("shop-app", "s3cret-old", "/orders/1").status()).isEqualTo(200);
+    }
+
+    @Test
+    void unsignedRequestGets401JsonWithRealmAndRequestId() throws Exception {
+        int before = upstream.received().size();
+        RawHttp.Response r = RawHttp.exchange(gateway.port(),
+                "GET /orders/1 HTTP/1.1\r\nHost: x\r\nX-Request-Id: auth-1\r\nConnection: close\r\n\r\n");
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.header("www-authenticate")).isEqualTo("hmac realm=\"shop\"");
+        assertThat(r.header("x-request-id")).isEqualTo("auth-1");
+        assertThat(r.text()).isEqualTo("{\"error\":\"missing_credentials\",\"message\":\"the request carries no "
+                + "HMAC credentials\",\"request_id\":\"auth-1\"}\n");
+        assertThat(upstream.received()).hasSize(before);
+    }
+
+    @Test
+    void wrongSecretGets401SignatureMismatch() throws Exception {
+        RawHttp.Response r = signedGet("shop-app", "guess", "/orders/1");
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"signature_mismatch\"");
+    }
+
+    @Test
+    void disabledAppGets403() throws Exception {
+        RawHttp.Response r = signedGet("off-app", "off", "/orders/1");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.text()).contains("\"error\":\"app_disabled\"");
+    }
+
+    @Test
+    void appNotAllowedOnRouteGets403ForbiddenRoute() throws Exception {
+        RawHttp.Response r = signedGet("other-app", "other", "/orders/1");
+        assertThat(r.status()).isEqualTo(403);
+        assertThat(r.text()).contains("\"error\":\"forbidden_route\"");
+    }
+
+    @Test
+    void routeListingTheAppsGroupAdmitsIt() throws Exception {
+        assertThat(signedGet("shop-app", "s3cret-new", "/reports/q").status()).isEqualTo(200);
+        assertThat(signedGet("other-app", "other", "/reports/q").status()).isEqualTo(403);
+    }
+
+    @Test
+    void anonymousRouteAndPublicRouteNeedNoSignature() throws Exception {
+        assertThat(RawHttp.exchange(gateway.port(), "GET /open/x HTTP/1.1\r\nHost: x\r\nX-App-Key: fake\r\n"
+                + "Connection: close\r\n\r\n").status()).isEqualTo(200);
+        assertThat(upstream.last().headers().contains("x-app-key")).isFalse();
+        assertThat(RawHttp.exchange(gateway.port(), "GET /public/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+                .status()).isEqualTo(200);
+    }
+
+    @Test
+    void countsAuthFailuresByReason() throws Exception {
+        signedGet("shop-app", "guess", "/orders/count");
+        String metrics = gateway.metrics().registry().scrape();
+        assertThat(metrics).containsPattern(
+                "gateway_auth_failures_total\\{reason=\"signature_mismatch\",route=\"orders\"} [1-9]");
+    }
+
+    @Test
+    void unknownFilterAndUnknownAppRouteAreConfigErrors() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateways.start(Gateways.yaml("", """
+                upstreams:
+                  u: { targets: ["http://127.0.0.1:9"] }
+                apps:
+                  - key: a
+                    secrets: [x]
+                    routes: [ordrs]
+                routes:
+                  - id: orders
+                    paths: [/o]
+                    upstream: u
+                    filters:
+                      hmac-auth: {}
+                      jwt-auth: {}
+                """))).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("gateway.yml:13: apps[0].routes: no route with id 'ordrs' (did you mean 'orders'?)")
+                .hasMessageContaining("gateway.yml:20: routes[0].filters.jwt-auth: unknown filter 'jwt-auth' "
+                        + "(known: hmac-auth, authorization)");
+    }
+}

@@ -37,7 +37,7 @@ class CheckCommandIT {
                 "--config", "conf/gateway.yml", "--check");
 
         assertThat(r.exitCode()).as("exit code; stderr:\n%s", r.stderr()).isZero();
-        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("3 routes");
+        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("4 routes");
     }
 
     @Test

@@ -62,6 +62,12 @@ class HmacAuthIT {
                   - id: public
                     paths: [/public/**]
                     upstream: u
+                  - id: upload
+                    paths: [/upload/**]
+                    upstream: u
+                    filters:
+                      hmac-auth: { validate-body: true }
+                      authorization: { apps: [shop-app] }
                 """), Map.of("U", upstream.url()));
     }
 
@@ -152,6 +158,50 @@ class HmacAuthIT {
         assertThat(upstream.last().headers().contains("x-app-key")).isFalse();
         assertThat(RawHttp.exchange(gateway.port(), "GET /public/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
                 .status()).isEqualTo(200);
+    }
+
+    static RawHttp.Response signedPost(String target, byte[] body, String digest) throws Exception {
+        String date = now();
+        Map<String, String> h = new java.util.HashMap<>();
+        h.put("x-date", date);
+        h.put("digest", digest);
+        String signing = SigningString.build(List.of("x-date", "request-line", "digest"), "POST", target,
+                "HTTP/1.1", h::get);
+        String sig = HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, "s3cret-new".getBytes(StandardCharsets.UTF_8),
+                signing);
+        try (RawHttp c = new RawHttp(gateway.port())) {
+            c.send("POST " + target + " HTTP/1.1\r\nHost: x\r\nX-Date: " + date + "\r\nDigest: " + digest + "\r\n"
+                    + "Authorization: hmac username=\"shop-app\", headers=\"x-date request-line digest\", "
+                    + "signature=\"" + sig + "\"\r\nContent-Length: " + body.length + "\r\nConnection: close\r\n\r\n");
+            c.send(body);
+            return c.read();
+        }
+    }
+
+    static String sha256(byte[] body) throws Exception {
+        return "SHA-256=" + java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(body));
+    }
+
+    @Test
+    void bufferedBodyWithMatchingDigestIsForwardedWhole() throws Exception {
+        byte[] body = new byte[2 << 20];
+        new java.util.Random(7).nextBytes(body);
+        RawHttp.Response r = signedPost("/upload/big", body, sha256(body));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(upstream.last().bodyBytes()).isEqualTo(body.length);
+        assertThat(upstream.last().bodySha256()).isEqualTo(java.util.HexFormat.of().formatHex(
+                java.security.MessageDigest.getInstance("SHA-256").digest(body)));
+    }
+
+    @Test
+    void swappedBodyGets401DigestMismatch() throws Exception {
+        int before = upstream.received().size();
+        RawHttp.Response r = signedPost("/upload/x", "evil".getBytes(StandardCharsets.UTF_8),
+                sha256("good".getBytes(StandardCharsets.UTF_8)));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"digest_mismatch\"");
+        assertThat(upstream.received()).hasSize(before);
     }
 
     @Test

@@ -25,6 +25,14 @@ public interface FilterFactory<C> {
         return java.util.List.of();
     }
 
+    /**
+     * True if filters with this config read the request body ({@link RequestContext#body()}): the route then
+     * buffers the body (up to max-body-size) before its chain runs. Only such routes pay for buffering.
+     */
+    default boolean needsBody(C config) {
+        return false;
+    }
+
     /** The filter for one route. Runs off the event loops. */
     GatewayFilter create(FilterContext context, C config);
 }

@@ -4,6 +4,11 @@ package dev.gateway.core.filter;
 public record FilterSpec(FilterFactory<?> factory, Object config) {
 
     @SuppressWarnings("unchecked")
+    public boolean needsBody() {
+        return ((FilterFactory<Object>) factory).needsBody(config);
+    }
+
+    @SuppressWarnings("unchecked")
     public GatewayFilter create(FilterContext context) {
         return ((FilterFactory<Object>) factory).create(context, config);
     }

@@ -22,6 +22,7 @@ public final class RequestContext {
     private final long startNanos;
     private final String protocolVersion;
     private Object[] attrs;
+    private byte[] body;
 
     public RequestContext(String requestId, HttpMethod method, String rawUri, String path, String query,
             HttpHeaders headers, Route route, String clientAddress, long startNanos, String protocolVersion) {
@@ -72,6 +73,19 @@ public final class RequestContext {
     /** The peer address of the client connection (IP text). */
     public String clientAddress() {
         return clientAddress;
+    }
+
+    /**
+     * The request body, for routes whose filters asked for it (null otherwise, and empty for a request without
+     * one). Do not modify the array.
+     */
+    public byte[] body() {
+        return body;
+    }
+
+    /** Set by the server once a buffered body is complete. */
+    public void body(byte[] body) {
+        this.body = body;
     }
 
     /** The version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}. */

@@ -6,6 +6,7 @@ import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.metadata.EmbeddedMetadata;
 import dev.gateway.core.metadata.MetadataSource;
@@ -107,7 +108,7 @@ public final class ConfigCompiler {
             RequestMetrics rm = meters == null ? RequestMetrics.NOOP
                     : new RequestMetrics(meters, r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
             Route route = new Route(r.id(), r.methods(), groups.get(r.upstream()), from, to, r.timeout().toMillis(),
-                    chain, rm);
+                    chain, rm, r.filters().stream().anyMatch(FilterSpec::needsBody));
             entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
         }
         return new Compiled(config, RouteTable.compile(entries), java.util.Collections.unmodifiableMap(groups));

@@ -18,6 +18,7 @@ public final class Route {
     private final long timeoutMillis;
     private final GatewayFilter[] filters;
     private final RequestMetrics metrics;
+    private final boolean needsBody;
 
     public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
             long timeoutMillis, GatewayFilter[] filters) {
@@ -26,6 +27,12 @@ public final class Route {
 
     public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
             long timeoutMillis, GatewayFilter[] filters, RequestMetrics metrics) {
+        this(id, methods, upstream, rewriteFrom, rewriteTo, timeoutMillis, filters, metrics, false);
+    }
+
+    public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
+            long timeoutMillis, GatewayFilter[] filters, RequestMetrics metrics, boolean needsBody) {
+        this.needsBody = needsBody;
         this.metrics = metrics;
         this.id = id;
         this.methods = Set.copyOf(methods);
@@ -56,6 +63,11 @@ public final class Route {
     /** The filter chain in its fixed order; the array is owned by the route: do not modify. */
     public GatewayFilter[] filters() {
         return filters;
+    }
+
+    /** True if a filter of this route reads the body: it is buffered before the chain runs. */
+    public boolean needsBody() {
+        return needsBody;
     }
 
     /** This route's request timers (resolved at compile time). */

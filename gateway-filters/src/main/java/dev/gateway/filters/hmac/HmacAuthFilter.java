@@ -38,6 +38,7 @@ final class HmacAuthFilter implements GatewayFilter {
     static final AsciiString X_APP_KEY = AsciiString.cached("x-app-key");
     static final AsciiString X_CONSUMER_GROUP = AsciiString.cached("x-consumer-group");
     static final AsciiString X_DATE = AsciiString.cached("x-date");
+    static final AsciiString DIGEST = AsciiString.cached("digest");
 
     /** Every way a request can fail here; the code is the JSON {@code error}. */
     enum Failure {
@@ -50,6 +51,7 @@ final class HmacAuthFilter implements GatewayFilter {
         SIGNATURE_MISMATCH(401, "the signature does not match the request"),
         REPLAYED_REQUEST(401, "this signature was already used"),
         REQUIRED_HEADER_NOT_SIGNED(401, "a header this route requires is not among the signed headers"),
+        DIGEST_MISMATCH(401, "the Digest header is missing or does not match the body"),
         APP_DISABLED(403, "the app is disabled");
 
         final HttpResponseStatus status;
@@ -108,6 +110,10 @@ final class HmacAuthFilter implements GatewayFilter {
                     ? Failure.UNSUPPORTED_ALGORITHM : Failure.INVALID_AUTHORIZATION_HEADER);
         }
         HmacCredentials c = parsed.credentials();
+        if (config.validateBody() && hasBody(ctx) && !c.headers().contains("digest")) {
+            // Unsigned, the digest could be swapped along with the body (Kong does not check this).
+            return fail(ctx, Failure.REQUIRED_HEADER_NOT_SIGNED);
+        }
         if (c.algorithm() == HmacAlgorithm.HMAC_SHA1 && !config.allowSha1()) {
             return fail(ctx, Failure.UNSUPPORTED_ALGORITHM);
         }
@@ -126,6 +132,37 @@ final class HmacAuthFilter implements GatewayFilter {
         }
         return apps.find(c.username()).thenCompose(found -> found == null
                 ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found));
+    }
+
+    private static boolean hasBody(RequestContext ctx) {
+        byte[] body = ctx.body();
+        return body != null && body.length > 0;
+    }
+
+    /** A body needs a matching SHA-256 digest; a request without one passes unless it sends a Digest anyway. */
+    private static boolean digestMatches(RequestContext ctx) {
+        String digest = ctx.headers().get(DIGEST);
+        byte[] body = ctx.body() == null ? new byte[0] : ctx.body();
+        if (digest == null) {
+            return body.length == 0;
+        }
+        String expected = null;
+        for (String part : digest.split(",")) {
+            String p = part.trim();
+            if (p.regionMatches(true, 0, "SHA-256=", 0, 8)) {
+                expected = p.substring(8);
+            }
+        }
+        if (expected == null) {
+            return false;
+        }
+        try {
+            byte[] given = java.util.Base64.getDecoder().decode(expected);
+            byte[] actual = java.security.MessageDigest.getInstance("SHA-256").digest(body);
+            return java.security.MessageDigest.isEqual(given, actual);
+        } catch (IllegalArgumentException | java.security.NoSuchAlgorithmException e) {
+            return false;
+        }
     }
 
     private static boolean isHmac(String v) {
@@ -156,6 +193,9 @@ final class HmacAuthFilter implements GatewayFilter {
                 h::get);
         if (!HmacVerifier.verify(c.algorithm(), app.secrets(), signing, c.signature())) {
             return fail(ctx, Failure.SIGNATURE_MISMATCH);
+        }
+        if (config.validateBody() && !digestMatches(ctx)) {
+            return fail(ctx, Failure.DIGEST_MISMATCH);
         }
         // Disabled is told only to a caller who proved it holds the app's secret.
         if (!app.enabled()) {

@@ -29,8 +29,14 @@ public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig
         }
         boolean sha1 = s.bool("allow-sha1", false);
         boolean replay = s.bool("replay-protection", false);
+        boolean body = s.bool("validate-body", false);
         s.finish();
-        return new HmacAuthConfig(required, skew, hide, anonymous, realm, sha1, replay);
+        return new HmacAuthConfig(required, skew, hide, anonymous, realm, sha1, replay, body);
+    }
+
+    @Override
+    public boolean needsBody(HmacAuthConfig config) {
+        return config.validateBody();
     }
 
     @Override

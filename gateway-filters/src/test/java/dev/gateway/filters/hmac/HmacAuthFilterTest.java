@@ -49,7 +49,7 @@ class HmacAuthFilterTest {
     }
 
     HmacAuthConfig config(boolean anonymous, boolean replay, boolean sha1, List<String> required) {
-        return new HmacAuthConfig(required, Duration.ofSeconds(300), true, anonymous, "shop", sha1, replay);
+        return new HmacAuthConfig(required, Duration.ofSeconds(300), true, anonymous, "shop", sha1, replay, false);
     }
 
     GatewayFilter filter(HmacAuthConfig c) {
@@ -260,6 +260,62 @@ class HmacAuthFilterTest {
         h.set("proxy-authorization", h.get("authorization"));
         h.set("authorization", "hmac username=\"alice\", headers=\"x-date\", signature=\"bad\"");
         assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    static String sha256(byte[] body) throws Exception {
+        return java.util.Base64.getEncoder().encodeToString(
+                java.security.MessageDigest.getInstance("SHA-256").digest(body));
+    }
+
+    /** A POST signed over x-date, request-line and digest, with the given Digest header value (or none). */
+    static RequestContext post(byte[] body, String digest, boolean signDigest) {
+        HttpHeaders h = new DefaultHttpHeaders();
+        h.set("x-date", date(NOW));
+        if (digest != null) {
+            h.set("digest", digest);
+        }
+        List<String> names = signDigest ? List.of("x-date", "request-line", "digest") : List.of("x-date",
+                "request-line");
+        String signing = SigningString.build(names, "POST", "/orders", "HTTP/1.1", h::get);
+        h.set("authorization", "hmac username=\"alice\", headers=\"" + String.join(" ", names) + "\", signature=\""
+                + HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, b("new-secret"), signing) + "\"");
+        RequestContext ctx = request("POST", "/orders", "HTTP/1.1", h);
+        ctx.body(body);
+        return ctx;
+    }
+
+    GatewayFilter digestFilter() {
+        return filter(new HmacAuthConfig(List.of(), Duration.ofSeconds(300), false, false, "shop", false, false,
+                true));
+    }
+
+    @Test
+    void bodyWithMatchingSignedDigestPasses() throws Exception {
+        byte[] body = new byte[1 << 20];
+        new java.util.Random(1).nextBytes(body);
+        assertProceeds(digestFilter().apply(post(body, "SHA-256=" + sha256(body), true)));
+    }
+
+    @Test
+    void emptyBodyNeedsNoDigestButAGivenOneMustMatch() throws Exception {
+        assertProceeds(digestFilter().apply(post(new byte[0], null, false)));
+        assertProceeds(digestFilter().apply(post(new byte[0], "SHA-256=" + sha256(new byte[0]), true)));
+        assertThat(error(result(digestFilter(), post(new byte[0], "SHA-256=" + sha256(b("x")), true))))
+                .isEqualTo("digest_mismatch");
+    }
+
+    @Test
+    void bodyWithWrongOrMissingDigestIsDigestMismatch() throws Exception {
+        assertThat(error(result(digestFilter(), post(b("hello"), "SHA-256=" + sha256(b("other")), true))))
+                .isEqualTo("digest_mismatch");
+        assertThat(error(result(digestFilter(), post(b("hello"), null, true)))).isEqualTo("digest_mismatch");
+        assertThat(error(result(digestFilter(), post(b("hello"), "MD5=abc", true)))).isEqualTo("digest_mismatch");
+    }
+
+    @Test
+    void digestMustBeSignedWhenThereIsABody() throws Exception {
+        assertThat(error(result(digestFilter(), post(b("hello"), "SHA-256=" + sha256(b("hello")), false))))
+                .isEqualTo("required_header_not_signed");
     }
 
     @Test

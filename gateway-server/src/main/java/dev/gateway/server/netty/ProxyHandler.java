@@ -66,6 +66,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(ProxyHandler.class);
     /** Hard cap on queued pipelined messages decoded from what was already read (auto-read stops far earlier). */
     private static final int MAX_QUEUED_OBJECTS = 1024;
+    private static final byte[] EMPTY_BODY = new byte[0];
     private static final HttpResponseStatus CLIENT_CLOSED = new HttpResponseStatus(499, "Client Closed Request");
 
     private final ProxyState state;
@@ -478,6 +479,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private long pendingBytes;
         private boolean hasBody;
         private boolean expectContinue;
+        /** Collecting the body for filters that read it; the chain runs when it is complete. */
+        private boolean bufferingBody;
 
         boolean requestRead;
         private boolean requestSent;
@@ -571,6 +574,36 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             context = new RequestContext(requestId.toString(), method, rawTarget, path, query, h, route, clientIp,
                     startNanos, clientVersion);
+            if (route.needsBody()) {
+                if (!hasBody || requestRead) {
+                    context.body(EMPTY_BODY);
+                } else {
+                    // A filter reads the body: collect it (up to max-body-size) before the chain runs.
+                    bufferingBody = true;
+                    if (expectContinue) {
+                        expectContinue = false;
+                        ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
+                                Unpooled.EMPTY_BUFFER));
+                        flushClientSoon();
+                    }
+                    return;
+                }
+            }
+            runFilters(0);
+        }
+
+        /** The buffered body is complete: hand a copy to the filters and run them. */
+        private void bodyBuffered() {
+            bufferingBody = false;
+            byte[] body = new byte[(int) pendingBytes];
+            int at = 0;
+            for (HttpContent piece : pendingBody) {
+                ByteBuf b = piece.content();
+                int n = b.readableBytes();
+                b.getBytes(b.readerIndex(), body, at, n);
+                at += n;
+            }
+            context.body(body);
             runFilters(0);
         }
 
@@ -777,6 +810,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 }
                 pendingBody.addLast(content);
                 pendingBytes += n;
+                if (bufferingBody) {
+                    // Bounded by max-body-size (checked above); no back-pressure, the filters need all of it.
+                    if (last) {
+                        bodyBuffered();
+                    }
+                    return;
+                }
                 if (pendingBytes > 64 * 1024 && !backPressured) {
                     backPressured = true;
                     updateAutoRead();

@@ -10,17 +10,26 @@ import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
 /**
- * Computes and checks HMAC signatures. {@link Mac} is not thread-safe and costly to create, so each thread (event
- * loop) keeps one instance per algorithm and re-keys it per call. Comparison is constant-time
+ * Computes and checks HMAC signatures. {@link Mac} is not thread-safe and costly to create and to key, so each
+ * thread (event loop) keeps a keyed instance per (algorithm, secret array) and reuses it: {@code doFinal} resets it
+ * for the next message with the same key. Secrets come from immutable app records, so the arrays are stable keys. Comparison is constant-time
  * ({@link MessageDigest#isEqual}); an app may have several secrets (rotation), and all are tried.
  */
 public final class HmacVerifier {
     private HmacVerifier() {}
 
-    private static final FastThreadLocal<Mac[]> MACS = new FastThreadLocal<>() {
+    /** Keyed Macs per thread, per algorithm, by secret array identity; cleared when it grows past this. */
+    private static final int MAX_KEYED = 1024;
+
+    @SuppressWarnings("unchecked")
+    private static final FastThreadLocal<java.util.IdentityHashMap<byte[], Mac>[]> MACS = new FastThreadLocal<>() {
         @Override
-        protected Mac[] initialValue() {
-            return new Mac[HmacAlgorithm.values().length];
+        protected java.util.IdentityHashMap<byte[], Mac>[] initialValue() {
+            java.util.IdentityHashMap<byte[], Mac>[] maps = new java.util.IdentityHashMap[HmacAlgorithm.values().length];
+            for (int i = 0; i < maps.length; i++) {
+                maps[i] = new java.util.IdentityHashMap<>();
+            }
+            return maps;
         }
     };
 
@@ -50,15 +59,17 @@ public final class HmacVerifier {
     }
 
     private static byte[] mac(HmacAlgorithm algorithm, byte[] secret, String signingString) {
-        Mac[] macs = MACS.get();
-        int i = algorithm.ordinal();
+        java.util.IdentityHashMap<byte[], Mac> keyed = MACS.get()[algorithm.ordinal()];
         try {
-            Mac mac = macs[i];
+            Mac mac = keyed.get(secret);
             if (mac == null) {
                 mac = Mac.getInstance(algorithm.jcaName());
-                macs[i] = mac;
+                mac.init(new SecretKeySpec(secret, algorithm.jcaName()));
+                if (keyed.size() >= MAX_KEYED) {
+                    keyed.clear();
+                }
+                keyed.put(secret, mac);
             }
-            mac.init(new SecretKeySpec(secret, algorithm.jcaName()));
             return mac.doFinal(signingString.getBytes(StandardCharsets.UTF_8));
         } catch (GeneralSecurityException e) {
             // The four JCA HMAC algorithms are mandatory in every Java platform.

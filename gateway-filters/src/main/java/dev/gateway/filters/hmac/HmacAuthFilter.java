@@ -22,9 +22,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -177,10 +174,8 @@ final class HmacAuthFilter implements GatewayFilter {
         if (date == null) {
             return Failure.MISSING_DATE;
         }
-        long at;
-        try {
-            at = ZonedDateTime.parse(date, DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond();
-        } catch (DateTimeParseException e) {
+        long at = HttpDates.parse(date);
+        if (at == Long.MIN_VALUE) {
             return Failure.MISSING_DATE;
         }
         long now = clock.instant().getEpochSecond();

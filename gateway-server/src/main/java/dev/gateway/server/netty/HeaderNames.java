@@ -4,7 +4,10 @@ import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Iterator;
 import java.util.Map;
 
-/** Request header names must be RFC 9110 tokens; checked once per request head instead of on every header set. */
+/**
+ * Request header names must be RFC 9110 tokens and values may not hold control characters other than HTAB (CR, LF
+ * and NUL included); checked once per request head, in one pass, instead of on every header set.
+ */
 final class HeaderNames {
     private HeaderNames() {}
 
@@ -28,7 +31,18 @@ final class HeaderNames {
     static boolean allValid(HttpHeaders headers) {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
         while (it.hasNext()) {
-            if (!isToken(it.next().getKey())) {
+            Map.Entry<CharSequence, CharSequence> e = it.next();
+            if (!isToken(e.getKey()) || !isFieldValue(e.getValue())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean isFieldValue(CharSequence v) {
+        for (int i = 0, n = v.length(); i < n; i++) {
+            char c = v.charAt(i);
+            if ((c < 0x20 && c != '\t') || c == 0x7f) {
                 return false;
             }
         }

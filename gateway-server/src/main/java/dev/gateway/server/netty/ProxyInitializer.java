@@ -26,10 +26,10 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
                 .setMaxInitialLineLength(s.maxInitialLineLength())
                 .setMaxHeaderSize(s.maxHeaderSize())
                 .setMaxChunkSize(64 * 1024)
-                // Header names are checked once by ProxyHandler (RFC 9110 token), so that the headers the gateway
-                // sets itself are not re-validated on every set; values are still validated as they are parsed.
-                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withNameValidation(false))
-                .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withNameValidation(false));
+                // Header names and values are checked once per request head by ProxyHandler (HeaderNames), so the
+                // headers the gateway sets itself are not re-validated on every set.
+                .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
+                .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
     }
 
     @Override

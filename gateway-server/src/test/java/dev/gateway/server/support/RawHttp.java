@@ -123,13 +123,9 @@ public final class RawHttp implements AutoCloseable {
                 if (size == null) {
                     return total;
                 }
-                int semi = size.indexOf(';');
-                long n = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+                long n = chunkSize(size);
                 if (n == 0) {
-                    String t;
-                    while ((t = line()) != null && !t.isEmpty()) {
-                        // trailers ignored
-                    }
+                    skipTrailers();
                     return total;
                 }
                 long got = stream(buf, n, total, sink);
@@ -189,20 +185,29 @@ public final class RawHttp implements AutoCloseable {
         return new Response(status, headers, body.toByteArray(), complete);
     }
 
+    private static long chunkSize(String line) {
+        int semi = line.indexOf(';');
+        return Long.parseLong((semi < 0 ? line : line.substring(0, semi)).trim(), 16);
+    }
+
+    /** Reads (and ignores) trailers up to the empty line; false if the connection ended first. */
+    private boolean skipTrailers() throws IOException {
+        String t;
+        while ((t = line()) != null && !t.isEmpty()) {
+            // trailers are not checked by these tests
+        }
+        return t != null;
+    }
+
     private boolean readChunked(ByteArrayOutputStream body) throws IOException {
         while (true) {
             String size = line();
             if (size == null) {
                 return false;
             }
-            int semi = size.indexOf(';');
-            long n = Long.parseLong((semi < 0 ? size : size.substring(0, semi)).trim(), 16);
+            long n = chunkSize(size);
             if (n == 0) {
-                String t;
-                while ((t = line()) != null && !t.isEmpty()) {
-                    // trailers ignored
-                }
-                return t != null;
+                return skipTrailers();
             }
             if (copy(body, n) != n) {
                 return false;

@@ -2,6 +2,7 @@ package dev.gateway.server;
 
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
+import dev.gateway.filters.cors.CorsFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
 import java.util.List;
 
@@ -15,6 +16,7 @@ public final class Filters {
 
     public static List<FilterFactory<?>> inOrder() {
         return List.of(
+                new CorsFilterFactory(),
                 new HmacAuthFilterFactory(),
                 new AuthorizationFilterFactory());
     }

@@ -44,8 +44,14 @@ class HmacAuthIT {
                 routes:
                   - id: orders
                     paths: [/orders/**]
+                    methods: [GET, POST]
                     upstream: u
                     filters:
+                      cors:
+                        allow-origins: ["https://app.example.com", "https://*.shop.test"]
+                        allow-headers: [authorization, x-date, digest]
+                        expose-headers: [x-request-id]
+                        max-age: 10m
                       hmac-auth: { required-headers: [x-date, request-line], hide-credentials: true, realm: shop }
                   - id: reports
                     paths: [/reports/**]
@@ -205,6 +211,44 @@ class HmacAuthIT {
     }
 
     @Test
+    void preflightOnAnAuthRoutePassesWithoutASignature() throws Exception {
+        int before = upstream.received().size();
+        RawHttp.Response r = RawHttp.exchange(gateway.port(), "OPTIONS /orders/1 HTTP/1.1\r\nHost: x\r\n"
+                + "Origin: https://app.example.com\r\nAccess-Control-Request-Method: POST\r\n"
+                + "Access-Control-Request-Headers: Authorization, X-Date\r\nConnection: close\r\n\r\n");
+        assertThat(r.status()).isEqualTo(204);
+        assertThat(r.header("access-control-allow-origin")).isEqualTo("https://app.example.com");
+        assertThat(r.header("access-control-allow-methods")).contains("POST");
+        assertThat(r.header("access-control-allow-headers")).contains("authorization", "x-date");
+        assertThat(r.header("access-control-max-age")).isEqualTo("600");
+        assertThat(r.header("content-length")).isNull();
+        assertThat(upstream.received()).hasSize(before);
+    }
+
+    @Test
+    void preflightFromAnotherOriginGetsNoPermission() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gateway.port(), "OPTIONS /orders/1 HTTP/1.1\r\nHost: x\r\n"
+                + "Origin: https://evil.test\r\nAccess-Control-Request-Method: POST\r\nConnection: close\r\n\r\n");
+        assertThat(r.status()).isEqualTo(204);
+        assertThat(r.header("access-control-allow-origin")).isNull();
+    }
+
+    @Test
+    void allowedOriginSeesCorsHeadersOnSuccessAndOnAuthErrors() throws Exception {
+        RawHttp.Response ok = signedGet("shop-app", "s3cret-new", "/orders/9", "Origin: https://a.shop.test");
+        assertThat(ok.status()).isEqualTo(200);
+        assertThat(ok.header("access-control-allow-origin")).isEqualTo("https://a.shop.test");
+        assertThat(ok.header("access-control-expose-headers")).isEqualTo("x-request-id");
+        RawHttp.Response denied = RawHttp.exchange(gateway.port(), "GET /orders/9 HTTP/1.1\r\nHost: x\r\n"
+                + "Origin: https://app.example.com\r\nConnection: close\r\n\r\n");
+        assertThat(denied.status()).isEqualTo(401);
+        assertThat(denied.header("access-control-allow-origin")).isEqualTo("https://app.example.com");
+        RawHttp.Response other = signedGet("shop-app", "s3cret-new", "/orders/9", "Origin: https://evil.test");
+        assertThat(other.status()).isEqualTo(200);
+        assertThat(other.header("access-control-allow-origin")).isNull();
+    }
+
+    @Test
     void countsAuthFailuresByReason() throws Exception {
         signedGet("shop-app", "guess", "/orders/count");
         String metrics = gateway.metrics().registry().scrape();
@@ -231,6 +275,6 @@ class HmacAuthIT {
                 """))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("gateway.yml:13: apps[0].routes: no route with id 'ordrs' (did you mean 'orders'?)")
                 .hasMessageContaining("gateway.yml:20: routes[0].filters.jwt-auth: unknown filter 'jwt-auth' "
-                        + "(known: hmac-auth, authorization)");
+                        + "(known: cors, hmac-auth, authorization)");
     }
 }

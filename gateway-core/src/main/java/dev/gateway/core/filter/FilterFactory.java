@@ -33,6 +33,13 @@ public interface FilterFactory<C> {
         return false;
     }
 
+    /**
+     * Methods a route with this filter must also match when it lists methods (CORS preflights are OPTIONS).
+     */
+    default java.util.Set<String> extraMethods() {
+        return java.util.Set.of();
+    }
+
     /** The filter for one route. Runs off the event loops. */
     GatewayFilter create(FilterContext context, C config);
 }

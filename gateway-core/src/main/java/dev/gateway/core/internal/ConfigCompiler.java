@@ -107,7 +107,11 @@ public final class ConfigCompiler {
             String to = r.rewrite() == null ? null : r.rewrite().to();
             RequestMetrics rm = meters == null ? RequestMetrics.NOOP
                     : new RequestMetrics(meters, r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
-            Route route = new Route(r.id(), r.methods(), groups.get(r.upstream()), from, to, r.timeout().toMillis(),
+            java.util.Set<String> methods = new java.util.LinkedHashSet<>(r.methods());
+            if (!methods.isEmpty()) {
+                r.filters().forEach(f -> methods.addAll(f.extraMethods()));
+            }
+            Route route = new Route(r.id(), methods, groups.get(r.upstream()), from, to, r.timeout().toMillis(),
                     chain, rm, r.filters().stream().anyMatch(FilterSpec::needsBody));
             entries.add(new RouteTable.Entry(route, r.hosts(), r.paths()));
         }

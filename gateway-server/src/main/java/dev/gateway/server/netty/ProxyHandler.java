@@ -638,19 +638,27 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 logger.warn("request {}: filter failed", requestId, t);
                 failLocally(GatewayErrors.INTERNAL, hasBody);
             } else if (r instanceof FilterResult.Respond respond) {
-                respondFromFilter(respond.response());
+                respondFromFilter(respond.response(), next - 1);
             } else {
                 runFilters(next);
             }
         }
 
-        private void respondFromFilter(GatewayResponse gr) {
+        /** Answers with a filter's response; the filters before it see its headers (CORS on a 401, say). */
+        private void respondFromFilter(GatewayResponse gr, int responder) {
             ByteBuf body = Unpooled.copiedBuffer(gr.body(), StandardCharsets.UTF_8);
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, gr.status(), body);
             for (Map.Entry<String, String> e : gr.headers().entrySet()) {
                 r.headers().set(e.getKey(), e.getValue());
             }
-            r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            int code = gr.status().code();
+            if (code != 204 && code != 304) {
+                r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            }
+            GatewayFilter[] filters = route.filters();
+            for (int i = responder - 1; i >= 0; i--) {
+                filters[i].onResponse(context, r.headers());
+            }
             respondLocally(r, hasBody);
         }
 

@@ -314,11 +314,32 @@ public final class ConfigLoader {
         String group = s.string("group", null);
         String priority = s.string("priority", "default");
         List<String> gray = s.strings("gray-tags");
+        Map<String, App.LimitOverride> limits = new LinkedHashMap<>();
+        ConfigNode limitsNode = s.raw("limits");
+        if (limitsNode != null && !(limitsNode instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
+            Section ls = Section.of(limitsNode, p);
+            if (ls.node() instanceof ConfigNode.MapNode m) {
+                for (var e : m.entries().entrySet()) {
+                    ls.raw(e.getKey());
+                    Section one = Section.of(e.getValue(), p);
+                    int perSecond = one.integer("per-second", 0, 1, Integer.MAX_VALUE);
+                    int burst = one.integer("burst", perSecond, 1, Integer.MAX_VALUE);
+                    if (!one.has("per-second")) {
+                        p.add(e.getValue().location(), one.child("per-second"), "is required");
+                    } else if (burst < perSecond) {
+                        p.add(keyLocation(e.getValue(), "burst"), one.child("burst"), burst
+                                + " is below per-second " + perSecond);
+                    }
+                    one.finish();
+                    limits.put(e.getKey(), new App.LimitOverride(perSecond, burst));
+                }
+            }
+        }
         s.finish();
         if (key == null) {
             return null;
         }
-        return new App(key, secrets, enabled, allowed, groups, group, priority, gray);
+        return new App(key, secrets, enabled, allowed, groups, group, priority, gray, limits);
     }
 
     private static void validateApps(List<AppEntry> apps, List<RouteConfig> routes, Problems p) {

@@ -9,9 +9,19 @@ import java.util.Set;
  * limiting) and gray tags. Immutable; {@link #toString()} never shows secrets.
  */
 public record App(String key, List<byte[]> secrets, boolean enabled, Set<String> routes, Set<String> routeGroups,
-        String group, String priority, List<String> grayTags) {
+        String group, String priority, List<String> grayTags, java.util.Map<String, LimitOverride> limits) {
+
+    /** This app's own rate for a named limit (used by rate limiting): tokens per second and bucket size. */
+    public record LimitOverride(long perSecond, long burst) {}
+
+    /** An app without per-app limit overrides. */
+    public App(String key, List<byte[]> secrets, boolean enabled, Set<String> routes, Set<String> routeGroups,
+            String group, String priority, List<String> grayTags) {
+        this(key, secrets, enabled, routes, routeGroups, group, priority, grayTags, java.util.Map.of());
+    }
 
     public App {
+        limits = java.util.Map.copyOf(limits);
         secrets = List.copyOf(secrets.stream().map(byte[]::clone).toList());
         routes = Set.copyOf(routes);
         routeGroups = Set.copyOf(routeGroups);

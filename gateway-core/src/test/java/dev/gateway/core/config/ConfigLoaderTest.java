@@ -1009,4 +1009,37 @@ class ConfigLoaderTest {
         assertThat(errors()).containsExactly(
                 at("gateway.yml", 8) + ": routes[0].strip-prefix: a prefix must be a normalised path, found '/api/../x'");
     }
+
+    @Test
+    void readsPerAppLimitOverrides(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("gateway.yml");
+        java.nio.file.Files.writeString(f, """
+                apps:
+                  - key: a
+                    secrets: [s]
+                    limits:
+                      orders: { per-second: 10, burst: 20 }
+                      search: { per-second: 5 }
+                """);
+        var app = new ConfigLoader(java.util.Map.<String, String>of()::get).load(f).apps().get(0);
+        assertThat(app.limits()).containsEntry("orders", new dev.gateway.core.metadata.App.LimitOverride(10, 20))
+                .containsEntry("search", new dev.gateway.core.metadata.App.LimitOverride(5, 5));
+    }
+
+    @Test
+    void burstBelowRateIsAnError(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path f = dir.resolve("gateway.yml");
+        java.nio.file.Files.writeString(f, """
+                apps:
+                  - key: a
+                    secrets: [s]
+                    limits:
+                      orders:
+                        per-second: 10
+                        burst: 5
+                """);
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                () -> new ConfigLoader(java.util.Map.<String, String>of()::get).load(f))
+                .hasMessageContaining("gateway.yml:7: apps[0].limits.orders.burst: 5 is below per-second 10");
+    }
 }

@@ -24,6 +24,7 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gateway.core.upstream.Allocators;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -79,9 +80,9 @@ public final class GatewayMetrics implements AutoCloseable {
 
     /** Gauges over the proxy's live state. */
     void bindProxy(ProxyState state) {
-        Gauge.builder(GatewayMeters.CONNECTIONS_ACTIVE, state.connectionCount(), java.util.concurrent.atomic.AtomicInteger::get)
+        Gauge.builder(GatewayMeters.CONNECTIONS_ACTIVE, state.connectionCount(), AtomicInteger::get)
                 .description("Open client connections on the proxy listener").strongReference(true).register(registry);
-        Gauge.builder(GatewayMeters.REQUESTS_ACTIVE, state.activeRequests(), java.util.concurrent.atomic.AtomicInteger::get)
+        Gauge.builder(GatewayMeters.REQUESTS_ACTIVE, state.activeRequests(), AtomicInteger::get)
                 .description("Requests received and not yet answered in full").strongReference(true).register(registry);
     }
 

@@ -96,17 +96,16 @@ public final class GatewayServer implements AutoCloseable {
             }
             proxyChannel = bind("proxy", group, config.server().listen(), new ProxyInitializer(state));
             if (config.admin().enabled()) {
-                adminChannel = bind("admin", adminGroup, config.admin().listen(), new ChannelInitializer<SocketChannel>() {
-                    private final AdminHandler admin = new AdminHandler(() -> ready,
-                            metrics == null ? null : metrics.registry());
-
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
-                                .addLast(new HttpObjectAggregator(8192))
-                                .addLast(admin);
-                    }
-                });
+                AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry());
+                adminChannel = bind("admin", adminGroup, config.admin().listen(),
+                        new ChannelInitializer<SocketChannel>() {
+                            @Override
+                            protected void initChannel(SocketChannel ch) {
+                                ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                                        .addLast(new HttpObjectAggregator(8192))
+                                        .addLast(admin);
+                            }
+                        });
             }
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             shutdownGroup();

@@ -12,7 +12,8 @@ import javax.crypto.spec.SecretKeySpec;
 /**
  * Computes and checks HMAC signatures. {@link Mac} is not thread-safe and costly to create and to key, so each
  * thread (event loop) keeps a keyed instance per (algorithm, secret array) and reuses it: {@code doFinal} resets it
- * for the next message with the same key. Secrets come from immutable app records, so the arrays are stable keys. Comparison is constant-time
+ * for the next message with the same key. Secrets come from immutable app records, so the arrays are stable keys.
+ * Comparison is constant-time
  * ({@link MessageDigest#isEqual}); an app may have several secrets (rotation), and all are tried.
  */
 public final class HmacVerifier {
@@ -25,7 +26,8 @@ public final class HmacVerifier {
     private static final FastThreadLocal<java.util.IdentityHashMap<byte[], Mac>[]> MACS = new FastThreadLocal<>() {
         @Override
         protected java.util.IdentityHashMap<byte[], Mac>[] initialValue() {
-            java.util.IdentityHashMap<byte[], Mac>[] maps = new java.util.IdentityHashMap[HmacAlgorithm.values().length];
+            int n = HmacAlgorithm.values().length;
+            java.util.IdentityHashMap<byte[], Mac>[] maps = new java.util.IdentityHashMap[n];
             for (int i = 0; i < maps.length; i++) {
                 maps[i] = new java.util.IdentityHashMap<>();
             }

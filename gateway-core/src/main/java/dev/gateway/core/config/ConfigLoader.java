@@ -365,7 +365,8 @@ public final class ConfigLoader {
             }
             for (String g : e.app().routeGroups()) {
                 if (!routeGroups.contains(g)) {
-                    p.add(keyLocation(e.node(), "route-groups"), e.node().path() + ".route-groups", "no route is in group '" + g + "'"
+                    p.add(keyLocation(e.node(), "route-groups"), e.node().path() + ".route-groups",
+                            "no route is in group '" + g + "'"
                             + suggestion(g, routeGroups));
                 }
             }
@@ -498,7 +499,8 @@ public final class ConfigLoader {
         for (RouteConfig r : routes) {
             RouteConfig prev = ids.putIfAbsent(r.id(), r);
             if (prev != null) {
-                p.add(r.location(), r.path() + ".id", "route id '" + r.id() + "' is already used at " + prev.location());
+                p.add(r.location(), r.path() + ".id",
+                        "route id '" + r.id() + "' is already used at " + prev.location());
             }
             if (r.upstream() != null && !upstreams.containsKey(r.upstream())) {
                 p.add(r.upstreamLocation(), r.path() + ".upstream", "no upstream named '" + r.upstream() + "'"

@@ -162,8 +162,11 @@ class HmacAuthIT {
         assertThat(RawHttp.exchange(gateway.port(), "GET /open/x HTTP/1.1\r\nHost: x\r\nX-App-Key: fake\r\n"
                 + "Connection: close\r\n\r\n").status()).isEqualTo(200);
         assertThat(upstream.last().headers().contains("x-app-key")).isFalse();
-        assertThat(RawHttp.exchange(gateway.port(), "GET /public/x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-                .status()).isEqualTo(200);
+        assertThat(RawHttp.exchange(gateway.port(), "GET /public/x HTTP/1.1\r\nHost: x\r\nX-App-Key: fake\r\n"
+                + "X-Consumer-Group: admins\r\nConnection: close\r\n\r\n").status()).isEqualTo(200);
+        // Not even a route without auth lets a client pose as an app.
+        assertThat(upstream.last().headers().contains("x-app-key")).isFalse();
+        assertThat(upstream.last().headers().contains("x-consumer-group")).isFalse();
     }
 
     static RawHttp.Response signedPost(String target, byte[] body, String digest) throws Exception {

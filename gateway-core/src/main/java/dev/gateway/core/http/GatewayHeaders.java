@@ -11,6 +11,9 @@ public final class GatewayHeaders {
     public static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
     public static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
     public static final AsciiString X_FORWARDED_PORT = AsciiString.cached("x-forwarded-port");
+    /** Set only by hmac-auth from the verified app; removed from every incoming request. */
+    public static final AsciiString X_APP_KEY = AsciiString.cached("x-app-key");
+    public static final AsciiString X_CONSUMER_GROUP = AsciiString.cached("x-consumer-group");
     public static final AsciiString KEEP_ALIVE = AsciiString.cached("keep-alive");
     public static final AsciiString PROXY_AUTHENTICATE = AsciiString.cached("proxy-authenticate");
     public static final AsciiString PROXY_AUTHORIZATION = AsciiString.cached("proxy-authorization");

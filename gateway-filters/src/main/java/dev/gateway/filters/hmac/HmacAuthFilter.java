@@ -13,6 +13,7 @@ import dev.gateway.core.filter.GatewayResponse;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.MetadataSource;
 import io.micrometer.core.instrument.Counter;
@@ -32,8 +33,8 @@ import java.util.concurrent.CompletionStage;
  * Immutable and shared by all requests of the route.
  */
 final class HmacAuthFilter implements GatewayFilter {
-    static final AsciiString X_APP_KEY = AsciiString.cached("x-app-key");
-    static final AsciiString X_CONSUMER_GROUP = AsciiString.cached("x-consumer-group");
+    static final AsciiString X_APP_KEY = GatewayHeaders.X_APP_KEY;
+    static final AsciiString X_CONSUMER_GROUP = GatewayHeaders.X_CONSUMER_GROUP;
     static final AsciiString X_DATE = AsciiString.cached("x-date");
     static final AsciiString DIGEST = AsciiString.cached("digest");
 

@@ -664,6 +664,9 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         private void prepareUpstreamHeaders(HttpHeaders h, String host, long contentLength, boolean chunked) {
             HopByHop.strip(h);
+            // Identity headers come only from the gateway (hmac-auth sets them after verifying), on every route.
+            h.remove(GatewayHeaders.X_APP_KEY);
+            h.remove(GatewayHeaders.X_CONSUMER_GROUP);
             request.setProtocolVersion(HttpVersion.HTTP_1_1);
             if (chunked) {
                 h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);

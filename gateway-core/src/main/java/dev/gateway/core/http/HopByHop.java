@@ -17,9 +17,12 @@ public final class HopByHop {
         return "keep-alive".equalsIgnoreCase(v) || "close".equalsIgnoreCase(v);
     }
 
-    private static boolean hasSecond(HttpHeaders h) {
-        java.util.Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(HttpHeaderNames.CONNECTION);
-        it.next();
+    /** True if {@code name} occurs more than once (without building a list of the values). */
+    public static boolean hasSeveral(HttpHeaders h, CharSequence name) {
+        java.util.Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name);
+        if (it.hasNext()) {
+            it.next();
+        }
         return it.hasNext();
     }
 
@@ -28,7 +31,7 @@ public final class HopByHop {
             return;
         }
         String first = h.get(HttpHeaderNames.CONNECTION);
-        if (first != null && isPlainToken(first) && !hasSecond(h)) {
+        if (first != null && isPlainToken(first) && !hasSeveral(h, HttpHeaderNames.CONNECTION)) {
             // The common case, "Connection: keep-alive" or "close": nothing else to remove.
             h.remove(HttpHeaderNames.CONNECTION);
         } else if (first != null) {

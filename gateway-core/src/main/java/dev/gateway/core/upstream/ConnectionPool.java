@@ -23,7 +23,6 @@ public final class ConnectionPool {
     private final ArrayDeque<UpstreamListener> waiters = new ArrayDeque<>();
     private int open;
     private boolean sweepScheduled;
-    private long created;
 
     ConnectionPool(EventLoop loop, Target target, UpstreamGroup.PoolSettings settings, Bootstrap template) {
         this.loop = loop;
@@ -53,11 +52,6 @@ public final class ConnectionPool {
         return waiters.size();
     }
 
-    /** Connections opened since start. */
-    public long created() {
-        return created;
-    }
-
     /** Finds or opens a connection for {@code l}; the answer comes through {@code l}, maybe synchronously. */
     public void acquire(UpstreamListener l) {
         UpstreamConnection c;
@@ -84,7 +78,6 @@ public final class ConnectionPool {
 
     private void connect(UpstreamListener l) {
         open++;
-        created++;
         ChannelFuture f = bootstrap.connect(target.address());
         f.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
@@ -155,14 +148,6 @@ public final class ConnectionPool {
             sweepScheduled = true;
             long period = Math.max(TimeUnit.MILLISECONDS.toNanos(100), settings.idleTimeoutNanos() / 2);
             loop.schedule(this::sweep, period, TimeUnit.NANOSECONDS);
-        }
-    }
-
-    /** Closes idle connections (shutdown). */
-    void closeIdle() {
-        UpstreamConnection c;
-        while ((c = idle.pollFirst()) != null) {
-            c.channel().close();
         }
     }
 }

@@ -100,19 +100,4 @@ public final class UpstreamClient {
         return List.copyOf(allPools);
     }
 
-    /** Connections opened since start, over all pools. */
-    public long connectionsCreated() {
-        long n = 0;
-        for (ConnectionPool p : allPools) {
-            n += p.created();
-        }
-        return n;
-    }
-
-    /** Closes idle connections of every pool; each on its own loop. */
-    public void closeIdle() {
-        for (ConnectionPool p : allPools) {
-            p.loop().execute(p::closeIdle);
-        }
-    }
 }

@@ -23,7 +23,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private UpstreamListener listener;
     private Throwable failure;
     long idleSinceNanos;
-    private int exchanges;
 
     UpstreamConnection(ConnectionPool pool) {
         this.pool = pool;
@@ -37,14 +36,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return channel;
     }
 
-    /** Exchanges served on this connection so far, including the current one. */
-    public int exchanges() {
-        return exchanges;
-    }
 
     void bind(UpstreamListener l) {
         listener = l;
-        exchanges++;
         pool.target().incrementOutstanding();
     }
 

@@ -22,7 +22,6 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -222,10 +221,5 @@ final class HmacAuthFilter implements GatewayFilter {
                 : Map.of("content-type", "application/json");
         return FilterResult.respond(new GatewayResponse(f.status, headers,
                 GatewayErrors.body(f.code, f.message, ctx.requestId())));
-    }
-
-    /** For tests: the skew in force. */
-    Duration clockSkew() {
-        return config.clockSkew();
     }
 }

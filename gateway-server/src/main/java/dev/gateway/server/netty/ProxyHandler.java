@@ -116,7 +116,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         this.idleTimeoutNanos = limits.idleTimeout().toNanos();
         this.headerTimeoutNanos = limits.headerReadTimeout().toNanos();
         long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
-        period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(state.compiled().minRouteTimeoutMillis()));
+        period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(state.minRouteTimeoutMillis()));
         this.timerPeriodNanos = Math.max(period, TimeUnit.SECONDS.toNanos(1));
     }
 
@@ -436,14 +436,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         releaseQueued();
     }
 
-    private static boolean hasSecondValue(HttpHeaders h, CharSequence name) {
-        java.util.Iterator<? extends CharSequence> it = h.valueCharSequenceIterator(name);
-        if (it.hasNext()) {
-            it.next();
-        }
-        return it.hasNext();
-    }
-
     private void flushClientSoon() {
         if (inReadBatch) {
             clientFlushPending = true;
@@ -537,7 +529,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             logPath = path;
             // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
             String host = h.get(HttpHeaderNames.HOST);
-            if (!http10 && (host == null || hasSecondValue(h, HttpHeaderNames.HOST))) {
+            if (!http10 && (host == null || HopByHop.hasSeveral(h, HttpHeaderNames.HOST))) {
                 failLocally(GatewayErrors.BAD_REQUEST, true);
                 return;
             }

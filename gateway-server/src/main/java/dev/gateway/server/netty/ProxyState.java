@@ -12,11 +12,12 @@ import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * What every connection of the proxy listener shares: the compiled configuration (swapped by reference), the
+ * What every connection of the proxy listener shares: the compiled configuration, the
  * upstream client, the access log and the lifecycle flags. Thread-safe.
  */
 public final class ProxyState {
-    private volatile ConfigCompiler.Compiled compiled;
+    private final ConfigCompiler.Compiled compiled;
+    private final long minRouteTimeoutMillis;
     private volatile boolean draining;
     private final ServerConfig server;
     private final UpstreamClient client;
@@ -35,6 +36,7 @@ public final class ProxyState {
         this.unrouted = meters == null ? RequestMetrics.NOOP
                 : new RequestMetrics(meters, "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
         this.compiled = compiled;
+        this.minRouteTimeoutMillis = compiled.minRouteTimeoutMillis();
         this.server = compiled.config().server();
         this.client = client;
         this.accessLog = accessLog;
@@ -47,8 +49,9 @@ public final class ProxyState {
         return compiled;
     }
 
-    public void compiled(ConfigCompiler.Compiled c) {
-        compiled = c;
+    /** The smallest route timeout (connection timers never sleep longer), computed once. */
+    long minRouteTimeoutMillis() {
+        return minRouteTimeoutMillis;
     }
 
     public TracingConfig tracing() {

@@ -152,22 +152,9 @@ public final class RawHttp implements AutoCloseable {
     }
 
     public Response read(boolean head) throws IOException {
-        String statusLine = line();
-        if (statusLine == null) {
-            throw new EOFException("connection closed before a response");
-        }
-        String[] parts = statusLine.split(" ", 3);
-        int status = Integer.parseInt(parts[1]);
-        Map<String, List<String>> headers = new LinkedHashMap<>();
-        String l;
-        while ((l = line()) != null && !l.isEmpty()) {
-            int colon = l.indexOf(':');
-            headers.computeIfAbsent(l.substring(0, colon).trim().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
-                    .add(l.substring(colon + 1).trim());
-        }
-        if (status < 200) {
-            return read(head); // interim response (100 Continue): the final one follows
-        }
+        Response h = readHead();
+        int status = h.status();
+        Map<String, List<String>> headers = h.headers();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         boolean complete = true;
         List<String> te = headers.get("transfer-encoding");

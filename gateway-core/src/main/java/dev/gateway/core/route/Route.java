@@ -1,8 +1,11 @@
 package dev.gateway.core.route;
 
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.upstream.UpstreamGroup;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.Arrays;
 import java.util.Set;
 
 /**
@@ -19,6 +22,7 @@ public final class Route {
     private final GatewayFilter[] filters;
     private final RequestMetrics metrics;
     private final boolean needsBody;
+    private final boolean editsResponses;
 
     public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
             long timeoutMillis, GatewayFilter[] filters) {
@@ -41,6 +45,7 @@ public final class Route {
         this.rewriteTo = rewriteTo;
         this.timeoutMillis = timeoutMillis;
         this.filters = filters.clone();
+        this.editsResponses = Arrays.stream(filters).anyMatch(Route::overridesOnResponse);
     }
 
     public String id() {
@@ -66,6 +71,23 @@ public final class Route {
     }
 
     /** True if a filter of this route reads the body: it is buffered before the chain runs. */
+    /**
+     * Whether a filter of this route overrides {@link GatewayFilter#onResponse}: only then are upstream response
+     * headers turned into an {@link HttpHeaders} object; otherwise they are forwarded
+     * as raw lines.
+     */
+    public boolean editsResponses() {
+        return editsResponses;
+    }
+
+    private static boolean overridesOnResponse(GatewayFilter f) {
+        try {
+            return f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class).getDeclaringClass() != GatewayFilter.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     public boolean needsBody() {
         return needsBody;
     }

@@ -6,8 +6,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.concurrent.FastThreadLocal;
 import java.util.List;
@@ -21,7 +20,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class UpstreamClient {
     /** Response heads larger than this from an upstream are a protocol error (502). */
-    private static final int MAX_RESPONSE_HEADER = 64 * 1024;
 
     private final Bootstrap template;
     private final AtomicInteger targetIds = new AtomicInteger();
@@ -82,14 +80,7 @@ public final class UpstreamClient {
         return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
-                HttpDecoderConfig cfg = new HttpDecoderConfig()
-                        .setMaxInitialLineLength(8192)
-                        .setMaxHeaderSize(MAX_RESPONSE_HEADER)
-                        .setMaxChunkSize(64 * 1024)
-                        // Response header names are not re-validated: lines are split on CRLF regardless, and
-                        // what we forward is re-encoded by our own encoder.
-                        .setValidateHeaders(false);
-                ch.pipeline().addLast("codec", new HttpClientCodec(cfg, false, false));
+                ch.pipeline().addLast("encoder", new HttpRequestEncoder());
                 ch.pipeline().addLast("upstream", new UpstreamConnection(holder[0]));
             }
         };

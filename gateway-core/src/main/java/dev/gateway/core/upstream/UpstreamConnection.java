@@ -1,27 +1,42 @@
 package dev.gateway.core.upstream;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpObject;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 
 /**
- * One pooled HTTP/1.1 connection to a target; also the last handler of its pipeline. While bound to an exchange it
- * passes every event to that exchange's {@link UpstreamListener}; while idle in the pool any inbound data or close
- * removes it from the pool. Used only on its channel's event loop.
+ * One pooled HTTP/1.1 connection to a target; also the last handler of its pipeline (after the request encoder).
+ * It parses responses itself and reports them straight to the bound exchange's {@link UpstreamListener}: the head
+ * as a {@link ResponseHead} over its raw bytes, the body as slices of what was read (de-chunked), then the end.
+ * While idle in the pool any inbound data or close removes it from the pool. Used only on its channel's event loop.
+ *
+ * <p>Invalid responses (see {@link ResponseHead}; also a head over {@value #MAX_HEAD} bytes, a bad chunk size line
+ * or a missing CRLF after chunk data) close the connection and report an {@link UpstreamProtocolException}.
  */
 public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+    static final int MAX_HEAD = 64 * 1024;
+    private static final int MAX_CHUNK_LINE = 4096;
+
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, BROKEN }
+
     private final ConnectionPool pool;
+    private final ResponseHead head = new ResponseHead();
+    private final EmptyLineFinder emptyLine = new EmptyLineFinder();
     private Channel channel;
     private UpstreamListener listener;
     private Throwable failure;
+    private ByteBuf cumulation;
+    private State state = State.HEAD;
+    /** Bytes of the current head (or trailers) already scanned for its end. */
+    private int scanned;
+    private long remaining;
+    private boolean headRequest;
     long idleSinceNanos;
 
     UpstreamConnection(ConnectionPool pool) {
@@ -54,6 +69,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     /** Writes without flushing; failures surface as {@link UpstreamListener#onUpstreamClosed}. */
     public void write(Object msg) {
+        if (msg instanceof HttpRequest r) {
+            headRequest = r.method() == HttpMethod.HEAD;
+        }
         channel.write(msg, channel.voidPromise());
     }
 
@@ -100,46 +118,226 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        UpstreamListener l = listener;
-        if (l == null) {
-            // Data on an idle connection: the upstream broke the protocol. Drop it and the connection.
+        if (!(msg instanceof ByteBuf data)) {
             ReferenceCountUtil.release(msg);
-            ctx.close();
             return;
         }
-        if (msg instanceof HttpObject obj) {
-            DecoderResult r = obj.decoderResult();
-            if (r.isFailure()) {
-                ReferenceCountUtil.release(msg);
-                failure = new UpstreamProtocolException("invalid response from " + target() + ": " + r.cause(),
-                        r.cause());
-                ctx.close();
-                return;
-            }
+        if (cumulation == null) {
+            cumulation = data;
+        } else {
+            cumulation = ByteToMessageDecoder.MERGE_CUMULATOR.cumulate(ctx.alloc(), cumulation, data);
         }
-        if (msg instanceof FullHttpResponse full) {
-            // The decoder emits head and body separately for valid messages; split a full one just in case.
-            l.onResponseHead(new DefaultHttpResponse(full.protocolVersion(), full.status(), full.headers()));
-            msg = new DefaultLastHttpContent(full.content(), full.trailingHeaders());
-        } else if (msg instanceof HttpResponse resp) {
-            l.onResponseHead(resp);
-        }
-        if (msg instanceof HttpContent content) {
-            l = listener;
-            if (l == null) {
-                content.release();
-            } else {
-                l.onResponseContent(content);
+        try {
+            decode(ctx, cumulation);
+        } finally {
+            if (cumulation != null && !cumulation.isReadable()) {
+                cumulation.release();
+                cumulation = null;
             }
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
+        if (cumulation != null) {
+            cumulation.discardSomeReadBytes();
+        }
         UpstreamListener l = listener;
         if (l != null) {
             l.onUpstreamReadComplete();
         }
+    }
+
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) {
+        while (in.isReadable()) {
+            if (listener == null || state == State.BROKEN) {
+                // Data on an idle connection (the upstream broke the protocol), or after a protocol error.
+                in.skipBytes(in.readableBytes());
+                ctx.close();
+                return;
+            }
+            switch (state) {
+                case HEAD -> {
+                    if (!readHead(ctx, in)) {
+                        return;
+                    }
+                }
+                case LENGTH -> {
+                    int n = (int) Math.min(in.readableBytes(), remaining);
+                    remaining -= n;
+                    listener.onResponseContent(in.readRetainedSlice(n));
+                    if (remaining == 0) {
+                        end(null);
+                    }
+                }
+                case UNTIL_CLOSE -> listener.onResponseContent(in.readRetainedSlice(in.readableBytes()));
+                case CHUNK_SIZE -> {
+                    if (!readChunkSize(ctx, in)) {
+                        return;
+                    }
+                }
+                case CHUNK_DATA -> {
+                    int n = (int) Math.min(in.readableBytes(), remaining);
+                    remaining -= n;
+                    listener.onResponseContent(in.readRetainedSlice(n));
+                    if (remaining == 0) {
+                        state = State.CHUNK_END;
+                    }
+                }
+                case CHUNK_END -> {
+                    int r = in.readerIndex();
+                    byte b = in.getByte(r);
+                    if (b == '\n') {
+                        in.skipBytes(1);
+                    } else if (b != '\r') {
+                        broken(ctx, in, "chunk data not followed by CRLF");
+                        return;
+                    } else if (in.readableBytes() < 2) {
+                        return;
+                    } else if (in.getByte(r + 1) != '\n') {
+                        broken(ctx, in, "chunk data not followed by CRLF");
+                        return;
+                    } else {
+                        in.skipBytes(2);
+                    }
+                    state = State.CHUNK_SIZE;
+                }
+                case TRAILERS -> {
+                    if (!readTrailers(ctx, in)) {
+                        return;
+                    }
+                }
+                default -> throw new IllegalStateException(state.toString());
+            }
+        }
+    }
+
+    /** Parses a whole head if it has arrived; false when more bytes are needed or the connection broke. */
+    private boolean readHead(ChannelHandlerContext ctx, ByteBuf in) {
+        int start = in.readerIndex();
+        int limit = Math.min(in.writerIndex(), start + MAX_HEAD);
+        if (scanned == 0) {
+            emptyLine.reset(false);
+        }
+        int i = in.forEachByte(start + scanned, limit - start - scanned, emptyLine);
+        if (i < 0) {
+            scanned = limit - start;
+            if (scanned >= MAX_HEAD) {
+                broken(ctx, in, "response head over " + MAX_HEAD + " bytes");
+            }
+            return false;
+        }
+        scanned = 0;
+        int n = i + 1 - start;
+        head.load(in, start, n);
+        in.skipBytes(n);
+        String error = head.parse(headRequest);
+        if (error != null) {
+            broken(ctx, in, error);
+            return false;
+        }
+        listener.onResponseHead(head);
+        int status = head.status();
+        if (status < 200 && status != 101) {
+            return true; // interim: the final head follows
+        }
+        switch (head.framing()) {
+            case LENGTH -> {
+                remaining = head.contentLength();
+                state = State.LENGTH;
+            }
+            case CHUNKED -> state = State.CHUNK_SIZE;
+            case UNTIL_CLOSE -> state = State.UNTIL_CLOSE;
+            default -> end(null);
+        }
+        return true;
+    }
+
+    private boolean readChunkSize(ChannelHandlerContext ctx, ByteBuf in) {
+        int start = in.readerIndex();
+        int limit = Math.min(in.writerIndex(), start + MAX_CHUNK_LINE);
+        int lf = in.indexOf(start, limit, (byte) '\n');
+        if (lf < 0) {
+            if (limit - start >= MAX_CHUNK_LINE) {
+                broken(ctx, in, "chunk size line too long");
+            }
+            return false;
+        }
+        long size = 0;
+        int digits = 0;
+        int p = start;
+        for (; p < lf; p++) {
+            int c = in.getByte(p);
+            int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                    : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+            if (d < 0) {
+                break;
+            }
+            if (++digits > 15) {
+                broken(ctx, in, "chunk size too large");
+                return false;
+            }
+            size = size * 16 + d;
+        }
+        // After the digits: optional whitespace and extensions (";name=value"), ignored; then CRLF.
+        int c = p < lf ? in.getByte(p) : '\n';
+        if (digits == 0 || (c != ';' && c != ' ' && c != '\t' && c != '\r' && c != '\n')) {
+            broken(ctx, in, "invalid chunk size");
+            return false;
+        }
+        in.readerIndex(lf + 1);
+        if (size == 0) {
+            state = State.TRAILERS;
+        } else {
+            remaining = size;
+            state = State.CHUNK_DATA;
+        }
+        return true;
+    }
+
+    private boolean readTrailers(ChannelHandlerContext ctx, ByteBuf in) {
+        int start = in.readerIndex();
+        int limit = Math.min(in.writerIndex(), start + MAX_HEAD);
+        if (scanned == 0) {
+            emptyLine.reset(true);
+        }
+        int i = in.forEachByte(start + scanned, limit - start - scanned, emptyLine);
+        if (i < 0) {
+            scanned = limit - start;
+            if (scanned >= MAX_HEAD) {
+                broken(ctx, in, "trailers over " + MAX_HEAD + " bytes");
+            }
+            return false;
+        }
+        scanned = 0;
+        int n = i + 1 - start;
+        // The trailer lines without the final empty line (CRLF or LF).
+        int lines = n - (n >= 2 && in.getByte(i - 1) == '\r' ? 2 : 1);
+        ByteBuf trailers = lines > 0 ? in.retainedSlice(start, lines) : null;
+        in.skipBytes(n);
+        end(trailers);
+        return true;
+    }
+
+    private void end(ByteBuf trailers) {
+        state = State.HEAD;
+        UpstreamListener l = listener;
+        if (l == null) {
+            if (trailers != null) {
+                trailers.release();
+            }
+            return;
+        }
+        l.onResponseEnd(trailers);
+    }
+
+    private void broken(ChannelHandlerContext ctx, ByteBuf in, String why) {
+        state = State.BROKEN;
+        if (failure == null) {
+            failure = new UpstreamProtocolException("invalid response from " + target() + ": " + why, null);
+        }
+        in.skipBytes(in.readableBytes());
+        ctx.close();
     }
 
     @Override
@@ -152,6 +350,22 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
+        if (state == State.UNTIL_CLOSE && listener != null) {
+            // A close-delimited body ends here.
+            ByteBuf rest = cumulation;
+            cumulation = null;
+            if (rest != null && rest.isReadable()) {
+                listener.onResponseContent(rest);
+            } else if (rest != null) {
+                rest.release();
+            }
+            end(null);
+        }
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+        state = State.BROKEN;
         pool.onClosed(this);
         UpstreamListener l = listener;
         if (unbind()) {
@@ -165,6 +379,42 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             failure = cause;
         }
         ctx.close();
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        if (cumulation != null) {
+            cumulation.release();
+            cumulation = null;
+        }
+    }
+
+    /**
+     * Finds the empty line that ends a head or a trailer section: LF LF or LF CR LF. {@code atLineStart}: the
+     * scan starts at the beginning of a line, so an immediate empty line ends it (trailers).
+     */
+    private static final class EmptyLineFinder implements ByteProcessor {
+        /** 0: inside a line, 1: just after LF, 2: after LF CR. */
+        private int state;
+
+        void reset(boolean atLineStart) {
+            state = atLineStart ? 1 : 0;
+        }
+
+        @Override
+        public boolean process(byte b) {
+            if (b == '\n') {
+                if (state != 0) {
+                    return false;
+                }
+                state = 1;
+            } else if (b == '\r' && state == 1) {
+                state = 2;
+            } else {
+                state = 0;
+            }
+            return true;
+        }
     }
 
     /** The upstream sent something that is not valid HTTP/1.1. */

@@ -1,7 +1,6 @@
 package dev.gateway.core.upstream;
 
-import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpResponse;
+import io.netty.buffer.ByteBuf;
 
 /**
  * Receives the events of one upstream exchange. Every method is called on the event loop that owns the
@@ -15,11 +14,21 @@ public interface UpstreamListener {
     /** No connection: refused, timed out connecting, or the pool's pending queue is full. */
     void onConnectFailed(ConnectFailure failure, Throwable cause);
 
-    /** The response head; the body follows as {@link #onResponseContent}. */
-    void onResponseHead(HttpResponse response);
+    /**
+     * A response head: interim (1xx other than 101) heads come first, then the final one. {@code head} is reused
+     * by the connection and valid only during this call. The final head's body follows as
+     * {@link #onResponseContent} calls and {@link #onResponseEnd}.
+     */
+    void onResponseHead(ResponseHead head);
 
-    /** A piece of the body; ownership passes to the listener. The last piece is a {@code LastHttpContent}. */
-    void onResponseContent(HttpContent content);
+    /** A piece of the body, de-chunked; ownership passes to the listener. */
+    void onResponseContent(ByteBuf data);
+
+    /**
+     * The response is complete. {@code trailers}: the raw trailer lines of a chunked body (each ending in CRLF or
+     * LF), owned by the listener, or null.
+     */
+    void onResponseEnd(ByteBuf trailers);
 
     /** The upstream socket read batch ended: the time to flush what was forwarded to the client. */
     void onUpstreamReadComplete();

@@ -12,6 +12,7 @@ import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.route.PathNormalizer;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.upstream.ConnectionPool;
+import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamListener;
@@ -137,7 +138,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             FullHttpResponse r = GatewayErrors.response(ctx.alloc(), GatewayErrors.TOO_MANY_CONNECTIONS, null);
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             closing = true;
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+            writeLocalAndClose(r);
             return;
         }
         state.connections().add(channel);
@@ -432,8 +433,19 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         FullHttpResponse r = GatewayErrors.response(ctx.alloc(), e, requestId);
         r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        writeLocalAndClose(r);
         releaseQueued();
+    }
+
+    /** Writes a response the gateway made itself (the client pipeline has no HTTP encoder). */
+    private void writeLocal(FullHttpResponse r) {
+        ctx.write(Http1Writer.head(ctx.alloc(), r.status(), r.headers()), ctx.voidPromise());
+        ctx.write(r.content(), ctx.voidPromise());
+    }
+
+    private void writeLocalAndClose(FullHttpResponse r) {
+        ctx.write(Http1Writer.head(ctx.alloc(), r.status(), r.headers()), ctx.voidPromise());
+        ctx.writeAndFlush(r.content()).addListener(ChannelFutureListener.CLOSE);
     }
 
     private void flushClientSoon() {
@@ -480,6 +492,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private boolean responseDone;
         private boolean upstreamReusable;
         private boolean closeAfterResponse;
+        /** The response goes to the client in chunked coding (the upstream sent no Content-Length). */
+        private boolean chunkToClient;
         private boolean finished;
         private int status;
         private long bytesIn;
@@ -574,8 +588,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                     bufferingBody = true;
                     if (expectContinue) {
                         expectContinue = false;
-                        ctx.write(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.CONTINUE,
-                                Unpooled.EMPTY_BUFFER));
+                        ctx.write(Http1Writer.continueResponse(), ctx.voidPromise());
                         flushClientSoon();
                     }
                     return;
@@ -726,8 +739,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             if (expectContinue) {
                 expectContinue = false;
-                ctx.write(new io.netty.handler.codec.http.DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-                        HttpResponseStatus.CONTINUE, Unpooled.EMPTY_BUFFER));
+                ctx.write(Http1Writer.continueResponse(), ctx.voidPromise());
                 flushClientSoon();
             }
             if (pendingBody != null) {
@@ -892,11 +904,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override
-        public void onResponseHead(HttpResponse response) {
+        public void onResponseHead(ResponseHead head) {
             if (finished) {
                 return;
             }
-            int code = response.status().code();
+            int code = head.status();
             if (code < 200 && code != 101) {
                 // 1xx interim responses (100, 103) are not passed on; the final response follows.
                 return;
@@ -906,16 +918,14 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             status = code;
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
             target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
-            HttpHeaders h = response.headers();
-            upstreamReusable = HttpUtil.isKeepAlive(response);
-            boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-            HopByHop.strip(h);
-            boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304;
-            if (!bodyless && !hasLength) {
+            upstreamReusable = head.isKeepAlive();
+            boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304 || code == 101;
+            chunkToClient = false;
+            if (!bodyless && head.contentLength() < 0) {
                 if (http10) {
                     closeAfterResponse = true; // close-delimited: HTTP/1.0 has no chunked coding
                 } else {
-                    h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+                    chunkToClient = true;
                 }
             }
             if (!requestRead) {
@@ -927,40 +937,92 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (!clientKeepAlive || state.isDraining()) {
                 closeAfterResponse = true;
             }
+            ByteBuf out = ctx.alloc().directBuffer(head.length() + 64 + requestId.length());
+            head.writeStatusLine(out);
+            if (context != null && filterIndex > 0 && route.editsResponses()) {
+                writeFilteredHeaders(head, out);
+            } else {
+                // The fast path: the upstream's header lines as they arrived, hop-by-hop ones left out.
+                head.writeForwardedLines(out);
+                if (chunkToClient) {
+                    out.writeBytes(Http1Writer.CHUNKED_LINE);
+                }
+                if (closeAfterResponse) {
+                    out.writeBytes(Http1Writer.CLOSE_LINE);
+                } else if (http10) {
+                    out.writeBytes(Http1Writer.KEEP_ALIVE_LINE);
+                }
+                out.writeBytes(Http1Writer.REQUEST_ID_PREFIX);
+                Http1Writer.writeText(out, requestId);
+                out.writeShort(Http1Writer.CRLF_SHORT);
+            }
+            out.writeShort(Http1Writer.CRLF_SHORT);
+            ctx.write(out, ctx.voidPromise());
+            clientFlushPending = true;
+        }
+
+        /** The slow path for routes whose filters edit response headers: headers as an object. */
+        private void writeFilteredHeaders(ResponseHead head, ByteBuf out) {
+            HttpHeaders h = head.forwardedHeaders();
+            if (chunkToClient) {
+                h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+            }
             if (closeAfterResponse) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             } else if (http10) {
                 h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
             h.set(GatewayHeaders.X_REQUEST_ID, requestId);
-            response.setProtocolVersion(HttpVersion.HTTP_1_1);
-            if (context != null) {
-                GatewayFilter[] filters = route.filters();
-                for (int i = filterIndex - 1; i >= 0; i--) {
-                    filters[i].onResponse(context, h);
-                }
+            GatewayFilter[] filters = route.filters();
+            for (int i = filterIndex - 1; i >= 0; i--) {
+                filters[i].onResponse(context, h);
             }
-            ctx.write(response, ctx.voidPromise());
-            clientFlushPending = true;
+            Http1Writer.writeHeaders(out, h);
         }
 
         @Override
-        public void onResponseContent(HttpContent content) {
+        public void onResponseContent(ByteBuf data) {
             if (finished || !responseStarted) {
-                content.release();
+                data.release();
                 return;
             }
-            bytesOut += content.content().readableBytes();
-            boolean last = content instanceof LastHttpContent;
-            ctx.write(content, ctx.voidPromise());
+            int n = data.readableBytes();
+            bytesOut += n;
+            if (chunkToClient) {
+                ctx.write(Http1Writer.chunkHeader(ctx.alloc(), n), ctx.voidPromise());
+                ctx.write(data, ctx.voidPromise());
+                ctx.write(Http1Writer.crlf(), ctx.voidPromise());
+            } else {
+                ctx.write(data, ctx.voidPromise());
+            }
             clientFlushPending = true;
             if (!channel.isWritable()) {
                 connection.setAutoRead(false);
             }
-            if (last) {
-                responseDone = true;
-                maybeFinish();
+        }
+
+        @Override
+        public void onResponseEnd(ByteBuf trailers) {
+            if (finished || !responseStarted) {
+                if (trailers != null) {
+                    trailers.release();
+                }
+                return;
             }
+            if (chunkToClient) {
+                if (trailers != null) {
+                    ctx.write(Http1Writer.lastChunkBeforeTrailers(), ctx.voidPromise());
+                    ctx.write(trailers, ctx.voidPromise());
+                    ctx.write(Http1Writer.crlf(), ctx.voidPromise());
+                } else {
+                    ctx.write(Http1Writer.lastChunk(), ctx.voidPromise());
+                }
+                clientFlushPending = true;
+            } else if (trailers != null) {
+                trailers.release();
+            }
+            responseDone = true;
+            maybeFinish();
         }
 
         @Override
@@ -1082,7 +1144,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             bytesOut = r.content().readableBytes();
             responseStarted = true;
             responseDone = true;
-            ctx.write(r);
+            writeLocal(r);
             if (!closeAfterResponse && !requestRead) {
                 // The (empty) rest of this request is still to come; drop it when it arrives.
                 discardingBody = true;

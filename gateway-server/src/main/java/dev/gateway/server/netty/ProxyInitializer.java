@@ -6,12 +6,11 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpRequestDecoder;
-import io.netty.handler.codec.http.HttpResponseEncoder;
 
 /**
- * The proxy listener's pipeline: {@code request decoder, response encoder → ProxyHandler} (separate handlers
- * rather than HttpServerCodec: one indirection less per message; HEAD responses need no help from the encoder
- * because ProxyHandler never adds body framing to them). The decoder enforces the
+ * The proxy listener's pipeline: {@code request decoder → ProxyHandler}. There is no response encoder: ProxyHandler
+ * writes response bytes itself ({@link Http1Writer}), forwarding upstream header lines as received. The decoder
+ * enforces the
  * request-line and header limits and rejects malformed messages (invalid chunked coding, Content-Length together
  * with Transfer-Encoding, differing duplicate Content-Length); {@link ProxyHandler} turns those into 4xx answers.
  */
@@ -37,7 +36,6 @@ public final class ProxyInitializer extends ChannelInitializer<SocketChannel> {
         ProxyHandler proxy = new ProxyHandler(state);
         ch.pipeline()
                 .addLast("decoder", new HttpRequestDecoder(decoderConfig.clone()))
-                .addLast("encoder", new HttpResponseEncoder())
                 .addLast("proxy", proxy);
     }
 

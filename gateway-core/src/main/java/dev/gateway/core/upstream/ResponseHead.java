@@ -1,0 +1,459 @@
+package dev.gateway.core.upstream;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * An upstream response head, parsed in place from its bytes so that the proxy can forward the header lines as
+ * they arrived instead of decoding them into objects and encoding them again.
+ *
+ * <p>One instance belongs to one upstream connection and is reused for every response on it: it is valid only
+ * during {@link UpstreamListener#onResponseHead}. Parsing records where each header line lies in {@link #bytes()},
+ * whether it may be forwarded (hop-by-hop headers, the headers named by Connection, X-Request-Id and a
+ * Content-Length overridden by Transfer-Encoding may not), and what the framing headers say.
+ *
+ * <p>Rejected as invalid (the proxy answers 502): a status line that is not {@code HTTP/1.0} or {@code HTTP/1.1}
+ * with a three-digit code, a header line without a colon or with whitespace before it, a header name that is not
+ * a token, obsolete line folding, control characters in a value, differing Content-Length values, and a
+ * Content-Length that is not a number.
+ */
+public final class ResponseHead {
+    /** Body framing of the response on the upstream connection. */
+    public enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
+
+    private static final byte[] TOKEN = new byte[128];
+
+    static {
+        for (char c = '0'; c <= '9'; c++) {
+            TOKEN[c] = 1;
+        }
+        for (char c = 'a'; c <= 'z'; c++) {
+            TOKEN[c] = 1;
+            TOKEN[c - 32] = 1;
+        }
+        for (char c : "!#$%&'*+-.^_`|~".toCharArray()) {
+            TOKEN[c] = 1;
+        }
+    }
+
+    private byte[] bytes = new byte[1024];
+    private int length;
+    private int status;
+    private boolean http10;
+    private int reasonStart;
+    private int reasonEnd;
+    private boolean keepAlive;
+    private Framing framing;
+    private long contentLength;
+    private boolean allCrlf;
+    private int dropped;
+    /** Per header line: line start, name end, value start, value end, line end (after its LF), forward flag. */
+    private int[] lines = new int[6 * 16];
+    private int count;
+    /** Tokens of Connection other than close/keep-alive (names to drop); rare, so a lazily made list. */
+    private java.util.List<String> connectionNames;
+
+    /** The array holding the head's bytes (valid up to {@link #length()}); sized by {@link #prepare}. */
+    public byte[] bytes() {
+        return bytes;
+    }
+
+    public int length() {
+        return length;
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public boolean isHttp10() {
+        return http10;
+    }
+
+    /** Whether the upstream lets the connection be reused after this response (before body checks). */
+    public boolean isKeepAlive() {
+        return keepAlive;
+    }
+
+    public Framing framing() {
+        return framing;
+    }
+
+    /** The Content-Length value, or -1 when absent or overridden by Transfer-Encoding. */
+    public long contentLength() {
+        return contentLength;
+    }
+
+    public int headerCount() {
+        return count;
+    }
+
+    public boolean isForwarded(int i) {
+        return lines[i * 6 + 5] != 0;
+    }
+
+    public String name(int i) {
+        int o = i * 6;
+        return new String(bytes, lines[o], lines[o + 1] - lines[o], StandardCharsets.ISO_8859_1);
+    }
+
+    public String value(int i) {
+        int o = i * 6;
+        return new String(bytes, lines[o + 2], lines[o + 3] - lines[o + 2], StandardCharsets.ISO_8859_1);
+    }
+
+    /** Copies {@code n} head bytes from {@code in} at {@code index} into this head's array, growing it if needed. */
+    void load(ByteBuf in, int index, int n) {
+        if (bytes.length < n) {
+            bytes = new byte[Math.max(n, bytes.length * 2)];
+        }
+        in.getBytes(index, bytes, 0, n);
+        length = n;
+    }
+
+    /**
+     * Parses the loaded head (status line, header lines and the empty line). {@code headRequest}: the request
+     * was HEAD, so the response has no body whatever its headers say.
+     *
+     * @return null when valid, else what is wrong (for the log and the 502)
+     */
+    String parse(boolean headRequest) {
+        byte[] b = bytes;
+        int n = length;
+        count = 0;
+        dropped = 0;
+        allCrlf = true;
+        connectionNames = null;
+        int eol = lineEnd(b, 0, n);
+        int end = eol > 0 && b[eol - 1] == '\r' ? eol - 1 : eol;
+        // "HTTP/1.x SP 3DIGIT [SP reason]"
+        if (end < 12 || b[0] != 'H' || b[1] != 'T' || b[2] != 'T' || b[3] != 'P' || b[4] != '/' || b[5] != '1'
+                || b[6] != '.' || (b[7] != '0' && b[7] != '1') || b[8] != ' ') {
+            return "invalid status line";
+        }
+        http10 = b[7] == '0';
+        int s = 0;
+        for (int i = 9; i < 12; i++) {
+            int d = b[i] - '0';
+            if (d < 0 || d > 9) {
+                return "invalid status code";
+            }
+            s = s * 10 + d;
+        }
+        if (s < 100 || (end > 12 && b[12] != ' ')) {
+            return "invalid status code";
+        }
+        status = s;
+        reasonStart = Math.min(13, end);
+        reasonEnd = end;
+        for (int i = reasonStart; i < reasonEnd; i++) {
+            int c = b[i] & 0xff;
+            if (c < 0x20 && c != '\t' || c == 0x7f) {
+                return "control character in reason phrase";
+            }
+        }
+        keepAlive = !http10;
+        contentLength = -1;
+        boolean chunked = false;
+        boolean transferEncoding = false;
+        int pos = eol + 1;
+        while (true) {
+            if (pos >= n) {
+                return "incomplete head";
+            }
+            eol = lineEnd(b, pos, n);
+            end = eol > pos && b[eol - 1] == '\r' ? eol - 1 : eol;
+            if (end == eol) {
+                allCrlf = false;
+            }
+            if (end == pos) {
+                break; // the empty line
+            }
+            byte first = b[pos];
+            if (first == ' ' || first == '\t') {
+                return "obsolete line folding";
+            }
+            int colon = pos;
+            while (colon < end && b[colon] != ':') {
+                int c = b[colon];
+                if (c < 0 || TOKEN[c] == 0) {
+                    return "invalid header name";
+                }
+                colon++;
+            }
+            if (colon == end || colon == pos) {
+                return "header line without name or colon";
+            }
+            int vs = colon + 1;
+            while (vs < end && (b[vs] == ' ' || b[vs] == '\t')) {
+                vs++;
+            }
+            int ve = end;
+            while (ve > vs && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+                ve--;
+            }
+            for (int i = vs; i < ve; i++) {
+                int c = b[i] & 0xff;
+                if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    return "control character in header value";
+                }
+            }
+            boolean forward = true;
+            int nameLen = colon - pos;
+            switch (nameLen) {
+                case 2 -> forward = !is(b, pos, "te");
+                case 7 -> forward = !is(b, pos, "trailer") && !is(b, pos, "upgrade");
+                case 10 -> {
+                    if (is(b, pos, "connection")) {
+                        forward = false;
+                        if (!connectionTokens(b, vs, ve)) {
+                            keepAlive = false;
+                        }
+                    } else if (is(b, pos, "keep-alive")) {
+                        forward = false;
+                    }
+                }
+                case 12 -> forward = !is(b, pos, "x-request-id");
+                case 14 -> {
+                    if (is(b, pos, "content-length")) {
+                        String err = contentLength(b, vs, ve);
+                        if (err != null) {
+                            return err;
+                        }
+                    }
+                }
+                case 16 -> forward = !is(b, pos, "proxy-connection");
+                case 17 -> {
+                    if (is(b, pos, "transfer-encoding")) {
+                        forward = false;
+                        transferEncoding = true;
+                        chunked = lastCodingIsChunked(b, vs, ve);
+                    }
+                }
+                case 18 -> forward = !is(b, pos, "proxy-authenticate");
+                case 19 -> forward = !is(b, pos, "proxy-authorization");
+                default -> { }
+            }
+            addLine(pos, colon, vs, ve, eol + 1, forward);
+            pos = eol + 1;
+        }
+        if (pos + 1 != n && !(pos + 2 == n && b[pos] == '\r')) {
+            return "bytes after the head";
+        }
+        if (connectionNames != null) {
+            dropConnectionNames();
+        }
+        if (transferEncoding) {
+            // Transfer-Encoding overrides Content-Length (RFC 9112 6.3); such a message can't be trusted to
+            // leave the connection in a known state.
+            keepAlive = false;
+            if (contentLength >= 0) {
+                contentLength = -1;
+                dropHeader("content-length");
+            }
+        }
+        if (headRequest || status < 200 || status == 204 || status == 304) {
+            framing = Framing.NONE;
+            if (status == 101) {
+                keepAlive = false;
+            }
+        } else if (chunked) {
+            framing = Framing.CHUNKED;
+        } else if (transferEncoding) {
+            framing = Framing.UNTIL_CLOSE;
+        } else if (contentLength >= 0) {
+            framing = contentLength == 0 ? Framing.NONE : Framing.LENGTH;
+        } else {
+            framing = Framing.UNTIL_CLOSE;
+            keepAlive = false;
+        }
+        return null;
+    }
+
+    /** Writes {@code HTTP/1.1 <code> <reason>\r\n}. */
+    public void writeStatusLine(ByteBuf out) {
+        out.writeBytes(HTTP11);
+        out.writeByte('0' + status / 100).writeByte('0' + status / 10 % 10).writeByte('0' + status % 10);
+        out.writeByte(' ');
+        out.writeBytes(bytes, reasonStart, reasonEnd - reasonStart);
+        out.writeShort(CRLF);
+    }
+
+    /** Writes the forwarded header lines as received (each ending in CRLF). */
+    public void writeForwardedLines(ByteBuf out) {
+        if (count == 0) {
+            return;
+        }
+        int[] l = lines;
+        if (allCrlf && dropped == 0) {
+            out.writeBytes(bytes, l[0], l[(count - 1) * 6 + 4] - l[0]);
+            return;
+        }
+        for (int i = 0; i < count; i++) {
+            int o = i * 6;
+            if (l[o + 5] == 0) {
+                continue;
+            }
+            int start = l[o];
+            int lineEnd = l[o + 4];
+            if (allCrlf) {
+                // Extend over the following forwarded lines: one copy per run of kept lines.
+                while (i + 1 < count && l[(i + 1) * 6 + 5] != 0) {
+                    i++;
+                    lineEnd = l[i * 6 + 4];
+                }
+                out.writeBytes(bytes, start, lineEnd - start);
+            } else {
+                out.writeBytes(bytes, start, l[o + 3] - start);
+                out.writeShort(CRLF);
+            }
+        }
+    }
+
+    /** The forwarded headers as a mutable object, for response filters (the slow path). */
+    public HttpHeaders forwardedHeaders() {
+        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        for (int i = 0; i < count; i++) {
+            if (isForwarded(i)) {
+                h.add(name(i), value(i));
+            }
+        }
+        return h;
+    }
+
+    private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final short CRLF = ('\r' << 8) | '\n';
+
+    private void addLine(int start, int nameEnd, int vs, int ve, int next, boolean forward) {
+        int o = count * 6;
+        if (o + 6 > lines.length) {
+            lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+        }
+        int[] l = lines;
+        l[o] = start;
+        l[o + 1] = nameEnd;
+        l[o + 2] = vs;
+        l[o + 3] = ve;
+        l[o + 4] = next;
+        l[o + 5] = forward ? 1 : 0;
+        if (!forward) {
+            dropped++;
+        }
+        count++;
+    }
+
+    private void dropHeader(String lowerName) {
+        for (int i = 0; i < count; i++) {
+            int o = i * 6;
+            if (lines[o + 5] != 0 && lines[o + 1] - lines[o] == lowerName.length() && is(bytes, lines[o], lowerName)) {
+                lines[o + 5] = 0;
+                dropped++;
+            }
+        }
+    }
+
+    private void dropConnectionNames() {
+        for (String name : connectionNames) {
+            dropHeader(name);
+        }
+    }
+
+    private static int lineEnd(byte[] b, int from, int n) {
+        for (int i = from; i < n; i++) {
+            if (b[i] == '\n') {
+                return i;
+            }
+        }
+        return n;
+    }
+
+    /** Case-insensitive match of the bytes at {@code at} against a lower-case ASCII name of the same length. */
+    private static boolean is(byte[] b, int at, String lower) {
+        for (int i = 0; i < lower.length(); i++) {
+            int c = b[at + i];
+            if (c >= 'A' && c <= 'Z') {
+                c += 32;
+            }
+            if (c != lower.charAt(i)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Reads the Connection tokens; false if one is "close". Other tokens (not keep-alive) name headers to drop. */
+    private boolean connectionTokens(byte[] b, int from, int to) {
+        boolean keep = true;
+        int i = from;
+        while (i < to) {
+            while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) {
+                i++;
+            }
+            int s = i;
+            while (i < to && b[i] != ',' && b[i] != ' ' && b[i] != '\t') {
+                i++;
+            }
+            int len = i - s;
+            if (len == 0) {
+                continue;
+            }
+            if (len == 5 && is(b, s, "close")) {
+                keep = false;
+            } else if (len == 10 && is(b, s, "keep-alive")) {
+                keepAlive = true;
+            } else {
+                if (connectionNames == null) {
+                    connectionNames = new java.util.ArrayList<>(2);
+                }
+                connectionNames.add(new String(b, s, len, StandardCharsets.ISO_8859_1)
+                        .toLowerCase(java.util.Locale.ROOT));
+            }
+        }
+        return keep;
+    }
+
+    private String contentLength(byte[] b, int from, int to) {
+        // A list of identical values ("42, 42") is allowed (RFC 9110 8.6); anything else is an error.
+        int i = from;
+        while (i < to) {
+            while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+                i++;
+            }
+            long v = 0;
+            int digits = 0;
+            while (i < to && b[i] >= '0' && b[i] <= '9') {
+                if (++digits > 18) {
+                    return "Content-Length too large";
+                }
+                v = v * 10 + (b[i] - '0');
+                i++;
+            }
+            while (i < to && (b[i] == ' ' || b[i] == '\t')) {
+                i++;
+            }
+            if (digits == 0 || (i < to && b[i] != ',')) {
+                return "invalid Content-Length";
+            }
+            i++;
+            if (contentLength >= 0 && contentLength != v) {
+                return "differing Content-Length values";
+            }
+            contentLength = v;
+        }
+        return null;
+    }
+
+    private static boolean lastCodingIsChunked(byte[] b, int from, int to) {
+        int e = to;
+        while (e > from && (b[e - 1] == ' ' || b[e - 1] == '\t')) {
+            e--;
+        }
+        int s = e;
+        while (s > from && b[s - 1] != ',' && b[s - 1] != ' ' && b[s - 1] != '\t') {
+            s--;
+        }
+        return e - s == 7 && is(b, s, "chunked");
+    }
+}

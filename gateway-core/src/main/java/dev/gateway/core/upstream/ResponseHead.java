@@ -45,6 +45,10 @@ public final class ResponseHead {
     private int reasonStart;
     private int reasonEnd;
     private boolean keepAlive;
+    private boolean connectionClose;
+    private boolean connectionKeepAlive;
+    private boolean chunked;
+    private boolean transferEncoding;
     private Framing framing;
     private long contentLength;
     private boolean allCrlf;
@@ -154,11 +158,67 @@ public final class ResponseHead {
                 return "control character in reason phrase";
             }
         }
-        keepAlive = !http10;
+        connectionClose = false;
+        connectionKeepAlive = false;
         contentLength = -1;
-        boolean chunked = false;
-        boolean transferEncoding = false;
-        int pos = eol + 1;
+        chunked = false;
+        transferEncoding = false;
+        String error = parseFields(eol + 1, false);
+        if (error != null) {
+            return error;
+        }
+        if (connectionNames != null) {
+            dropConnectionNames();
+        }
+        // "close" wins over "keep-alive" wherever they appear; HTTP/1.0 closes unless asked not to.
+        keepAlive = !connectionClose && (!http10 || connectionKeepAlive);
+        if (transferEncoding && (contentLength >= 0 || http10)) {
+            // Transfer-Encoding overrides Content-Length (RFC 9112 6.3), and HTTP/1.0 has no transfer codings:
+            // such a message can't be trusted to leave the connection in a known state.
+            keepAlive = false;
+            if (contentLength >= 0) {
+                contentLength = -1;
+                dropHeader("content-length");
+            }
+        }
+        if (headRequest || status < 200 || status == 204 || status == 304) {
+            framing = Framing.NONE;
+            if (status == 101) {
+                keepAlive = false;
+            }
+        } else if (chunked) {
+            framing = Framing.CHUNKED;
+        } else if (transferEncoding) {
+            framing = Framing.UNTIL_CLOSE;
+            keepAlive = false;
+        } else if (contentLength >= 0) {
+            framing = contentLength == 0 ? Framing.NONE : Framing.LENGTH;
+        } else {
+            framing = Framing.UNTIL_CLOSE;
+            keepAlive = false;
+        }
+        return null;
+    }
+
+    /**
+     * Parses the loaded trailer section of a chunked body (field lines and the empty line): same rules as header
+     * lines; hop-by-hop and framing fields are not forwarded. Afterwards {@link #writeForwardedLines} writes the
+     * trailers to pass on.
+     */
+    String parseTrailers() {
+        count = 0;
+        dropped = 0;
+        allCrlf = true;
+        connectionNames = null;
+        return parseFields(0, true);
+    }
+
+    /** Parses field lines from {@code pos} up to and including the empty line. */
+    private String parseFields(int pos, boolean trailers) {
+        byte[] b = bytes;
+        int n = length;
+        int eol;
+        int end;
         while (true) {
             if (pos >= n) {
                 return "incomplete head";
@@ -208,8 +268,8 @@ public final class ResponseHead {
                 case 10 -> {
                     if (is(b, pos, "connection")) {
                         forward = false;
-                        if (!connectionTokens(b, vs, ve)) {
-                            keepAlive = false;
+                        if (!trailers) {
+                            connectionTokens(b, vs, ve);
                         }
                     } else if (is(b, pos, "keep-alive")) {
                         forward = false;
@@ -217,7 +277,9 @@ public final class ResponseHead {
                 }
                 case 12 -> forward = !is(b, pos, "x-request-id");
                 case 14 -> {
-                    if (is(b, pos, "content-length")) {
+                    if (is(b, pos, "content-length") && trailers) {
+                        forward = false;
+                    } else if (is(b, pos, "content-length")) {
                         String err = contentLength(b, vs, ve);
                         if (err != null) {
                             return err;
@@ -228,8 +290,10 @@ public final class ResponseHead {
                 case 17 -> {
                     if (is(b, pos, "transfer-encoding")) {
                         forward = false;
-                        transferEncoding = true;
-                        chunked = lastCodingIsChunked(b, vs, ve);
+                        if (!trailers) {
+                            transferEncoding = true;
+                            chunked = lastCodingIsChunked(b, vs, ve);
+                        }
                     }
                 }
                 case 18 -> forward = !is(b, pos, "proxy-authenticate");
@@ -241,33 +305,6 @@ public final class ResponseHead {
         }
         if (pos + 1 != n && !(pos + 2 == n && b[pos] == '\r')) {
             return "bytes after the head";
-        }
-        if (connectionNames != null) {
-            dropConnectionNames();
-        }
-        if (transferEncoding) {
-            // Transfer-Encoding overrides Content-Length (RFC 9112 6.3); such a message can't be trusted to
-            // leave the connection in a known state.
-            keepAlive = false;
-            if (contentLength >= 0) {
-                contentLength = -1;
-                dropHeader("content-length");
-            }
-        }
-        if (headRequest || status < 200 || status == 204 || status == 304) {
-            framing = Framing.NONE;
-            if (status == 101) {
-                keepAlive = false;
-            }
-        } else if (chunked) {
-            framing = Framing.CHUNKED;
-        } else if (transferEncoding) {
-            framing = Framing.UNTIL_CLOSE;
-        } else if (contentLength >= 0) {
-            framing = contentLength == 0 ? Framing.NONE : Framing.LENGTH;
-        } else {
-            framing = Framing.UNTIL_CLOSE;
-            keepAlive = false;
         }
         return null;
     }
@@ -383,9 +420,11 @@ public final class ResponseHead {
         return true;
     }
 
-    /** Reads the Connection tokens; false if one is "close". Other tokens (not keep-alive) name headers to drop. */
-    private boolean connectionTokens(byte[] b, int from, int to) {
-        boolean keep = true;
+    /**
+     * Reads the Connection tokens: close, keep-alive, and the names of headers to drop (never the framing
+     * headers: dropping Content-Length would leave the client without a way to find the end of the body).
+     */
+    private void connectionTokens(byte[] b, int from, int to) {
         int i = from;
         while (i < to) {
             while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == ',')) {
@@ -400,10 +439,10 @@ public final class ResponseHead {
                 continue;
             }
             if (len == 5 && is(b, s, "close")) {
-                keep = false;
+                connectionClose = true;
             } else if (len == 10 && is(b, s, "keep-alive")) {
-                keepAlive = true;
-            } else {
+                connectionKeepAlive = true;
+            } else if (!(len == 14 && is(b, s, "content-length"))) {
                 if (connectionNames == null) {
                     connectionNames = new java.util.ArrayList<>(2);
                 }
@@ -411,11 +450,13 @@ public final class ResponseHead {
                         .toLowerCase(java.util.Locale.ROOT));
             }
         }
-        return keep;
     }
 
     private String contentLength(byte[] b, int from, int to) {
         // A list of identical values ("42, 42") is allowed (RFC 9110 8.6); anything else is an error.
+        if (from == to) {
+            return "empty Content-Length";
+        }
         int i = from;
         while (i < to) {
             while (i < to && (b[i] == ' ' || b[i] == '\t')) {

@@ -139,7 +139,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (cumulation != null) {
+        if (cumulation != null && cumulation.refCnt() == 1) {
+            // Only when no body slice of it is still on its way to the client: discarding moves the bytes.
             cumulation.discardSomeReadBytes();
         }
         UpstreamListener l = listener;
@@ -311,9 +312,22 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
         scanned = 0;
         int n = i + 1 - start;
-        // The trailer lines without the final empty line (CRLF or LF).
-        int lines = n - (n >= 2 && in.getByte(i - 1) == '\r' ? 2 : 1);
-        ByteBuf trailers = lines > 0 ? in.retainedSlice(start, lines) : null;
+        ByteBuf trailers = null;
+        if (n > 2) {
+            // Validated like header lines; hop-by-hop and framing fields dropped; line ends made CRLF.
+            head.load(in, start, n);
+            String error = head.parseTrailers();
+            if (error != null) {
+                broken(ctx, in, "trailers: " + error);
+                return false;
+            }
+            trailers = ctx.alloc().directBuffer(n + 8);
+            head.writeForwardedLines(trailers);
+            if (!trailers.isReadable()) {
+                trailers.release();
+                trailers = null;
+            }
+        }
         in.skipBytes(n);
         end(trailers);
         return true;
@@ -350,8 +364,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
-        if (state == State.UNTIL_CLOSE && listener != null) {
-            // A close-delimited body ends here.
+        if (state == State.UNTIL_CLOSE && listener != null && failure == null) {
+            // A close-delimited body ends here (a reset is no end: the listener then hears of the failure).
             ByteBuf rest = cumulation;
             cumulation = null;
             if (rest != null && rest.isReadable()) {
@@ -362,6 +376,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             end(null);
         }
         if (cumulation != null) {
+            if (state == State.HEAD && cumulation.isReadable() && failure == null) {
+                // Part of a head arrived: the upstream did see the request, so it must not be sent again.
+                failure = new UpstreamProtocolException("invalid response from " + target()
+                        + ": connection closed inside the response head", null);
+            }
             cumulation.release();
             cumulation = null;
         }

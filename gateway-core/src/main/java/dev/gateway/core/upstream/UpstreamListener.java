@@ -25,8 +25,8 @@ public interface UpstreamListener {
     void onResponseContent(ByteBuf data);
 
     /**
-     * The response is complete. {@code trailers}: the raw trailer lines of a chunked body (each ending in CRLF or
-     * LF), owned by the listener, or null.
+     * The response is complete. {@code trailers}: the trailer lines of a chunked body to pass on (validated,
+     * each ending in CRLF), owned by the listener, or null.
      */
     void onResponseEnd(ByteBuf trailers);
 

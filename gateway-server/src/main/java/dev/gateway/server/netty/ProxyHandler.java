@@ -448,6 +448,11 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         ctx.writeAndFlush(r.content()).addListener(ChannelFutureListener.CLOSE);
     }
 
+    private static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+
     private void flushClientSoon() {
         if (inReadBatch) {
             clientFlushPending = true;
@@ -937,7 +942,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (!clientKeepAlive || state.isDraining()) {
                 closeAfterResponse = true;
             }
-            ByteBuf out = ctx.alloc().directBuffer(head.length() + 64 + requestId.length());
+            ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length());
             head.writeStatusLine(out);
             if (context != null && filterIndex > 0 && route.editsResponses()) {
                 writeFilteredHeaders(head, out);
@@ -1046,8 +1051,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 abortAll();
                 return;
             }
-            if (reusedConnection && !hasBody && requestRead && attempts < 3) {
-                // A kept-alive connection the upstream closed as we sent: safe to try once more (no body sent).
+            boolean bad = cause instanceof UpstreamConnection.UpstreamProtocolException;
+            if (reusedConnection && !hasBody && requestRead && attempts < 3 && !bad && isIdempotent(method)) {
+                // A kept-alive connection the upstream closed as we sent, before any response byte: try again
+                // (like nginx, only for idempotent methods without a body).
                 cancelResponseTimer();
                 logger.debug("request {}: retrying after pooled connection to {} closed", requestId, target);
                 requestSent = false;
@@ -1055,7 +1062,6 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             cancelResponseTimer();
-            boolean bad = cause instanceof UpstreamConnection.UpstreamProtocolException;
             GatewayErrors.Error e = bad ? GatewayErrors.UPSTREAM_BAD_RESPONSE : GatewayErrors.UPSTREAM_UNAVAILABLE;
             target.metrics().record(bad ? UpstreamMetrics.Outcome.BAD_RESPONSE : UpstreamMetrics.Outcome.CLOSED,
                     System.nanoTime() - upstreamStartNanos);

@@ -166,12 +166,12 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                 case LENGTH -> {
                     int n = (int) Math.min(in.readableBytes(), remaining);
                     remaining -= n;
-                    listener.onResponseContent(in.readRetainedSlice(n));
+                    content(in, n);
                     if (remaining == 0) {
                         end(null);
                     }
                 }
-                case UNTIL_CLOSE -> listener.onResponseContent(in.readRetainedSlice(in.readableBytes()));
+                case UNTIL_CLOSE -> content(in, in.readableBytes());
                 case CHUNK_SIZE -> {
                     if (!readChunkSize(ctx, in)) {
                         return;
@@ -180,7 +180,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                 case CHUNK_DATA -> {
                     int n = (int) Math.min(in.readableBytes(), remaining);
                     remaining -= n;
-                    listener.onResponseContent(in.readRetainedSlice(n));
+                    content(in, n);
                     if (remaining == 0) {
                         state = State.CHUNK_END;
                     }
@@ -333,6 +333,13 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return true;
     }
 
+    /** Reports the next {@code n} bytes of {@code in} as body and moves past them. */
+    private void content(ByteBuf in, int n) {
+        int index = in.readerIndex();
+        listener.onResponseContent(in, index, n);
+        in.readerIndex(index + n);
+    }
+
     private void end(ByteBuf trailers) {
         state = State.HEAD;
         UpstreamListener l = listener;
@@ -366,12 +373,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     public void channelInactive(ChannelHandlerContext ctx) {
         if (state == State.UNTIL_CLOSE && listener != null && failure == null) {
             // A close-delimited body ends here (a reset is no end: the listener then hears of the failure).
-            ByteBuf rest = cumulation;
-            cumulation = null;
-            if (rest != null && rest.isReadable()) {
-                listener.onResponseContent(rest);
-            } else if (rest != null) {
-                rest.release();
+            if (cumulation != null && cumulation.isReadable()) {
+                content(cumulation, cumulation.readableBytes());
             }
             end(null);
         }

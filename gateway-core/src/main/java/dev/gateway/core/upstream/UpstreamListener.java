@@ -21,8 +21,12 @@ public interface UpstreamListener {
      */
     void onResponseHead(ResponseHead head);
 
-    /** A piece of the body, de-chunked; ownership passes to the listener. */
-    void onResponseContent(ByteBuf data);
+    /**
+     * A piece of the body, de-chunked: the {@code length} bytes of {@code in} from {@code index}. The connection
+     * keeps ownership and moves past them afterwards: the listener copies them or takes a retained slice, and
+     * leaves {@code in}'s indexes alone.
+     */
+    void onResponseContent(ByteBuf in, int index, int length);
 
     /**
      * The response is complete. {@code trailers}: the trailer lines of a chunked body to pass on (validated,

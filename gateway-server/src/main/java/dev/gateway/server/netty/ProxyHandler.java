@@ -68,6 +68,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
     /** Hard cap on queued pipelined messages decoded from what was already read (auto-read stops far earlier). */
     private static final int MAX_QUEUED_OBJECTS = 1024;
     private static final byte[] EMPTY_BODY = new byte[0];
+    /** Bodies up to this size are copied behind the response head instead of being written as a slice. */
+    private static final int SMALL_BODY = 4096;
     private static final HttpResponseStatus CLIENT_CLOSED = new HttpResponseStatus(499, "Client Closed Request");
 
     private final ProxyState state;
@@ -499,6 +501,8 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         private boolean closeAfterResponse;
         /** The response goes to the client in chunked coding (the upstream sent no Content-Length). */
         private boolean chunkToClient;
+        /** The response head, held back until the body's first piece (a small one is copied into it). */
+        private ByteBuf pendingHead;
         private boolean finished;
         private int status;
         private long bytesIn;
@@ -942,7 +946,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             if (!clientKeepAlive || state.isDraining()) {
                 closeAfterResponse = true;
             }
-            ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length());
+            // Room for a small sized body too: it is copied in behind the head (one buffer, one write).
+            long length = head.contentLength();
+            int bodyRoom = head.framing() == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
+            ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom);
             head.writeStatusLine(out);
             if (context != null && filterIndex > 0 && route.editsResponses()) {
                 writeFilteredHeaders(head, out);
@@ -962,8 +969,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 out.writeShort(Http1Writer.CRLF_SHORT);
             }
             out.writeShort(Http1Writer.CRLF_SHORT);
-            ctx.write(out, ctx.voidPromise());
+            pendingHead = out;
             clientFlushPending = true;
+        }
+
+        /** Writes the response head if it is still held back for a small body to join it. */
+        private void writePendingHead() {
+            ByteBuf h = pendingHead;
+            if (h != null) {
+                pendingHead = null;
+                ctx.write(h, ctx.voidPromise());
+            }
         }
 
         /** The slow path for routes whose filters edit response headers: headers as an object. */
@@ -986,19 +1002,22 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
         }
 
         @Override
-        public void onResponseContent(ByteBuf data) {
+        public void onResponseContent(ByteBuf in, int index, int length) {
             if (finished || !responseStarted) {
-                data.release();
                 return;
             }
-            int n = data.readableBytes();
-            bytesOut += n;
+            bytesOut += length;
+            ByteBuf h = pendingHead;
             if (chunkToClient) {
-                ctx.write(Http1Writer.chunkHeader(ctx.alloc(), n), ctx.voidPromise());
-                ctx.write(data, ctx.voidPromise());
+                writePendingHead();
+                ctx.write(Http1Writer.chunkHeader(ctx.alloc(), length), ctx.voidPromise());
+                ctx.write(in.retainedSlice(index, length), ctx.voidPromise());
                 ctx.write(Http1Writer.crlf(), ctx.voidPromise());
+            } else if (h != null && length <= SMALL_BODY && h.writableBytes() >= length) {
+                h.writeBytes(in, index, length);
             } else {
-                ctx.write(data, ctx.voidPromise());
+                writePendingHead();
+                ctx.write(in.retainedSlice(index, length), ctx.voidPromise());
             }
             clientFlushPending = true;
             if (!channel.isWritable()) {
@@ -1014,6 +1033,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 }
                 return;
             }
+            writePendingHead();
             if (chunkToClient) {
                 if (trailers != null) {
                     ctx.write(Http1Writer.lastChunkBeforeTrailers(), ctx.voidPromise());
@@ -1032,6 +1052,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
 
         @Override
         public void onUpstreamReadComplete() {
+            writePendingHead();
             if (clientFlushPending) {
                 clientFlushPending = false;
                 ctx.flush();
@@ -1165,6 +1186,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
+            releasePendingHead();
             dropUpstream();
             state.activeRequests().decrementAndGet();
             recordFinished();
@@ -1183,6 +1205,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 return;
             }
             finished = true;
+            releasePendingHead();
             dropUpstream();
             if (!responseStarted) {
                 status = CLIENT_CLOSED.code();
@@ -1204,6 +1227,13 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
                 c.abort();
             }
             releasePending();
+        }
+
+        private void releasePendingHead() {
+            if (pendingHead != null) {
+                pendingHead.release();
+                pendingHead = null;
+            }
         }
 
         private void releasePending() {

@@ -18,4 +18,13 @@ public interface GatewayFilter {
 
     /** Response headers on the way back, in reverse filter order, for filters whose {@code apply} ran. */
     default void onResponse(RequestContext ctx, HttpHeaders responseHeaders) {}
+
+    /**
+     * Whether {@link #onResponse} would change anything for this request. Asked (only of filters that override
+     * {@code onResponse}) before the response head is forwarded: when no filter wants to, the upstream's header
+     * lines are forwarded as they are, without building a header object.
+     */
+    default boolean editsResponse(RequestContext ctx) {
+        return true;
+    }
 }

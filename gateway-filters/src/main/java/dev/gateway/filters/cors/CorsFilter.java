@@ -82,6 +82,12 @@ final class CorsFilter implements GatewayFilter {
     }
 
     @Override
+    public boolean editsResponse(RequestContext ctx) {
+        String origin = ctx.headers().get(HttpHeaderNames.ORIGIN);
+        return origin != null && allowed(origin);
+    }
+
+    @Override
     public void onResponse(RequestContext ctx, HttpHeaders response) {
         String origin = ctx.headers().get(HttpHeaderNames.ORIGIN);
         if (origin == null || !allowed(origin)) {

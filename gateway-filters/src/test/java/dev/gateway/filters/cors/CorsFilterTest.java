@@ -88,4 +88,14 @@ class CorsFilterTest {
         f.onResponse(request(HttpMethod.GET, new DefaultHttpHeaders().set("origin", "https://evil.test")), other);
         assertThat(other.isEmpty()).isTrue();
     }
+
+    @Test
+    void editsResponsesOnlyOfRequestsFromAllowedOrigins() {
+        CorsFilter f = filter(List.of("https://app.example.com"), false);
+        assertThat(f.editsResponse(request(HttpMethod.GET,
+                new DefaultHttpHeaders().set("origin", "https://app.example.com")))).isTrue();
+        assertThat(f.editsResponse(request(HttpMethod.GET,
+                new DefaultHttpHeaders().set("origin", "https://evil.test")))).isFalse();
+        assertThat(f.editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isFalse();
+    }
 }

@@ -951,7 +951,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             int bodyRoom = head.framing() == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
             ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom);
             head.writeStatusLine(out);
-            if (context != null && filterIndex > 0 && route.editsResponses()) {
+            if (context != null && filterIndex > 0 && route.editsResponses() && aFilterEditsResponse()) {
                 writeFilteredHeaders(head, out);
             } else {
                 // The fast path: the upstream's header lines as they arrived, hop-by-hop ones left out.
@@ -982,7 +982,17 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
         }
 
-        /** The slow path for routes whose filters edit response headers: headers as an object. */
+        private boolean aFilterEditsResponse() {
+            GatewayFilter[] filters = route.filters();
+            for (int i = filterIndex - 1; i >= 0; i--) {
+                if (filters[i].editsResponse(context)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+
+        /** The slow path for requests whose filters edit response headers: headers as an object. */
         private void writeFilteredHeaders(ResponseHead head, ByteBuf out) {
             HttpHeaders h = head.forwardedHeaders();
             if (chunkToClient) {

@@ -82,7 +82,9 @@ public final class Route {
 
     private static boolean overridesOnResponse(GatewayFilter f) {
         try {
-            return f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class).getDeclaringClass() != GatewayFilter.class;
+            Class<?> declaring = f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class)
+                    .getDeclaringClass();
+            return declaring != GatewayFilter.class;
         } catch (NoSuchMethodException e) {
             throw new AssertionError(e);
         }

@@ -4,6 +4,10 @@ import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
 
 /**
  * An upstream response head, parsed in place from its bytes so that the proxy can forward the header lines as
@@ -23,6 +27,8 @@ public final class ResponseHead {
     /** Body framing of the response on the upstream connection. */
     public enum Framing { NONE, LENGTH, CHUNKED, UNTIL_CLOSE }
 
+    private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
+    private static final short CRLF = ('\r' << 8) | '\n';
     private static final byte[] TOKEN = new byte[128];
 
     static {
@@ -57,7 +63,7 @@ public final class ResponseHead {
     private int[] lines = new int[6 * 16];
     private int count;
     /** Tokens of Connection other than close/keep-alive (names to drop); rare, so a lazily made list. */
-    private java.util.List<String> connectionNames;
+    private List<String> connectionNames;
 
     /** The array holding the head's bytes (valid up to {@link #length()}); sized by {@link #prepare}. */
     public byte[] bytes() {
@@ -360,13 +366,10 @@ public final class ResponseHead {
         return h;
     }
 
-    private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
-    private static final short CRLF = ('\r' << 8) | '\n';
-
     private void addLine(int start, int nameEnd, int vs, int ve, int next, boolean forward) {
         int o = count * 6;
         if (o + 6 > lines.length) {
-            lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+            lines = Arrays.copyOf(lines, lines.length * 2);
         }
         int[] l = lines;
         l[o] = start;
@@ -444,10 +447,10 @@ public final class ResponseHead {
                 connectionKeepAlive = true;
             } else if (!(len == 14 && is(b, s, "content-length"))) {
                 if (connectionNames == null) {
-                    connectionNames = new java.util.ArrayList<>(2);
+                    connectionNames = new ArrayList<>(2);
                 }
                 connectionNames.add(new String(b, s, len, StandardCharsets.ISO_8859_1)
-                        .toLowerCase(java.util.Locale.ROOT));
+                        .toLowerCase(Locale.ROOT));
             }
         }
     }

@@ -213,23 +213,36 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Parses a whole head if it has arrived; false when more bytes are needed or the connection broke. */
-    private boolean readHead(ChannelHandlerContext ctx, ByteBuf in) {
+    /**
+     * The length of the head or trailer section at the reader index, up to and including its empty line, or -1
+     * while it is incomplete (or too long: the connection is then broken). Scanning resumes where the previous
+     * read stopped. {@code atLineStart}: an immediate empty line ends the section (trailers).
+     */
+    private int sectionLength(ChannelHandlerContext ctx, ByteBuf in, boolean atLineStart, String what) {
         int start = in.readerIndex();
         int limit = Math.min(in.writerIndex(), start + MAX_HEAD);
         if (scanned == 0) {
-            emptyLine.reset(false);
+            emptyLine.reset(atLineStart);
         }
         int i = in.forEachByte(start + scanned, limit - start - scanned, emptyLine);
         if (i < 0) {
             scanned = limit - start;
             if (scanned >= MAX_HEAD) {
-                broken(ctx, in, "response head over " + MAX_HEAD + " bytes");
+                broken(ctx, in, what + " over " + MAX_HEAD + " bytes");
             }
-            return false;
+            return -1;
         }
         scanned = 0;
-        int n = i + 1 - start;
+        return i + 1 - start;
+    }
+
+    /** Parses a whole head if it has arrived; false when more bytes are needed or the connection broke. */
+    private boolean readHead(ChannelHandlerContext ctx, ByteBuf in) {
+        int n = sectionLength(ctx, in, false, "response head");
+        if (n < 0) {
+            return false;
+        }
+        int start = in.readerIndex();
         head.load(in, start, n);
         in.skipBytes(n);
         String error = head.parse(headRequest);
@@ -297,21 +310,11 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     private boolean readTrailers(ChannelHandlerContext ctx, ByteBuf in) {
-        int start = in.readerIndex();
-        int limit = Math.min(in.writerIndex(), start + MAX_HEAD);
-        if (scanned == 0) {
-            emptyLine.reset(true);
-        }
-        int i = in.forEachByte(start + scanned, limit - start - scanned, emptyLine);
-        if (i < 0) {
-            scanned = limit - start;
-            if (scanned >= MAX_HEAD) {
-                broken(ctx, in, "trailers over " + MAX_HEAD + " bytes");
-            }
+        int n = sectionLength(ctx, in, true, "trailers");
+        if (n < 0) {
             return false;
         }
-        scanned = 0;
-        int n = i + 1 - start;
+        int start = in.readerIndex();
         ByteBuf trailers = null;
         if (n > 2) {
             // Validated like header lines; hop-by-hop and framing fields dropped; line ends made CRLF.

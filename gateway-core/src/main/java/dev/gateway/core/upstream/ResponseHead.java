@@ -65,11 +65,6 @@ public final class ResponseHead {
     /** Tokens of Connection other than close/keep-alive (names to drop); rare, so a lazily made list. */
     private List<String> connectionNames;
 
-    /** The array holding the head's bytes (valid up to {@link #length()}); sized by {@link #prepare}. */
-    public byte[] bytes() {
-        return bytes;
-    }
-
     public int length() {
         return length;
     }

@@ -23,7 +23,7 @@ final class Http1Writer {
     private static final ByteBuf CRLF = constant("\r\n");
     private static final ByteBuf LAST_CHUNK = constant("0\r\n\r\n");
     private static final ByteBuf LAST_CHUNK_BEFORE_TRAILERS = constant("0\r\n");
-    static final ByteBuf CONTINUE = constant("HTTP/1.1 100 Continue\r\n\r\n");
+    private static final ByteBuf CONTINUE = constant("HTTP/1.1 100 Continue\r\n\r\n");
     private static final byte[] HTTP11 = "HTTP/1.1 ".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CHUNKED_LINE = "transfer-encoding: chunked\r\n".getBytes(StandardCharsets.US_ASCII);
     static final byte[] CLOSE_LINE = "connection: close\r\n".getBytes(StandardCharsets.US_ASCII);

@@ -927,9 +927,10 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             upstreamNanos = System.nanoTime() - upstreamStartNanos;
             target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
             upstreamReusable = head.isKeepAlive();
-            boolean bodyless = method == HttpMethod.HEAD || code == 204 || code == 304 || code == 101;
+            ResponseHead.Framing framing = head.framing();
             chunkToClient = false;
-            if (!bodyless && head.contentLength() < 0) {
+            if (framing == ResponseHead.Framing.CHUNKED || framing == ResponseHead.Framing.UNTIL_CLOSE) {
+                // A body of unknown length (HEAD, 204, 304 and 101 have none: the head's framing says so).
                 if (http10) {
                     closeAfterResponse = true; // close-delimited: HTTP/1.0 has no chunked coding
                 } else {
@@ -947,7 +948,7 @@ final class ProxyHandler extends ChannelInboundHandlerAdapter {
             }
             // Room for a small sized body too: it is copied in behind the head (one buffer, one write).
             long length = head.contentLength();
-            int bodyRoom = head.framing() == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
+            int bodyRoom = framing == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
             ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom);
             head.writeStatusLine(out);
             if (context != null && filterIndex > 0 && route.editsResponses() && aFilterEditsResponse()) {

@@ -2,6 +2,7 @@ package dev.gateway.server;
 
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metrics.GatewayMeters;
+import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.upstream.ConnectionPool;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamClient;
@@ -24,20 +25,24 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gateway.core.upstream.Allocators;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The Prometheus registry and the process-wide meters: JVM, GC, threads, the Netty pooled allocator, active
- * connections and requests, upstream pool gauges and configuration loads. Per-route and per-target timers are
- * created by the {@link ConfigCompiler} against the same registry.
+ * connections and requests, upstream pool gauges and configuration loads. Per-route and per-target latency
+ * histograms are series of {@link #meters()}' families, found by the {@link ConfigCompiler} and exported by a
+ * {@link HistogramCollector} registered with the same registry.
  */
 public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Meters meters = Meters.create(registry);
 
     public GatewayMetrics() {
         registry.config().meterFilter(PROMETHEUS_LINT);
+        registry.getPrometheusRegistry().register(new HistogramCollector(List.of(meters.requests(), meters.upstream())));
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
@@ -76,6 +81,11 @@ public final class GatewayMetrics implements AutoCloseable {
 
     public PrometheusMeterRegistry registry() {
         return registry;
+    }
+
+    /** What compiled routes, targets and filters record into. */
+    public Meters meters() {
+        return meters;
     }
 
     /** Gauges over the proxy's live state. */

@@ -75,7 +75,7 @@ public final class GatewayServer implements AutoCloseable {
             ConfigCompiler.Compiled compiled;
             try {
                 compiled = new ConfigCompiler(client::nextTargetId, ioThreads,
-                        metrics == null ? null : metrics.registry()).compile(config);
+                        metrics == null ? null : metrics.meters()).compile(config);
             } catch (ConfigException e) {
                 if (metrics != null) {
                     metrics.configLoaded(false);
@@ -84,7 +84,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             ChannelGroup connections = new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE);
             state = new ProxyState(compiled, client, AccessLog.create(config.accessLog()), connections,
-                    config.tracing(), metrics == null ? null : metrics.registry());
+                    config.tracing(), metrics == null ? null : metrics.meters());
             if (metrics != null) {
                 metrics.bindProxy(state);
                 metrics.bindPools(client, compiled);

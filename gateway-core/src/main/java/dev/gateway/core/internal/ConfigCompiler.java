@@ -10,9 +10,9 @@ import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.metadata.EmbeddedMetadata;
 import dev.gateway.core.metadata.MetadataSource;
+import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.metrics.UpstreamMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.upstream.Target;
@@ -34,7 +34,7 @@ import java.util.function.IntSupplier;
 public final class ConfigCompiler {
     private final IntSupplier targetIds;
     private final int eventLoops;
-    private final MeterRegistry meters;
+    private final Meters meters;
     private final java.time.Clock clock;
 
     /** A compiler that records no metrics (used by {@code --check} and unit tests). */
@@ -47,12 +47,12 @@ public final class ConfigCompiler {
      * @param eventLoops the number of event loops, to split per-target connection limits among their pools
      * @param meters where routes and targets register their meters; null when metrics are off
      */
-    public ConfigCompiler(IntSupplier targetIds, int eventLoops, MeterRegistry meters) {
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops, Meters meters) {
         this(targetIds, eventLoops, meters, java.time.Clock.systemUTC());
     }
 
     /** @param clock the time filters see (skew checks); tests pass a fixed clock */
-    public ConfigCompiler(IntSupplier targetIds, int eventLoops, MeterRegistry meters, java.time.Clock clock) {
+    public ConfigCompiler(IntSupplier targetIds, int eventLoops, Meters meters, java.time.Clock clock) {
         this.clock = clock;
         this.meters = meters;
         this.targetIds = targetIds;
@@ -82,7 +82,7 @@ public final class ConfigCompiler {
                 }
                 String hostHeader = t.port() == 80 ? hostForHeader(t.host()) : hostForHeader(t.host()) + ":" + t.port();
                 UpstreamMetrics um = meters == null ? UpstreamMetrics.NOOP
-                        : new UpstreamMetrics(meters, u.name(), t.toString());
+                        : new UpstreamMetrics(meters.upstream(), u.name(), t.toString());
                 targets.add(new Target(targetIds.getAsInt(), t.toString(), new InetSocketAddress(addr, t.port()),
                         hostHeader, t.weight(), um));
             }
@@ -98,7 +98,8 @@ public final class ConfigCompiler {
         List<RouteTable.Entry> entries = new ArrayList<>();
         MetadataSource apps = new EmbeddedMetadata(config.apps());
         for (RouteConfig r : config.routes()) {
-            FilterContext fc = new FilterContext(r.id(), r.group(), apps, meters, clock);
+            FilterContext fc = new FilterContext(r.id(), r.group(), apps,
+                    meters == null ? null : meters.registry(), clock);
             GatewayFilter[] chain = new GatewayFilter[r.filters().size()];
             for (int i = 0; i < chain.length; i++) {
                 chain[i] = r.filters().get(i).create(fc);
@@ -106,7 +107,7 @@ public final class ConfigCompiler {
             String from = r.rewrite() == null ? null : r.rewrite().from();
             String to = r.rewrite() == null ? null : r.rewrite().to();
             RequestMetrics rm = meters == null ? RequestMetrics.NOOP
-                    : new RequestMetrics(meters, r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
+                    : new RequestMetrics(meters.requests(), r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
             java.util.Set<String> methods = new java.util.LinkedHashSet<>(r.methods());
             if (!methods.isEmpty()) {
                 r.filters().forEach(f -> methods.addAll(f.extraMethods()));

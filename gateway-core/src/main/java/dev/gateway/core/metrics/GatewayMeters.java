@@ -3,14 +3,17 @@ package dev.gateway.core.metrics;
 import java.time.Duration;
 
 /**
- * Meter names (Micrometer dotted form; the Prometheus registry adds units and suffixes, e.g.
- * {@code gateway.requests} becomes {@code gateway_requests_seconds}) and the latency buckets they share.
+ * Meter names and the latency buckets. Micrometer meters use the dotted form (the Prometheus registry adds units
+ * and suffixes, e.g. {@code gateway.connections.active} becomes {@code gateway_connections_active}); the latency
+ * histograms are the gateway's own ({@link HistogramFamily}) and carry their Prometheus names.
  */
 public final class GatewayMeters {
     private GatewayMeters() {}
 
-    public static final String REQUESTS = "gateway.requests";
-    public static final String UPSTREAM_REQUEST = "gateway.upstream.request";
+    /** Request latency histogram ({@link Meters#requests()}), exported under its Prometheus name as is. */
+    public static final String REQUESTS_HISTOGRAM = "gateway_requests_seconds";
+    /** Upstream attempt latency histogram ({@link Meters#upstream()}). */
+    public static final String UPSTREAM_REQUEST_HISTOGRAM = "gateway_upstream_request_seconds";
     public static final String CONNECTIONS_ACTIVE = "gateway.connections.active";
     public static final String REQUESTS_ACTIVE = "gateway.requests.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";

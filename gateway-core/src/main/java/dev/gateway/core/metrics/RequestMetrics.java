@@ -1,15 +1,12 @@
 package dev.gateway.core.metrics;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import io.netty.handler.codec.http.HttpMethod;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The {@code gateway.requests} timers of one route, one per (method, status class, variant): created on first use
- * and kept in an array, so recording a request is an index computation and a histogram update, never a registry
- * lookup. Tag values come from bounded sets (route id, 8 method names, 5 status classes, variants). Thread-safe.
+ * The {@code gateway_requests_seconds} series of one route, one per (method, status class, variant): found on first
+ * use and kept in an array, so recording a request is an index computation and a histogram update, never a lookup.
+ * Label values come from bounded sets (route id, 8 method names, 5 status classes, variants). Thread-safe.
  */
 public final class RequestMetrics {
     private static final String[] METHODS = {"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"};
@@ -20,40 +17,36 @@ public final class RequestMetrics {
     /** Records nothing: metrics switched off. */
     public static final RequestMetrics NOOP = new RequestMetrics(null, "-", new String[] {DEFAULT_VARIANT});
 
-    private final MeterRegistry registry;
+    private final HistogramFamily family;
     private final String route;
     private final String[] variants;
-    private final AtomicReferenceArray<Timer> timers;
+    private final AtomicReferenceArray<LatencyHistogram> series;
 
     /**
      * @param route the route id tag ("-" for requests that matched no route)
      * @param variants the route's variant names; index 0 is used when the request has no variant
      */
-    public RequestMetrics(MeterRegistry registry, String route, String[] variants) {
-        this.registry = registry;
+    public RequestMetrics(HistogramFamily family, String route, String[] variants) {
+        this.family = family;
         this.route = route;
         this.variants = variants.clone();
-        this.timers = new AtomicReferenceArray<>(METHODS.length * STATUS_CLASSES.length * this.variants.length);
+        this.series = new AtomicReferenceArray<>(METHODS.length * STATUS_CLASSES.length * this.variants.length);
     }
 
     public void record(HttpMethod method, int status, int variant, long nanos) {
-        if (registry == null) {
+        if (family == null) {
             return;
         }
         int m = methodIndex(method);
         int c = Math.min(Math.max(status / 100, 1), 5) - 1;
         int v = variant < 0 || variant >= variants.length ? 0 : variant;
         int idx = (m * STATUS_CLASSES.length + c) * variants.length + v;
-        Timer t = timers.get(idx);
-        if (t == null) {
-            t = Timer.builder(GatewayMeters.REQUESTS)
-                    .description("Requests through the gateway: count, latency and status per route")
-                    .tags("route", route, "method", METHODS[m], "status", STATUS_CLASSES[c], "variant", variants[v])
-                    .serviceLevelObjectives(GatewayMeters.LATENCY_BUCKETS)
-                    .register(registry);
-            timers.set(idx, t);
+        LatencyHistogram h = series.get(idx);
+        if (h == null) {
+            h = family.series(route, METHODS[m], STATUS_CLASSES[c], variants[v]);
+            series.set(idx, h);
         }
-        t.record(nanos, TimeUnit.NANOSECONDS);
+        h.record(nanos);
     }
 
     private static int methodIndex(HttpMethod m) {

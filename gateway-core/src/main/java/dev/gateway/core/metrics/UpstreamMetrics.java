@@ -1,13 +1,10 @@
 package dev.gateway.core.metrics;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
- * The {@code gateway.upstream.request} timers of one target, one per outcome, created on first use. Measures from
- * sending the request to the response head (or the failure). Thread-safe.
+ * The {@code gateway_upstream_request_seconds} series of one target, one per outcome, found on first use. Measures
+ * from sending the request to the response head (or the failure). Thread-safe.
  */
 public final class UpstreamMetrics {
 
@@ -20,30 +17,27 @@ public final class UpstreamMetrics {
 
     public static final UpstreamMetrics NOOP = new UpstreamMetrics(null, "-", "-");
 
-    private final MeterRegistry registry;
+    private final HistogramFamily family;
     private final String upstream;
     private final String target;
-    private final AtomicReferenceArray<Timer> timers = new AtomicReferenceArray<>(Outcome.values().length);
+    private final AtomicReferenceArray<LatencyHistogram> series =
+            new AtomicReferenceArray<>(Outcome.values().length);
 
-    public UpstreamMetrics(MeterRegistry registry, String upstream, String target) {
-        this.registry = registry;
+    public UpstreamMetrics(HistogramFamily family, String upstream, String target) {
+        this.family = family;
         this.upstream = upstream;
         this.target = target;
     }
 
     public void record(Outcome outcome, long nanos) {
-        if (registry == null) {
+        if (family == null) {
             return;
         }
-        Timer t = timers.get(outcome.ordinal());
-        if (t == null) {
-            t = Timer.builder(GatewayMeters.UPSTREAM_REQUEST)
-                    .description("Upstream attempts: time to the response head, by outcome")
-                    .tags("upstream", upstream, "target", target, "outcome", outcome.tag)
-                    .serviceLevelObjectives(GatewayMeters.LATENCY_BUCKETS)
-                    .register(registry);
-            timers.set(outcome.ordinal(), t);
+        LatencyHistogram h = series.get(outcome.ordinal());
+        if (h == null) {
+            h = family.series(upstream, target, outcome.tag);
+            series.set(outcome.ordinal(), h);
         }
-        t.record(Math.max(nanos, 0), TimeUnit.NANOSECONDS);
+        h.record(nanos);
     }
 }

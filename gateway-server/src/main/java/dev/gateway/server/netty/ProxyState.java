@@ -3,8 +3,8 @@ package dev.gateway.server.netty;
 import dev.gateway.core.config.Cidr;
 import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.config.TracingConfig;
+import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.metrics.RequestMetrics;
-import io.micrometer.core.instrument.MeterRegistry;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.upstream.UpstreamClient;
 import io.netty.channel.group.ChannelGroup;
@@ -29,12 +29,12 @@ public final class ProxyState {
     private final TracingConfig tracing;
     private final RequestMetrics unrouted;
 
-    /** @param meters the registry for requests that match no route, or null when metrics are off */
+    /** @param meters where requests that match no route are recorded, or null when metrics are off */
     public ProxyState(ConfigCompiler.Compiled compiled, UpstreamClient client, AccessLog accessLog,
-            ChannelGroup connections, TracingConfig tracing, MeterRegistry meters) {
+            ChannelGroup connections, TracingConfig tracing, Meters meters) {
         this.tracing = tracing;
         this.unrouted = meters == null ? RequestMetrics.NOOP
-                : new RequestMetrics(meters, "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
+                : new RequestMetrics(meters.requests(), "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
         this.compiled = compiled;
         this.minRouteTimeoutMillis = compiled.minRouteTimeoutMillis();
         this.server = compiled.config().server();

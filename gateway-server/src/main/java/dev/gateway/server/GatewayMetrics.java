@@ -25,7 +25,6 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gateway.core.upstream.Allocators;
-import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
@@ -42,7 +41,7 @@ public final class GatewayMetrics implements AutoCloseable {
 
     public GatewayMetrics() {
         registry.config().meterFilter(PROMETHEUS_LINT);
-        registry.getPrometheusRegistry().register(new HistogramCollector(List.of(meters.requests(), meters.upstream())));
+        registry.getPrometheusRegistry().register(new HistogramCollector(meters.histograms()));
         new JvmMemoryMetrics().bindTo(registry);
         gc.bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);

@@ -10,6 +10,7 @@ import dev.gateway.core.upstream.UpstreamClient;
 import dev.gateway.server.admin.AdminHandler;
 import dev.gateway.server.demo.EchoInitializer;
 import dev.gateway.server.netty.AccessLog;
+import dev.gateway.server.netty.LoopDelayProbe;
 import dev.gateway.server.netty.ProxyInitializer;
 import dev.gateway.server.netty.ProxyState;
 import io.netty.bootstrap.ServerBootstrap;
@@ -86,6 +87,7 @@ public final class GatewayServer implements AutoCloseable {
             state = new ProxyState(compiled, client, AccessLog.create(config.accessLog()), connections,
                     config.tracing(), metrics == null ? null : metrics.meters());
             if (metrics != null) {
+                LoopDelayProbe.start(group, metrics.meters().loopDelay().series());
                 metrics.bindProxy(state);
                 metrics.bindPools(client, compiled);
                 metrics.configLoaded(true);

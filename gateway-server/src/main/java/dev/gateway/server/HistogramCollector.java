@@ -50,7 +50,7 @@ final class HistogramCollector implements MultiCollector {
         upper[boundsNanos.length] = Double.POSITIVE_INFINITY;
         String[] names = f.labelNames().toArray(new String[0]);
         List<HistogramDataPointSnapshot> points = new ArrayList<>();
-        for (LatencyHistogram h : f.series()) {
+        for (LatencyHistogram h : f.allSeries()) {
             LatencyHistogram.Snapshot s = h.snapshot();
             points.add(new HistogramDataPointSnapshot(ClassicHistogramBuckets.of(upper, s.bucketCounts()),
                     s.sumNanos() / 1e9, Labels.of(names, h.labelValues()), Exemplars.EMPTY, 0L));

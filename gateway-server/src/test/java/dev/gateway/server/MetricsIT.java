@@ -110,6 +110,29 @@ class MetricsIT {
     }
 
     @Test
+    void samplesTheEventLoopDelay() throws Exception {
+        // One sample per loop every 50 ms: within a few seconds the count has moved between two scrapes.
+        long first = loopDelayCount(scrape(null));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        long later = first;
+        while (later <= first && System.nanoTime() < deadline) {
+            Thread.sleep(20); // waiting for the loops' own timer: nothing to synchronise with
+            later = loopDelayCount(scrape(null));
+        }
+        assertThat(later).isGreaterThan(first);
+        String text = scrape(null);
+        assertThat(text).contains("# TYPE gateway_event_loop_delay_seconds histogram",
+                "gateway_event_loop_delay_seconds_bucket{le=\"5.0E-5\"}", "gateway_event_loop_delay_seconds_sum ");
+        // The request histograms are the gateway's own: no Micrometer timer maximum beside them.
+        assertThat(text).doesNotContain("gateway_requests_seconds_max", "gateway_upstream_request_seconds_max");
+    }
+
+    private static long loopDelayCount(String text) {
+        return text.lines().filter(l -> l.startsWith("gateway_event_loop_delay_seconds_count "))
+                .mapToLong(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1))).findFirst().orElse(-1);
+    }
+
+    @Test
     void exposesGaugesCountersJvmAndNettyAllocator() throws Exception {
         String text = scrape(null);
         assertThat(text).contains("gateway_connections_active ", "gateway_requests_active ",

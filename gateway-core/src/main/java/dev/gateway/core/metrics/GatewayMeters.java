@@ -14,6 +14,8 @@ public final class GatewayMeters {
     public static final String REQUESTS_HISTOGRAM = "gateway_requests_seconds";
     /** Upstream attempt latency histogram ({@link Meters#upstream()}). */
     public static final String UPSTREAM_REQUEST_HISTOGRAM = "gateway_upstream_request_seconds";
+    /** Event-loop scheduling delay histogram ({@link Meters#loopDelay()}). */
+    public static final String LOOP_DELAY_HISTOGRAM = "gateway_event_loop_delay_seconds";
     public static final String CONNECTIONS_ACTIVE = "gateway.connections.active";
     public static final String REQUESTS_ACTIVE = "gateway.requests.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
@@ -27,5 +29,13 @@ public final class GatewayMeters {
         Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500), Duration.ofSeconds(1),
         Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30),
         Duration.ofSeconds(60),
+    };
+
+    /** Histogram buckets for event-loop delays: from what a busy loop normally shows to a stalled one. */
+    public static final Duration[] LOOP_DELAY_BUCKETS = {
+        Duration.ofNanos(50_000), Duration.ofNanos(100_000), Duration.ofNanos(250_000), Duration.ofNanos(500_000),
+        Duration.ofMillis(1), Duration.ofNanos(2_500_000), Duration.ofMillis(5), Duration.ofMillis(10),
+        Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250),
+        Duration.ofSeconds(1),
     };
 }

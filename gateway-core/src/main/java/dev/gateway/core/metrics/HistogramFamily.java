@@ -79,7 +79,7 @@ public final class HistogramFamily {
     }
 
     /** Every series created so far (a live view). */
-    public Collection<LatencyHistogram> series() {
+    public Collection<LatencyHistogram> allSeries() {
         return seriesView;
     }
 }

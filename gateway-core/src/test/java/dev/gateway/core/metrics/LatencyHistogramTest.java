@@ -84,7 +84,7 @@ class LatencyHistogramTest {
         LatencyHistogram one = f.series("1", "2");
         assertThat(f.series("1", "2")).isSameAs(one);
         assertThat(f.series("2", "1")).isNotSameAs(one);
-        assertThat(f.series()).hasSize(2);
+        assertThat(f.allSeries()).hasSize(2);
         assertThat(one.labelValues()).containsExactly("1", "2");
         assertThatThrownBy(() -> f.series("1")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("[a, b]");
@@ -109,7 +109,7 @@ class LatencyHistogramTest {
         assertThat(meters.requests().series("orders", "GET", "2xx", "default").snapshot().count()).isEqualTo(2);
         assertThat(meters.requests().series("orders", "OTHER", "5xx", "default").snapshot().count()).isEqualTo(1);
         RequestMetrics.NOOP.record(HttpMethod.GET, 200, 0, 1);
-        assertThat(meters.requests().series()).hasSize(2);
+        assertThat(meters.requests().allSeries()).hasSize(2);
     }
 
     @Test

@@ -14,8 +14,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * time-windowed maximum rotates only after a quiet spell, and its bucket search takes branches by value: when
  * traffic resumed after a pause, the JIT found branches it had compiled as never taken, threw the request path's
  * hottest compiled methods back to the interpreter and recompiled them under load (measured as latency spikes at
- * the start of each load run). Here the bucket scan ends on a sentinel bound, so it has no branch that depends on
- * how large the value is.
+ * the start of each load run). Here the bucket scan is one loop ending on a sentinel bound: a value in a bucket
+ * not seen before takes no branch the loop has not already taken.
  */
 public final class LatencyHistogram {
     private final HistogramFamily family;

@@ -6,8 +6,7 @@ import java.util.List;
 /**
  * Where compiled routes, targets and filters record: the Micrometer registry for counters and gauges, the two
  * latency histogram families of the request path (recorded without Micrometer, see {@link LatencyHistogram}) and
- * the event loops' scheduling delay.
- * One per process, so series carry over when the configuration is compiled again.
+ * the event loops' scheduling delay. One per process, so series carry over when the configuration is compiled again.
  */
 public record Meters(MeterRegistry registry, HistogramFamily requests, HistogramFamily upstream,
         HistogramFamily loopDelay) {

@@ -164,10 +164,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                     }
                 }
                 case LENGTH -> {
-                    int n = (int) Math.min(in.readableBytes(), remaining);
-                    remaining -= n;
-                    content(in, n);
-                    if (remaining == 0) {
+                    if (contentUpToRemaining(in)) {
                         end(null);
                     }
                 }
@@ -178,10 +175,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                     }
                 }
                 case CHUNK_DATA -> {
-                    int n = (int) Math.min(in.readableBytes(), remaining);
-                    remaining -= n;
-                    content(in, n);
-                    if (remaining == 0) {
+                    if (contentUpToRemaining(in)) {
                         state = State.CHUNK_END;
                     }
                 }
@@ -337,6 +331,14 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Reports the next {@code n} bytes of {@code in} as body and moves past them. */
+    /** Passes on what is readable of the {@code remaining} body or chunk bytes; true when none remain. */
+    private boolean contentUpToRemaining(ByteBuf in) {
+        int n = (int) Math.min(in.readableBytes(), remaining);
+        remaining -= n;
+        content(in, n);
+        return remaining == 0;
+    }
+
     private void content(ByteBuf in, int n) {
         int index = in.readerIndex();
         listener.onResponseContent(in, index, n);

@@ -1,23 +1,26 @@
 package dev.gateway.server;
 
 import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
 /**
- * The filter factories in the fixed chain order: request limits and request id (built into the listener) ->
- * IP allow/deny -> CORS -> signature auth -> authorization -> rate limits -> gray routing -> mock or upstream.
- * Filters that later issues add slot in at their place in this list.
+ * The filter factories in the fixed chain order, built over the services they need: request limits and request id
+ * (built into the listener) -> IP allow/deny -> CORS -> signature auth -> authorization -> rate limits -> gray
+ * routing -> mock or upstream. Filters that later issues add slot in at their place in this list.
  */
 public final class Filters {
     private Filters() {}
 
-    public static List<FilterFactory<?>> inOrder() {
+    /** @param meters where filters count what they refuse, or null when metrics are off */
+    public static List<FilterFactory<?>> inOrder(Services services, MeterRegistry meters) {
         return List.of(
                 new CorsFilterFactory(),
-                new HmacAuthFilterFactory(),
+                new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
                 new AuthorizationFilterFactory());
     }
 }

@@ -3,11 +3,11 @@ package dev.gateway.server;
 import ch.qos.logback.classic.LoggerContext;
 import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
-import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
-import dev.gateway.core.internal.ConfigCompiler;
+import dev.gateway.core.runtime.Snapshot;
 import java.io.PrintStream;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -17,7 +17,8 @@ import sun.misc.Signal;
  * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}.
  *
  * <p>{@code --check} validates the whole configuration (including host resolution), prints every error and exits
- * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM or SIGINT drain it and exit 0.
+ * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM or SIGINT drain it and exit 0, SIGHUP
+ * reloads the configuration.
  */
 public final class GatewayMain {
     static {
@@ -67,33 +68,17 @@ public final class GatewayMain {
                 }
             }
         }
-        GatewayConfig cfg;
-        ConfigCompiler.Compiled compiled;
-        try {
-            cfg = ConfigLoader.withSystemEnv(Filters.inOrder()).load(config);
-            compiled = new ConfigCompiler(() -> 0, 1).compile(cfg);
-        } catch (ConfigException e) {
-            for (ConfigError error : e.errors()) {
-                err.println(error);
-            }
-            err.println(config + ": " + e.errors().size() + " error(s), configuration rejected");
-            return 1;
-        }
         if (check) {
-            int targets = compiled.upstreams().values().stream().mapToInt(u -> u.targets().size()).sum();
-            out.println(config + ": configuration OK: " + compiled.routes().routes().size() + " routes, "
-                    + compiled.upstreams().size() + " upstreams, " + targets + " targets; proxy "
-                    + cfg.server().listen() + (cfg.admin().enabled() ? ", admin " + cfg.admin().listen() : "")
-                    + (cfg.demoEcho().enabled() ? ", demo echo " + cfg.demoEcho().listen() : ""));
-            return 0;
+            return check(config, out, err);
         }
-        GatewayServer server = new GatewayServer(cfg);
+        GatewayServer server = new GatewayServer(config, System::getenv);
         try {
             server.start();
         } catch (ConfigException e) {
             for (ConfigError error : e.errors()) {
                 err.println(error);
             }
+            err.println(config + ": " + e.errors().size() + " error(s), configuration rejected");
             return 1;
         } catch (GatewayServer.ListenException e) {
             logger.error("{}", e.getMessage());
@@ -102,7 +87,7 @@ public final class GatewayMain {
             Thread.currentThread().interrupt();
             return 1;
         }
-        installSignalHandlers(server, cfg);
+        installSignalHandlers(server);
         try {
             server.awaitTermination();
         } catch (InterruptedException e) {
@@ -111,16 +96,42 @@ public final class GatewayMain {
         return -1;
     }
 
-    private static void installSignalHandlers(GatewayServer server, GatewayConfig cfg) {
+    /**
+     * Like {@code nginx -t}: loads and compiles the whole configuration (host names resolved, filters built) with
+     * the same code a start uses, prints every error or a summary, binds nothing.
+     */
+    private static int check(Path config, PrintStream out, PrintStream err) {
+        Snapshot snapshot;
+        try {
+            snapshot = GatewayServer.check(config, System::getenv);
+        } catch (ConfigException e) {
+            for (ConfigError error : e.errors()) {
+                err.println(error);
+            }
+            err.println(config + ": " + e.errors().size() + " error(s), configuration rejected");
+            return 1;
+        }
+        GatewayConfig cfg = snapshot.config();
+        int targets = snapshot.upstreams().values().stream().mapToInt(u -> u.targets().size()).sum();
+        out.println(config + ": configuration OK: " + snapshot.routes().routes().size() + " routes, "
+                + snapshot.upstreams().size() + " upstreams, " + targets + " targets; proxy "
+                + cfg.server().listen() + (cfg.admin().enabled() ? ", admin " + cfg.admin().listen() : "")
+                + (cfg.demoEcho().enabled() ? ", demo echo " + cfg.demoEcho().listen() : "")
+                + "; version " + snapshot.version());
+        return 0;
+    }
+
+    private static void installSignalHandlers(GatewayServer server) {
         AtomicBoolean once = new AtomicBoolean();
-        sun.misc.SignalHandler handler = sig -> {
+        sun.misc.SignalHandler drain = sig -> {
             if (!once.compareAndSet(false, true)) {
                 return;
             }
-            logger.info("received SIG{}, draining for up to {}", sig.getName(), cfg.server().drainTimeout());
+            Duration timeout = server.config().get().config().server().drainTimeout();
+            logger.info("received SIG{}, draining for up to {}", sig.getName(), timeout);
             boolean clean;
             try {
-                clean = server.drain(cfg.server().drainTimeout());
+                clean = server.drain(timeout);
             } catch (InterruptedException e) {
                 clean = false;
             }
@@ -128,8 +139,13 @@ public final class GatewayMain {
             stopLogging();
             Runtime.getRuntime().halt(0);
         };
-        Signal.handle(new Signal("TERM"), handler);
-        Signal.handle(new Signal("INT"), handler);
+        Signal.handle(new Signal("TERM"), drain);
+        Signal.handle(new Signal("INT"), drain);
+        // Like nginx: SIGHUP reloads the configuration (the JVM's default would end the process).
+        Signal.handle(new Signal("HUP"), sig -> {
+            logger.info("received SIGHUP, reloading the configuration");
+            server.reloader().reload("SIGHUP");
+        });
     }
 
     /** Flushes the async access-log appender. */

@@ -1,13 +1,13 @@
 package dev.gateway.server;
 
-import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metrics.GatewayMeters;
 import dev.gateway.core.metrics.Meters;
+import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.ConnectionPool;
+import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamClient;
 import dev.gateway.core.upstream.UpstreamGroup;
-import dev.gateway.server.netty.ProxyState;
+import dev.gateway.server.http1.ProxyState;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -25,19 +25,24 @@ import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import dev.gateway.core.upstream.Allocators;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToDoubleFunction;
 
 /**
  * The Prometheus registry and the process-wide meters: JVM, GC, threads, the Netty pooled allocator, active
  * connections and requests, upstream pool gauges and configuration loads. Per-route and per-target latency
- * histograms are series of {@link #meters()}' families, found by the {@link ConfigCompiler} and exported by a
+ * histograms are series of {@link #meters()}' families, found when a configuration is compiled and exported by a
  * {@link HistogramCollector} registered with the same registry.
  */
 public final class GatewayMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final Meters meters = Meters.create(registry);
+    /** The pool gauges of the configuration in force, by upstream, target and endpoint. */
+    private final Map<List<Object>, List<Meter>> poolGauges = new HashMap<>();
 
     public GatewayMetrics() {
         registry.config().meterFilter(PROMETHEUS_LINT);
@@ -95,39 +100,51 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Requests received and not yet answered in full").strongReference(true).register(registry);
     }
 
-    /** Pool gauges per target: summed over the event loops' pools, read at scrape time. */
-    void bindPools(UpstreamClient client, ConfigCompiler.Compiled compiled) {
-        for (UpstreamGroup g : compiled.upstreams().values()) {
+    /**
+     * Pool gauges per (upstream, target) of {@code snapshot}, summed over the event loops' pools of the target's
+     * endpoint and read at scrape time. Called at start and after every reload: gauges of targets that are gone are
+     * removed, those of targets still present are kept.
+     */
+    public synchronized void bindPools(Snapshot snapshot) {
+        Map<List<Object>, List<Meter>> next = new HashMap<>();
+        for (UpstreamGroup g : snapshot.upstreams().values()) {
             for (Target t : g.targets()) {
-                poolGauge(client, g, t, "open", ConnectionPool::open);
-                poolGauge(client, g, t, "idle", ConnectionPool::idle);
-                Gauge.builder(GatewayMeters.UPSTREAM_PENDING, client, c -> sum(c, t, ConnectionPool::pending))
-                        .description("Requests waiting for a connection to the target")
-                        .tags("upstream", g.name(), "target", t.url()).strongReference(true).register(registry);
+                List<Object> key = List.of(g.name(), t.url(), t.endpoint());
+                List<Meter> meters = poolGauges.remove(key);
+                if (meters == null) {
+                    Endpoint e = t.endpoint();
+                    meters = List.of(poolGauge(g, t, "open", ConnectionPool::open),
+                            poolGauge(g, t, "idle", ConnectionPool::idle),
+                            Gauge.builder(GatewayMeters.UPSTREAM_PENDING, e, x -> sum(x, ConnectionPool::pending))
+                                    .description("Requests waiting for a connection to the target")
+                                    .tags("upstream", g.name(), "target", t.url()).strongReference(true)
+                                    .register(registry));
+                }
+                next.put(key, meters);
             }
         }
+        for (List<Meter> gone : poolGauges.values()) {
+            gone.forEach(registry::remove);
+        }
+        poolGauges.clear();
+        poolGauges.putAll(next);
     }
 
-    private void poolGauge(UpstreamClient client, UpstreamGroup g, Target t, String state,
-            ToDoubleFunction<ConnectionPool> f) {
-        Gauge.builder(GatewayMeters.UPSTREAM_CONNECTIONS, client, c -> sum(c, t, f))
+    private Meter poolGauge(UpstreamGroup g, Target t, String state, ToDoubleFunction<ConnectionPool> f) {
+        return Gauge.builder(GatewayMeters.UPSTREAM_CONNECTIONS, t.endpoint(), e -> sum(e, f))
                 .description("Pooled upstream connections per target (open includes busy and connecting)")
                 .tags("upstream", g.name(), "target", t.url(), "state", state).strongReference(true)
                 .register(registry);
     }
 
-    private static double sum(UpstreamClient client, Target t, ToDoubleFunction<ConnectionPool> f) {
-        double n = 0;
-        for (ConnectionPool p : client.pools()) {
-            if (p.target() == t) {
-                n += f.applyAsDouble(p);
-            }
-        }
-        return n;
+    private static double sum(Endpoint e, ToDoubleFunction<ConnectionPool> f) {
+        double[] n = new double[1];
+        e.forEachPool(p -> n[0] += f.applyAsDouble(p));
+        return n[0];
     }
 
     /** Counts a configuration load ({@code result} = success or failure). */
-    void configLoaded(boolean success) {
+    public void configLoaded(boolean success) {
         Counter.builder(GatewayMeters.CONFIG_RELOADS).description("Configuration loads, initial and reloads")
                 .tag("result", success ? "success" : "failure").register(registry).increment();
     }

@@ -1,125 +1,183 @@
 package dev.gateway.server;
 
+import dev.gateway.core.auth.LocalReplayStore;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.internal.ConfigCompiler;
+import dev.gateway.core.metadata.EmbeddedMetadata;
+import dev.gateway.core.metrics.RequestMetrics;
+import dev.gateway.core.runtime.CurrentConfig;
+import dev.gateway.core.runtime.Services;
+import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.upstream.Allocators;
 import dev.gateway.core.upstream.Transport;
 import dev.gateway.core.upstream.UpstreamClient;
 import dev.gateway.server.admin.AdminHandler;
 import dev.gateway.server.demo.EchoInitializer;
-import dev.gateway.server.netty.AccessLog;
-import dev.gateway.server.netty.LoopDelayProbe;
-import dev.gateway.server.netty.ProxyInitializer;
-import dev.gateway.server.netty.ProxyState;
+import dev.gateway.server.http1.Http1Initializer;
+import dev.gateway.server.http1.ProxyState;
+import dev.gateway.server.reload.ConfigReloader;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
-import dev.gateway.core.upstream.Allocators;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One running gateway: its event loops, the proxy listener, the admin listener, the optional demo echo listener
- * and the upstream client. {@link #start()} binds everything; {@link #drain(Duration)} shuts down gracefully.
+ * One running gateway: it builds the services once (event loops, upstream client, metadata, replay store, meters,
+ * access log), hands them to the filter factories, compiles the configuration into the first snapshot, binds the
+ * proxy, admin and optional demo echo listeners, and owns the {@link ConfigReloader} that swaps in later
+ * snapshots. {@link #start()} binds everything; {@link #drain(Duration)} shuts down gracefully.
  */
 public final class GatewayServer implements AutoCloseable {
     private static final Logger logger = LoggerFactory.getLogger(GatewayServer.class);
+    /** Signatures remembered at most by the replay store of one node. */
+    private static final long REPLAY_STORE_SIZE = 1_000_000;
 
-    private final GatewayConfig config;
-    private final Transport transport;
-    private final int ioThreads;
+    private final Path configFile;
+    private final Function<String, String> env;
+    private Transport transport;
+    private int ioThreads;
     private EventLoopGroup group;
     /** The admin listener's own loop: a scrape never waits behind proxy traffic, nor delays it. */
     private EventLoopGroup adminGroup;
     private GatewayMetrics metrics;
-    private UpstreamClient client;
+    private Services services;
+    private CurrentConfig current;
+    private AccessLog accessLog;
     private ProxyState state;
+    private ConfigReloader reloader;
     private Channel proxyChannel;
     private Channel adminChannel;
     private Channel echoChannel;
     private volatile boolean ready;
     private final CountDownLatch terminated = new CountDownLatch(1);
 
-    public GatewayServer(GatewayConfig config) {
-        this.config = config;
-        ServerConfig s = config.server();
-        this.transport = switch (s.transport()) {
+    /** @param env where {@code ${NAME}} in the configuration is looked up */
+    public GatewayServer(Path configFile, Function<String, String> env) {
+        this.configFile = configFile;
+        this.env = env;
+    }
+
+    /**
+     * Loads and compiles the configuration, builds the services and binds the listeners. On failure everything
+     * started is stopped again.
+     */
+    public GatewayServer start() throws ConfigException, InterruptedException {
+        // The settings the services are built from come first; the filters are read once their factories exist.
+        GatewayConfig settings;
+        try {
+            settings = ConfigLoader.settingsOnly(env).load(configFile);
+        } catch (ConfigException e) {
+            check(configFile, env); // reports every error, filters' included
+            throw e;
+        }
+        ServerConfig s = settings.server();
+        transport = switch (s.transport()) {
             case NIO -> Transport.nio();
             case EPOLL -> Transport.epoll();
             default -> Transport.best();
         };
-        this.ioThreads = s.ioThreads() > 0 ? s.ioThreads() : Runtime.getRuntime().availableProcessors();
-    }
-
-    /** Compiles the configuration and binds the listeners. On failure everything started is stopped again. */
-    public GatewayServer start() throws ConfigException, InterruptedException {
+        ioThreads = s.ioThreads() > 0 ? s.ioThreads() : Runtime.getRuntime().availableProcessors();
         group = transport.newGroup(ioThreads, "gateway-io");
         adminGroup = transport.newGroup(1, "gateway-admin");
         try {
-            metrics = config.metrics().enabled() ? new GatewayMetrics() : null;
-            client = new UpstreamClient(transport);
-            ConfigCompiler.Compiled compiled;
+            metrics = settings.metrics().enabled() ? new GatewayMetrics() : null;
+            services = new Services(new UpstreamClient(transport, ioThreads), new EmbeddedMetadata(List.of()),
+                    new LocalReplayStore(REPLAY_STORE_SIZE), metrics == null ? null : metrics.meters(),
+                    Clock.systemUTC(), group, ioThreads);
+            MeterRegistry registry = metrics == null ? null : metrics.registry();
+            ConfigLoader loader = new ConfigLoader(env, Filters.inOrder(services, registry));
+            ConfigCompiler compiler = new ConfigCompiler(services);
+            GatewayConfig config;
+            Snapshot snapshot;
             try {
-                compiled = new ConfigCompiler(client::nextTargetId, ioThreads,
-                        metrics == null ? null : metrics.meters()).compile(config);
+                config = loader.load(configFile);
+                snapshot = compiler.compile(config);
             } catch (ConfigException e) {
                 if (metrics != null) {
                     metrics.configLoaded(false);
                 }
                 throw e;
             }
-            ChannelGroup connections = new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE);
-            state = new ProxyState(compiled, client, AccessLog.create(config.accessLog()), connections,
-                    config.tracing(), metrics == null ? null : metrics.meters());
+            services.metadata().configLoaded(config.apps());
+            current = new CurrentConfig(snapshot);
+            accessLog = AccessLog.create(config.accessLog());
+            RequestMetrics unrouted = metrics == null ? RequestMetrics.NOOP : new RequestMetrics(
+                    metrics.meters().requests(), "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
+            state = new ProxyState(current, accessLog, unrouted,
+                    new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE));
+            reloader = new ConfigReloader(configFile, config, loader, compiler, current, services, accessLog, metrics);
             if (metrics != null) {
                 LoopDelayProbe.start(group, metrics.meters().loopDelay().series());
                 metrics.bindProxy(state);
-                metrics.bindPools(client, compiled);
+                metrics.bindPools(snapshot);
                 metrics.configLoaded(true);
             }
-
-            if (config.demoEcho().enabled()) {
-                echoChannel = bind("demo-echo", group, config.demoEcho().listen(), new EchoInitializer());
-            }
-            proxyChannel = bind("proxy", group, config.server().listen(), new ProxyInitializer(state));
-            if (config.admin().enabled()) {
-                AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry());
-                adminChannel = bind("admin", adminGroup, config.admin().listen(),
-                        new ChannelInitializer<SocketChannel>() {
-                            @Override
-                            protected void initChannel(SocketChannel ch) {
-                                ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
-                                        .addLast(new HttpObjectAggregator(8192))
-                                        .addLast(admin);
-                            }
-                        });
-            }
+            bindListeners(config);
+            reloader.startWatching();
         } catch (ConfigException | InterruptedException | RuntimeException e) {
-            shutdownGroup();
+            shutdown();
             throw e;
         }
         ready = true;
-        logger.info("gateway started: proxy on {} ({} transport, {} io threads), {} routes, {} upstreams{}{}",
-                proxyChannel.localAddress(), transport.name(), ioThreads,
-                state.compiled().routes().routes().size(), state.compiled().upstreams().size(),
+        Snapshot snapshot = current.get();
+        logger.info("gateway started: proxy on {} ({} transport, {} io threads), {} routes, {} upstreams, config "
+                + "version {}{}{}", proxyChannel.localAddress(), transport.name(), ioThreads,
+                snapshot.routes().routes().size(), snapshot.upstreams().size(), snapshot.version(),
                 adminChannel == null ? "" : ", admin on " + adminChannel.localAddress(),
                 echoChannel == null ? "" : ", demo echo on " + echoChannel.localAddress());
         return this;
+    }
+
+    /**
+     * Loads and compiles the whole configuration as a start would (host names resolved, filters built), with
+     * services that serve nothing; binds nothing. Used by {@code --check}.
+     */
+    public static Snapshot check(Path configFile, Function<String, String> env) throws ConfigException {
+        Services services = new Services(new UpstreamClient(Transport.nio(), 1), new EmbeddedMetadata(List.of()),
+                new LocalReplayStore(1), null, Clock.systemUTC(), null, 1);
+        GatewayConfig config = new ConfigLoader(env, Filters.inOrder(services, null)).load(configFile);
+        return new ConfigCompiler(services).compile(config);
+    }
+
+    private void bindListeners(GatewayConfig config) throws InterruptedException {
+        if (config.demoEcho().enabled()) {
+            echoChannel = bind("demo-echo", group, config.demoEcho().listen(), new EchoInitializer());
+        }
+        proxyChannel = bind("proxy", group, config.server().listen(), new Http1Initializer(state));
+        if (config.admin().enabled()) {
+            AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader);
+            adminChannel = bind("admin", adminGroup, config.admin().listen(),
+                    new ChannelInitializer<SocketChannel>() {
+                        @Override
+                        protected void initChannel(SocketChannel ch) {
+                            ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
+                                    .addLast(new HttpObjectAggregator(8192))
+                                    .addLast(admin);
+                        }
+                    });
+        }
     }
 
     private Channel bind(String name, EventLoopGroup loops, HostPort at, ChannelHandler initializer)
@@ -165,11 +223,20 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     public UpstreamClient upstreamClient() {
-        return client;
+        return services.upstreams();
     }
 
     public ProxyState state() {
         return state;
+    }
+
+    /** The configuration in force. */
+    public CurrentConfig config() {
+        return current;
+    }
+
+    public ConfigReloader reloader() {
+        return reloader;
     }
 
     /**
@@ -190,7 +257,7 @@ public final class GatewayServer implements AutoCloseable {
             proxyChannel.close().sync();
         }
         for (Channel ch : state.connections()) {
-            ProxyInitializer.drain(ch);
+            Http1Initializer.drain(ch);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean clean = true;
@@ -219,11 +286,14 @@ public final class GatewayServer implements AutoCloseable {
                 ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
         }
-        shutdownGroup();
+        shutdown();
         terminated.countDown();
     }
 
-    private void shutdownGroup() {
+    private void shutdown() {
+        if (reloader != null) {
+            reloader.close();
+        }
         for (EventLoopGroup g : new EventLoopGroup[] {group, adminGroup}) {
             if (g != null) {
                 g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
@@ -232,8 +302,8 @@ public final class GatewayServer implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        if (state != null) {
-            state.accessLog().close();
+        if (accessLog != null) {
+            accessLog.close();
         }
     }
 

@@ -1,6 +1,5 @@
 package dev.gateway.loadtest;
 
-import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.route.PathNormalizer;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
@@ -74,7 +73,7 @@ public class RouteMatchBenchmark {
     }
 
     private static Route route(String id, Set<String> methods) {
-        return new Route(id, methods, null, null, null, 30_000, new GatewayFilter[0]);
+        return Route.matchOnly(id, methods, null, null);
     }
 
     @Benchmark

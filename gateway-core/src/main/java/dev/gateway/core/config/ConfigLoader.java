@@ -5,8 +5,11 @@ import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.metadata.App;
 import java.io.IOException;
-import java.io.Reader;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -36,16 +39,31 @@ public final class ConfigLoader {
 
     private final Function<String, String> env;
     private final List<FilterFactory<?>> filters;
+    /** Skip routes' filter sections (a settings-only load, before the filter factories exist). */
+    private final boolean skipFilters;
 
     /** A loader that knows no filters (a route naming one is an error). */
     public ConfigLoader(Function<String, String> env) {
-        this(env, List.of());
+        this(env, List.of(), false);
     }
 
     /** @param filters the filter factories in their fixed chain order */
     public ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters) {
+        this(env, filters, false);
+    }
+
+    private ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters, boolean skipFilters) {
         this.env = env;
         this.filters = List.copyOf(filters);
+        this.skipFilters = skipFilters;
+    }
+
+    /**
+     * A loader for the settings the services are built from (listeners, threads, metrics), read before the filter
+     * factories exist: routes' {@code filters} sections are skipped, not checked. The full load follows.
+     */
+    public static ConfigLoader settingsOnly(Function<String, String> env) {
+        return new ConfigLoader(env, List.of(), true);
     }
 
     /** A loader reading {@code ${NAME}} from the process environment. */
@@ -54,6 +72,28 @@ public final class ConfigLoader {
     }
 
     public GatewayConfig load(Path mainFile) throws ConfigException {
+        return new Load().run(mainFile);
+    }
+
+    /** One load: the files read so far and the hash of their contents, the version of the result. */
+    private final class Load {
+        private final List<Path> sources = new ArrayList<>();
+        private final MessageDigest digest = sha256();
+
+        GatewayConfig run(Path mainFile) throws ConfigException {
+            return ConfigLoader.this.load(mainFile, this);
+        }
+    }
+
+    private static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is required of every JVM", e);
+        }
+    }
+
+    private GatewayConfig load(Path mainFile, Load load) throws ConfigException {
         Problems problems = new Problems();
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         List<RouteConfig> routes = new ArrayList<>();
@@ -63,7 +103,7 @@ public final class ConfigLoader {
         AccessLogConfig accessLog;
         DemoEchoConfig demo;
 
-        ConfigNode root = parse(mainFile, problems, mainFile);
+        ConfigNode root = parse(mainFile, problems, mainFile, load);
         Section main = root == null ? null : Section.of(root, problems);
         if (main == null) {
             main = Section.of(new ConfigNode.ScalarNode(new ConfigNode.Location(display(mainFile), 1), "", null),
@@ -75,16 +115,18 @@ public final class ConfigLoader {
         MetricsConfig metrics = readMetrics(main.section("metrics"));
         TracingConfig tracing = readTracing(main.section("tracing"));
         demo = readDemo(main.section("demo-echo"));
+        ReloadConfig reload = readReload(main.section("reload"));
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
-        readContent(main, mainFile, problems, upstreams, routes, apps, seen);
+        readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
         main.finish();
 
         validate(upstreams, routes, problems);
         validateApps(apps, routes, problems);
         problems.throwIfAny();
-        return new GatewayConfig(mainFile, server, admin, accessLog, metrics, tracing, demo, upstreams, routes,
-                apps.stream().map(AppEntry::app).toList());
+        String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
+        return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,
+                reload, upstreams, routes, apps.stream().map(AppEntry::app).toList());
     }
 
     /** Keys that may appear in the main file and in included files: include, upstreams, routes. */
@@ -92,7 +134,7 @@ public final class ConfigLoader {
     private record AppEntry(App app, ConfigNode node) {}
 
     private void readContent(Section s, Path file, Problems problems, Map<String, UpstreamConfig> upstreams,
-            List<RouteConfig> routes, List<AppEntry> apps, Set<Path> seen) {
+            List<RouteConfig> routes, List<AppEntry> apps, Set<Path> seen, Load load) {
         for (ConfigNode a : s.list("apps")) {
             App app = readApp(Section.of(a, problems));
             if (app != null) {
@@ -132,20 +174,27 @@ public final class ConfigLoader {
                 problems.add(inc, "'" + sn.value() + "' is included more than once (or includes itself)");
                 continue;
             }
-            ConfigNode incRoot = parse(display.normalize(), problems, inc);
+            ConfigNode incRoot = parse(display.normalize(), problems, inc, load);
             if (incRoot == null) {
                 continue;
             }
             Section is = Section.of(incRoot, problems);
-            readContent(is, display.normalize(), problems, upstreams, routes, apps, seen);
+            readContent(is, display.normalize(), problems, upstreams, routes, apps, seen, load);
             is.finish();
         }
     }
 
-    private ConfigNode parse(Path file, Problems problems, Object origin) {
+    private ConfigNode parse(Path file, Problems problems, Object origin, Load load) {
         String name = display(file);
-        try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            return new YamlTreeReader(name, env, problems).read(r);
+        try {
+            byte[] bytes = Files.readAllBytes(file);
+            load.sources.add(file);
+            load.digest.update(name.getBytes(StandardCharsets.UTF_8));
+            load.digest.update((byte) 0);
+            load.digest.update(bytes);
+            load.digest.update((byte) 0);
+            return new YamlTreeReader(name, env, problems).read(new StringReader(new String(bytes,
+                    StandardCharsets.UTF_8)));
         } catch (NoSuchFileException e) {
             reportMissing(name, problems, origin, "file not found");
             return null;
@@ -196,8 +245,14 @@ public final class ConfigLoader {
     private static AdminConfig readAdmin(Section s) {
         boolean enabled = s.bool("enabled", true);
         HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9090));
+        String token = s.string("token", null);
+        if (token != null && token.isBlank()) {
+            token = null; // e.g. ${ADMIN_TOKEN:} with the variable unset: no token configured
+        } else if (token != null && token.length() < 16) {
+            s.problems().add(s.raw("token"), "an admin token needs at least 16 characters");
+        }
         s.finish();
-        return new AdminConfig(enabled, listen);
+        return new AdminConfig(enabled, listen, token);
     }
 
     private static AccessLogConfig readAccessLog(Section s) {
@@ -223,6 +278,15 @@ public final class ConfigLoader {
         boolean sampled = s.bool("sampled", false);
         s.finish();
         return new TracingConfig(start, sampled);
+    }
+
+    private static ReloadConfig readReload(Section s) {
+        ReloadConfig d = ReloadConfig.defaults();
+        boolean watch = s.bool("watch", d.watch());
+        Duration poll = s.positiveDuration("poll-interval", d.pollInterval());
+        Duration debounce = s.duration("debounce", d.debounce());
+        s.finish();
+        return new ReloadConfig(watch, poll, debounce);
     }
 
     private static DemoEchoConfig readDemo(Section s) {
@@ -383,7 +447,7 @@ public final class ConfigLoader {
 
     private List<FilterSpec> readFilters(Section route) {
         ConfigNode n = route.raw("filters");
-        if (n == null || n instanceof ConfigNode.ScalarNode sn && sn.value() == null) {
+        if (n == null || n instanceof ConfigNode.ScalarNode sn && sn.value() == null || skipFilters) {
             return List.of();
         }
         Section fs = Section.of(n, route.problems());
@@ -393,9 +457,10 @@ public final class ConfigLoader {
         for (FilterFactory<?> f : filters) {
             boolean implied = f.impliedBy().stream().anyMatch(named::contains);
             if (named.contains(f.name()) || implied) {
-                Object cfg = f.read(fs.section(f.name()));
+                Section section = fs.section(f.name());
+                Object cfg = f.read(section);
                 if (cfg != null) {
-                    out.add(new FilterSpec(f, cfg));
+                    out.add(new FilterSpec(f, cfg, section.node().location(), section.node().path()));
                 }
             }
         }
@@ -479,6 +544,7 @@ public final class ConfigLoader {
             }
         }
         Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(30));
+        Duration filterTimeout = s.positiveDuration("filter-timeout", Duration.ofSeconds(5));
         String group = s.string("group", null);
         List<FilterSpec> routeFilters = readFilters(s);
         s.finish();
@@ -486,7 +552,7 @@ public final class ConfigLoader {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, group, routeFilters);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters);
     }
 
     private static String trimSlash(String prefix) {

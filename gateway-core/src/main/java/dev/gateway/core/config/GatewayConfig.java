@@ -5,20 +5,29 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
-/** The whole configuration: the main file and everything it includes. Immutable. */
+/**
+ * The whole configuration: the main file and everything it includes. Immutable.
+ *
+ * @param sources every file it was read from, the main file first
+ * @param version a hash of the sources' names and contents: the same files give the same version
+ */
 public record GatewayConfig(
         Path file,
+        List<Path> sources,
+        String version,
         ServerConfig server,
         AdminConfig admin,
         AccessLogConfig accessLog,
         MetricsConfig metrics,
         TracingConfig tracing,
         DemoEchoConfig demoEcho,
+        ReloadConfig reload,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
         List<App> apps) {
 
     public GatewayConfig {
+        sources = List.copyOf(sources);
         apps = List.copyOf(apps);
         upstreams = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(upstreams)); // file order
         routes = List.copyOf(routes);

@@ -17,6 +17,7 @@ public record RouteConfig(
         ConfigNode.Location upstreamLocation,
         Rewrite rewrite,
         Duration timeout,
+        Duration filterTimeout,
         String group,
         List<FilterSpec> filters) {
 

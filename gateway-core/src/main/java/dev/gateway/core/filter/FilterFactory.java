@@ -3,9 +3,12 @@ package dev.gateway.core.filter;
 import dev.gateway.core.config.Section;
 
 /**
- * Builds one kind of filter. The server registers factories in the fixed chain order; a route's {@code filters}
- * section names the ones it uses. Reading happens at configuration load (every problem located), creation at
- * compile time; the filter it returns is immutable and shared by all requests of the route.
+ * Builds one kind of filter. The server constructs each factory once, handing it the services it needs (metadata,
+ * stores, meters, clock) through its constructor, and registers the factories in the fixed chain order; a route's
+ * {@code filters} section names the ones it uses. Reading happens at configuration load (every problem located),
+ * creation at compile time, once per configuration (and again on every reload); the filter it returns is immutable
+ * and shared by all requests of the route. A factory never creates a service: state that must outlive a reload
+ * (caches, stores, counters) belongs to a service it was given.
  *
  * @param <C> the immutable config record of this filter
  */
@@ -40,6 +43,9 @@ public interface FilterFactory<C> {
         return java.util.Set.of();
     }
 
-    /** The filter for one route. Runs off the event loops. */
+    /**
+     * The filter for one route. Runs off the event loops. Problems found only now (an upstream a rule names does
+     * not exist, say) are reported through {@link FilterContext#problem} and reject the whole configuration.
+     */
     GatewayFilter create(FilterContext context, C config);
 }

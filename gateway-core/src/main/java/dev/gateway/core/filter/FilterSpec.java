@@ -1,9 +1,12 @@
 package dev.gateway.core.filter;
 
-/** One filter of a route as configured: its factory and its validated config. */
-public record FilterSpec(FilterFactory<?> factory, Object config) {
+import dev.gateway.core.config.ConfigNode;
+import java.util.Set;
 
-    public java.util.Set<String> extraMethods() {
+/** One filter of a route as configured: its factory, its validated config and where it was written. */
+public record FilterSpec(FilterFactory<?> factory, Object config, ConfigNode.Location location, String path) {
+
+    public Set<String> extraMethods() {
         return factory.extraMethods();
     }
 

@@ -1,14 +1,22 @@
 package dev.gateway.core.filter;
 
-import dev.gateway.core.route.Route;
+import dev.gateway.core.metadata.App;
+import dev.gateway.core.upstream.UpstreamGroup;
+import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import java.net.InetAddress;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 
 /**
  * What is known about one request while it passes the gateway: the request line and headers, the matched route,
- * the client, and typed attributes that filters leave for later filters, the access log and metrics. Used on the
- * request's event loop only.
+ * the client, what filters decided (the app, the variant, another upstream group, headers to add to the response) and
+ * typed attributes that filters leave for later ones.
+ *
+ * <p>Threading: used on {@link #eventLoop()} only. Filters that complete their stage on another thread are resumed
+ * on the loop by the chain runner before the next filter sees the context.
  */
 public final class RequestContext {
     private final String requestId;
@@ -17,25 +25,43 @@ public final class RequestContext {
     private final String path;
     private final String query;
     private final HttpHeaders headers;
-    private final Route route;
-    private final String clientAddress;
+    private final String routeId;
+    private final String routeGroup;
+    private final InetAddress clientAddress;
+    private final EventLoop eventLoop;
     private final long startNanos;
     private final String protocolVersion;
     private Object[] attrs;
     private byte[] body;
+    private App app;
+    private String variant;
+    private UpstreamGroup upstreamOverride;
+    private List<String> responseHeaders;
+    private Object cancelHooks;
+    private boolean cancelled;
 
+    /**
+     * @param rawUri the request target exactly as received (signatures cover it)
+     * @param path the normalised path the route was matched on
+     * @param query the raw query without '?', or null
+     * @param clientAddress the address the request is attributed to (the socket peer)
+     * @param protocolVersion the version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}
+     */
     public RequestContext(String requestId, HttpMethod method, String rawUri, String path, String query,
-            HttpHeaders headers, Route route, String clientAddress, long startNanos, String protocolVersion) {
-        this.protocolVersion = protocolVersion;
+            HttpHeaders headers, String routeId, String routeGroup, InetAddress clientAddress, EventLoop eventLoop,
+            long startNanos, String protocolVersion) {
         this.requestId = requestId;
         this.method = method;
         this.rawUri = rawUri;
         this.path = path;
         this.query = query;
         this.headers = headers;
-        this.route = route;
+        this.routeId = routeId;
+        this.routeGroup = routeGroup;
         this.clientAddress = clientAddress;
+        this.eventLoop = eventLoop;
         this.startNanos = startNanos;
+        this.protocolVersion = protocolVersion;
     }
 
     public String requestId() {
@@ -66,13 +92,33 @@ public final class RequestContext {
         return headers;
     }
 
-    public Route route() {
-        return route;
+    /** The id of the matched route. */
+    public String routeId() {
+        return routeId;
     }
 
-    /** The peer address of the client connection (IP text). */
-    public String clientAddress() {
+    /** The matched route's group, or null. */
+    public String routeGroup() {
+        return routeGroup;
+    }
+
+    /** The client's address (the socket peer), already parsed: IP rules compare bytes, never strings. */
+    public InetAddress clientAddress() {
         return clientAddress;
+    }
+
+    /** The event loop this request runs on: schedule timers here, and never block it. */
+    public EventLoop eventLoop() {
+        return eventLoop;
+    }
+
+    public long startNanos() {
+        return startNanos;
+    }
+
+    /** The version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}. */
+    public String protocolVersion() {
+        return protocolVersion;
     }
 
     /**
@@ -83,18 +129,100 @@ public final class RequestContext {
         return body;
     }
 
-    /** Set by the server once a buffered body is complete. */
+    /** Set by the exchange once a buffered body is complete. */
     public void body(byte[] body) {
         this.body = body;
     }
 
-    /** The version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}. */
-    public String protocolVersion() {
-        return protocolVersion;
+    /** The app that signed the request, or null (anonymous, or no authentication on the route). */
+    public App app() {
+        return app;
     }
 
-    public long startNanos() {
-        return startNanos;
+    public void app(App app) {
+        this.app = app;
+    }
+
+    /** The variant that serves the request (gray routing), or null for the route's default. */
+    public String variant() {
+        return variant;
+    }
+
+    public void variant(String variant) {
+        this.variant = variant;
+    }
+
+    /** The upstream group a filter chose instead of the route's own, or null. */
+    public UpstreamGroup upstreamOverride() {
+        return upstreamOverride;
+    }
+
+    /** Sends the request to {@code group} instead of the route's upstream (gray routing). */
+    public void routeTo(UpstreamGroup group) {
+        this.upstreamOverride = group;
+    }
+
+    /**
+     * Sets a header on the response this request gets, whatever answers it (the upstream, a filter or an error):
+     * it replaces a header of the same name from the upstream.
+     */
+    public void setResponseHeader(String name, String value) {
+        if (responseHeaders == null) {
+            responseHeaders = new ArrayList<>(4);
+        }
+        responseHeaders.add(name);
+        responseHeaders.add(value);
+    }
+
+    /** Headers to set on the response, as name, value, name, value...; null when there are none. */
+    public List<String> responseHeaders() {
+        return responseHeaders;
+    }
+
+    /**
+     * Runs {@code hook} on the event loop when the request is abandoned before it was answered: the client went
+     * away, or the filters ran past their timeout. Queued work (a rate-limit queue, a lookup) uses it to let go.
+     * Runs at once if the request is already abandoned.
+     */
+    public void onCancel(Runnable hook) {
+        if (cancelled) {
+            hook.run();
+        } else if (cancelHooks == null) {
+            cancelHooks = hook;
+        } else if (cancelHooks instanceof Runnable first) {
+            List<Runnable> hooks = new ArrayList<>(2);
+            hooks.add(first);
+            hooks.add(hook);
+            cancelHooks = hooks;
+        } else {
+            @SuppressWarnings("unchecked")
+            List<Runnable> hooks = (List<Runnable>) cancelHooks;
+            hooks.add(hook);
+        }
+    }
+
+    /** True once the request was abandoned ({@link #onCancel}). */
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    /** Abandons the request: runs the cancellation hooks once. Called by the exchange, on the loop. */
+    public void cancel() {
+        if (cancelled) {
+            return;
+        }
+        cancelled = true;
+        Object hooks = cancelHooks;
+        cancelHooks = null;
+        if (hooks instanceof Runnable r) {
+            r.run();
+        } else if (hooks != null) {
+            @SuppressWarnings("unchecked")
+            List<Runnable> list = (List<Runnable>) hooks;
+            for (Runnable r : list) {
+                r.run();
+            }
+        }
     }
 
     @SuppressWarnings("unchecked")

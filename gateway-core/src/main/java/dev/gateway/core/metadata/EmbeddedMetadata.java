@@ -6,16 +6,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
-/** Apps from the YAML configuration ({@code apps:}), all in memory. */
+/**
+ * Apps from the YAML configuration ({@code apps:}), all in memory. A reload replaces the whole set at once (one
+ * volatile write of an immutable map), so a lookup never sees half of a change.
+ */
 public final class EmbeddedMetadata implements MetadataSource {
-    private final Map<String, App> apps;
+    private volatile Map<String, App> apps;
 
     public EmbeddedMetadata(List<App> apps) {
-        Map<String, App> m = new HashMap<>();
-        for (App a : apps) {
-            m.put(a.key(), a);
-        }
-        this.apps = Map.copyOf(m);
+        configLoaded(apps);
     }
 
     @Override
@@ -26,5 +25,14 @@ public final class EmbeddedMetadata implements MetadataSource {
     @Override
     public CompletionStage<App> find(String key) {
         return CompletableFuture.completedStage(apps.get(key));
+    }
+
+    @Override
+    public void configLoaded(List<App> list) {
+        Map<String, App> m = new HashMap<>();
+        for (App a : list) {
+            m.put(a.key(), a);
+        }
+        this.apps = Map.copyOf(m);
     }
 }

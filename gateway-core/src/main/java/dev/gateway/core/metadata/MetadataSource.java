@@ -1,10 +1,12 @@
 package dev.gateway.core.metadata;
 
+import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * Where app metadata comes from. Called on event loops: must not block. Callers try {@link #cached} first, so the
- * common path is a memory lookup with no stage and no thread hop; only a miss goes to {@link #find}.
+ * Where app metadata comes from: a service that outlives configurations. Called on event loops: must not block.
+ * Callers try {@link #cached} first, so the common path is a memory lookup with no stage and no thread hop; only a
+ * miss goes to {@link #find}.
  */
 public interface MetadataSource {
 
@@ -13,4 +15,10 @@ public interface MetadataSource {
 
     /** The app with this key, or a stage completing with null if there is none. */
     CompletionStage<App> find(String key);
+
+    /**
+     * A configuration with these {@code apps:} entries is about to take effect (at start and on every reload).
+     * A source that serves the configuration files' apps takes them; others ignore them. Called off the event loops.
+     */
+    default void configLoaded(List<App> apps) {}
 }

@@ -33,13 +33,30 @@ public final class RequestMetrics {
         this.series = new AtomicReferenceArray<>(METHODS.length * STATUS_CLASSES.length * this.variants.length);
     }
 
-    public void record(HttpMethod method, int status, int variant, long nanos) {
+    /**
+     * Records one request. {@code variant} null is the route's default; a variant the route was not compiled with
+     * is recorded through a lookup by its name (slower, but never lost).
+     */
+    public void record(HttpMethod method, int status, String variant, long nanos) {
         if (family == null) {
             return;
         }
+        int v = 0;
+        if (variant != null) {
+            v = -1;
+            for (int i = 0; i < variants.length; i++) {
+                if (variants[i].equals(variant)) {
+                    v = i;
+                    break;
+                }
+            }
+        }
         int m = methodIndex(method);
         int c = Math.min(Math.max(status / 100, 1), 5) - 1;
-        int v = variant < 0 || variant >= variants.length ? 0 : variant;
+        if (v < 0) {
+            family.series(route, METHODS[m], STATUS_CLASSES[c], variant).record(nanos);
+            return;
+        }
         int idx = (m * STATUS_CLASSES.length + c) * variants.length + v;
         LatencyHistogram h = series.get(idx);
         if (h == null) {

@@ -1,68 +1,68 @@
 package dev.gateway.core.route;
 
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.metrics.RequestMetrics;
-import dev.gateway.core.upstream.UpstreamGroup;
-import io.netty.handler.codec.http.HttpHeaders;
-import java.util.Arrays;
+import dev.gateway.core.terminal.Terminal;
 import java.util.Set;
 
 /**
- * A compiled route: immutable, shared by every request that matches it, built once per configuration load.
- * Holds everything the request path needs so that no configuration is looked up per request.
+ * A compiled route: immutable, shared by every request that matches it, built once per configuration load. Holds
+ * everything the request path needs, so that no configuration is looked up per request: the filters in their fixed
+ * order, the terminal step that answers after them, timeouts, rewrite and meters.
  */
 public final class Route {
     private final String id;
+    private final String group;
     private final Set<String> methods;
-    private final UpstreamGroup upstream;
     private final String rewriteFrom;
     private final String rewriteTo;
-    private final long timeoutMillis;
+    private final long filterTimeoutNanos;
     private final GatewayFilter[] filters;
-    private final RequestMetrics metrics;
     private final boolean needsBody;
     private final boolean editsResponses;
+    private final Terminal terminal;
+    private final RequestMetrics metrics;
 
-    public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
-            long timeoutMillis, GatewayFilter[] filters) {
-        this(id, methods, upstream, rewriteFrom, rewriteTo, timeoutMillis, filters, RequestMetrics.NOOP);
-    }
-
-    public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
-            long timeoutMillis, GatewayFilter[] filters, RequestMetrics metrics) {
-        this(id, methods, upstream, rewriteFrom, rewriteTo, timeoutMillis, filters, metrics, false);
-    }
-
-    public Route(String id, Set<String> methods, UpstreamGroup upstream, String rewriteFrom, String rewriteTo,
-            long timeoutMillis, GatewayFilter[] filters, RequestMetrics metrics, boolean needsBody) {
-        this.needsBody = needsBody;
-        this.metrics = metrics;
+    /**
+     * @param group the route group (apps may be allowed a whole group), or null
+     * @param rewriteFrom the path prefix replaced by {@code rewriteTo} before forwarding, or null
+     * @param filterTimeoutNanos how long the filters may take in all before the request gets 503 filter_timeout
+     * @param needsBody a filter reads the body: it is buffered before the chain runs
+     * @param editsResponses a filter overrides {@link GatewayFilter#onResponse}
+     */
+    public Route(String id, String group, Set<String> methods, String rewriteFrom, String rewriteTo,
+            long filterTimeoutNanos, GatewayFilter[] filters, boolean needsBody, boolean editsResponses,
+            Terminal terminal, RequestMetrics metrics) {
         this.id = id;
+        this.group = group;
         this.methods = Set.copyOf(methods);
-        this.upstream = upstream;
         this.rewriteFrom = rewriteFrom;
         this.rewriteTo = rewriteTo;
-        this.timeoutMillis = timeoutMillis;
+        this.filterTimeoutNanos = filterTimeoutNanos;
         this.filters = filters.clone();
-        this.editsResponses = Arrays.stream(filters).anyMatch(Route::overridesOnResponse);
+        this.needsBody = needsBody;
+        this.editsResponses = editsResponses;
+        this.terminal = terminal;
+        this.metrics = metrics;
+    }
+
+    /** A route that only matches (no filters, no terminal): for tests and benchmarks of the route table. */
+    public static Route matchOnly(String id, Set<String> methods, String rewriteFrom, String rewriteTo) {
+        return new Route(id, null, methods, rewriteFrom, rewriteTo, 0, new GatewayFilter[0], false, false, null,
+                RequestMetrics.NOOP);
     }
 
     public String id() {
         return id;
     }
 
+    /** The route group, or null. */
+    public String group() {
+        return group;
+    }
+
     public Set<String> methods() {
         return methods;
-    }
-
-    public UpstreamGroup upstream() {
-        return upstream;
-    }
-
-    /** Time allowed from the end of the request to the upstream's response headers. */
-    public long timeoutMillis() {
-        return timeoutMillis;
     }
 
     /** The filter chain in its fixed order; the array is owned by the route: do not modify. */
@@ -70,28 +70,26 @@ public final class Route {
         return filters;
     }
 
+    public long filterTimeoutNanos() {
+        return filterTimeoutNanos;
+    }
+
     /** True if a filter of this route reads the body: it is buffered before the chain runs. */
+    public boolean needsBody() {
+        return needsBody;
+    }
+
     /**
-     * Whether a filter of this route overrides {@link GatewayFilter#onResponse}: only then are upstream response
-     * headers turned into an {@link HttpHeaders} object; otherwise they are forwarded
-     * as raw lines.
+     * Whether a filter of this route overrides {@link GatewayFilter#onResponse}: only then may upstream response
+     * headers be turned into a header object; otherwise they are forwarded as raw lines.
      */
     public boolean editsResponses() {
         return editsResponses;
     }
 
-    private static boolean overridesOnResponse(GatewayFilter f) {
-        try {
-            Class<?> declaring = f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class)
-                    .getDeclaringClass();
-            return declaring != GatewayFilter.class;
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError(e);
-        }
-    }
-
-    public boolean needsBody() {
-        return needsBody;
+    /** What answers the request after the filters. */
+    public Terminal terminal() {
+        return terminal;
     }
 
     /** This route's request timers (resolved at compile time). */

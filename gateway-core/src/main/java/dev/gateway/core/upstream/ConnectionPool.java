@@ -4,35 +4,49 @@ import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
 import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Keep-alive connections from one event loop to one target. Owned by that loop: every method runs on it, so the
- * pool needs no locks. Idle connections are reused most-recently-used first (they are the warmest and the least
- * likely to have been closed by the upstream) and evicted after the idle timeout.
+ * Keep-alive connections from one event loop to one {@link Endpoint}. Owned by that loop: every method runs on it, so
+ * the pool needs no locks. Idle connections are reused most-recently-used first (they are the warmest and the least
+ * likely to have been closed by the upstream) and evicted after the idle timeout. The pool outlives configurations:
+ * the settings of the latest one that used it apply; once its endpoint is retired, connections close instead of
+ * going back to the pool.
  */
 public final class ConnectionPool {
     private final EventLoop loop;
-    private final Target target;
-    private final UpstreamGroup.PoolSettings settings;
+    private final Endpoint endpoint;
+    private final UpstreamClient client;
     private final Bootstrap bootstrap;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<UpstreamListener> waiters = new ArrayDeque<>();
+    private UpstreamGroup.PoolSettings settings;
     private int open;
     private boolean sweepScheduled;
 
-    ConnectionPool(EventLoop loop, Target target, UpstreamGroup.PoolSettings settings, Bootstrap template) {
+    ConnectionPool(UpstreamClient client, EventLoop loop, Endpoint endpoint, UpstreamGroup.PoolSettings settings,
+            Bootstrap template) {
+        this.client = client;
         this.loop = loop;
-        this.target = target;
+        this.endpoint = endpoint;
         this.settings = settings;
-        this.bootstrap = template.clone(loop);
+        this.bootstrap = template.clone(loop).option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeout(settings));
     }
 
-    public Target target() {
-        return target;
+    private static int connectTimeout(UpstreamGroup.PoolSettings s) {
+        return (int) Math.min(Integer.MAX_VALUE, s.connectTimeoutMillis());
+    }
+
+    Bootstrap bootstrap() {
+        return bootstrap;
+    }
+
+    public Endpoint endpoint() {
+        return endpoint;
     }
 
     public EventLoop loop() {
@@ -52,8 +66,17 @@ public final class ConnectionPool {
         return waiters.size();
     }
 
-    /** Finds or opens a connection for {@code l}; the answer comes through {@code l}, maybe synchronously. */
-    public void acquire(UpstreamListener l) {
+    /**
+     * Finds or opens a connection for {@code l} under {@code settings} (those of the configuration the request
+     * runs on); the answer comes through {@code l}, maybe synchronously.
+     */
+    public void acquire(UpstreamListener l, UpstreamGroup.PoolSettings settings) {
+        if (settings != this.settings) {
+            if (settings.connectTimeoutMillis() != this.settings.connectTimeoutMillis()) {
+                bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeout(settings));
+            }
+            this.settings = settings;
+        }
         UpstreamConnection c;
         while ((c = idle.pollLast()) != null) {
             if (c.channel().isActive()) {
@@ -78,7 +101,7 @@ public final class ConnectionPool {
 
     private void connect(UpstreamListener l) {
         open++;
-        ChannelFuture f = bootstrap.connect(target.address());
+        ChannelFuture f = bootstrap.connect(endpoint.address());
         f.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
                 UpstreamConnection c = future.channel().pipeline().get(UpstreamConnection.class);
@@ -92,27 +115,29 @@ public final class ConnectionPool {
                         ? UpstreamListener.ConnectFailure.TIMEOUT
                         : UpstreamListener.ConnectFailure.REFUSED, cause);
                 serveWaiter();
+                forgetIfDone();
             }
         });
     }
 
     void release(UpstreamConnection c, boolean reusable) {
         Channel ch = c.channel();
-        if (!reusable || !ch.isActive()) {
-            ch.close();
-            return;
-        }
-        UpstreamListener waiter = waiters.pollFirst();
+        UpstreamListener waiter = reusable && ch.isActive() ? waiters.pollFirst() : null;
         if (waiter != null) {
-            // Hand over on a fresh stack: the releasing exchange is still unwinding.
+            // Hand over on a fresh stack: the releasing exchange is still unwinding. A request that is already
+            // waiting is served even when the endpoint was retired since: it started on a configuration naming it.
             loop.execute(() -> {
                 if (ch.isActive()) {
                     c.bind(waiter);
                     waiter.onConnected(c, true);
                 } else {
-                    acquire(waiter);
+                    acquire(waiter, settings);
                 }
             });
+            return;
+        }
+        if (!reusable || !ch.isActive() || endpoint.isRetired()) {
+            ch.close();
             return;
         }
         c.idleSinceNanos = System.nanoTime();
@@ -128,6 +153,22 @@ public final class ConnectionPool {
         open--;
         idle.remove(c);
         serveWaiter();
+        forgetIfDone();
+    }
+
+    /** The endpoint was retired: close the idle connections now; busy ones close when their request is done. */
+    void closeIdle() {
+        UpstreamConnection c;
+        while ((c = idle.pollFirst()) != null) {
+            c.channel().close();
+        }
+        forgetIfDone();
+    }
+
+    private void forgetIfDone() {
+        if (endpoint.isRetired() && open == 0 && waiters.isEmpty()) {
+            client.forget(this);
+        }
     }
 
     private void serveWaiter() {

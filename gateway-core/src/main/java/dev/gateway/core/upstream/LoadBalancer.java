@@ -5,21 +5,31 @@ import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Picks a target for a request. Thread-safe and lock-free; called on event loops. */
+/**
+ * Picks a target for a request. Thread-safe and lock-free; called on event loops. The state a balancer keeps (its
+ * position, the targets' requests in flight) lives outside the compiled configuration, so a reload does not reset it.
+ */
 public interface LoadBalancer {
 
     Target pick(Target[] targets);
 
     /**
-     * Smooth weighted round-robin: the order is computed once (nginx's smooth algorithm, so a target of weight 3
-     * among weights 3,1 is picked as a,a,b,a rather than a,a,a,b) and walked with one atomic counter.
+     * Smooth weighted round-robin: the order is computed once per configuration (nginx's smooth algorithm, so a
+     * target of weight 3 among weights 3,1 is picked as a,a,b,a rather than a,a,a,b) and walked with one atomic
+     * counter, which the upstream client keeps per group across configurations.
      */
     final class WeightedRoundRobin implements LoadBalancer {
         private final int[] schedule;
-        private final AtomicLong next = new AtomicLong();
+        private final AtomicLong next;
 
         public WeightedRoundRobin(Target[] targets) {
+            this(targets, new AtomicLong());
+        }
+
+        /** @param position the group's position, shared with the balancers of earlier configurations */
+        public WeightedRoundRobin(Target[] targets, AtomicLong position) {
             this.schedule = smoothSchedule(targets);
+            this.next = position;
         }
 
         static int[] smoothSchedule(Target[] targets) {

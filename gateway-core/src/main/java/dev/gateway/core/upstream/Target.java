@@ -3,37 +3,30 @@ package dev.gateway.core.upstream;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One backend address of an upstream group. Its address was resolved when the configuration was loaded, so
- * connecting never does a DNS lookup on an event loop. {@link #id()} indexes the per-loop pool arrays.
+ * One backend of an upstream group, as one configuration compiled it: its weight, the Host header naming it and its
+ * metrics. Its address was resolved when the configuration was loaded, so connecting never does a DNS lookup on an
+ * event loop. The connections and the count of requests in flight belong to its {@link Endpoint}, which outlives
+ * the configuration. Immutable.
  */
 public final class Target {
-    private final int id;
+    private final Endpoint endpoint;
     private final String url;
-    private final InetSocketAddress address;
     private final AsciiString hostHeader;
     private final int weight;
-    private final AtomicInteger outstanding = new AtomicInteger();
     private final UpstreamMetrics metrics;
 
-    public Target(int id, String url, InetSocketAddress address, String hostHeader, int weight) {
-        this(id, url, address, hostHeader, weight, UpstreamMetrics.NOOP);
-    }
-
-    public Target(int id, String url, InetSocketAddress address, String hostHeader, int weight,
-            UpstreamMetrics metrics) {
-        this.metrics = metrics;
-        this.id = id;
+    public Target(Endpoint endpoint, String url, String hostHeader, int weight, UpstreamMetrics metrics) {
+        this.endpoint = endpoint;
         this.url = url;
-        this.address = address;
         this.hostHeader = AsciiString.of(hostHeader);
         this.weight = weight;
+        this.metrics = metrics;
     }
 
-    public int id() {
-        return id;
+    public Endpoint endpoint() {
+        return endpoint;
     }
 
     /** {@code http://host:port} as configured; used in logs and metrics. */
@@ -42,7 +35,7 @@ public final class Target {
     }
 
     public InetSocketAddress address() {
-        return address;
+        return endpoint.address();
     }
 
     /** The Host header value naming this target ({@code host} or {@code host:port}). */
@@ -54,22 +47,14 @@ public final class Target {
         return weight;
     }
 
-    /** Upstream attempt timers of this target. */
+    /** Upstream attempt timers of this target in its group. */
     public UpstreamMetrics metrics() {
         return metrics;
     }
 
-    /** Requests sent to this target (any loop) that have not finished yet. */
+    /** Requests to this target's address that have not finished yet (kept across reloads). */
     public int outstanding() {
-        return outstanding.get();
-    }
-
-    void incrementOutstanding() {
-        outstanding.incrementAndGet();
-    }
-
-    void decrementOutstanding() {
-        outstanding.decrementAndGet();
+        return endpoint.outstanding();
     }
 
     @Override

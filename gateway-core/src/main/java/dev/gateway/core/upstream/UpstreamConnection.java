@@ -43,8 +43,8 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         this.pool = pool;
     }
 
-    public Target target() {
-        return pool.target();
+    public Endpoint endpoint() {
+        return pool.endpoint();
     }
 
     public Channel channel() {
@@ -54,7 +54,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
 
     void bind(UpstreamListener l) {
         listener = l;
-        pool.target().incrementOutstanding();
+        pool.endpoint().incrementOutstanding();
     }
 
     /** Clears the listener; true if there was one (its outstanding count is then given back). */
@@ -63,7 +63,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             return false;
         }
         listener = null;
-        pool.target().decrementOutstanding();
+        pool.endpoint().decrementOutstanding();
         return true;
     }
 
@@ -360,7 +360,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     private void broken(ChannelHandlerContext ctx, ByteBuf in, String why) {
         state = State.BROKEN;
         if (failure == null) {
-            failure = new UpstreamProtocolException("invalid response from " + target() + ": " + why, null);
+            failure = new UpstreamProtocolException("invalid response from " + endpoint() + ": " + why, null);
         }
         in.skipBytes(in.readableBytes());
         ctx.close();
@@ -386,7 +386,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         if (cumulation != null) {
             if (state == State.HEAD && cumulation.isReadable() && failure == null) {
                 // Part of a head arrived: the upstream did see the request, so it must not be sent again.
-                failure = new UpstreamProtocolException("invalid response from " + target()
+                failure = new UpstreamProtocolException("invalid response from " + endpoint()
                         + ": connection closed inside the response head", null);
             }
             cumulation.release();

@@ -2,6 +2,7 @@ package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.UpstreamConfig;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 
 /** A compiled upstream: its targets, the balancer and the settings its pools use. Immutable. */
 public final class UpstreamGroup {
@@ -11,13 +12,14 @@ public final class UpstreamGroup {
     private final boolean preserveClientHost;
     private final PoolSettings pool;
 
-    public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer,
+    /** @param position the round-robin position of this group, kept by the upstream client across reloads */
+    public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer, AtomicLong position,
             boolean preserveClientHost, PoolSettings pool) {
         this.name = name;
         this.targets = targets.toArray(new Target[0]);
         this.balancer = balancer == UpstreamConfig.Balancer.LEAST_REQUESTS
                 ? new LoadBalancer.LeastOutstanding()
-                : new LoadBalancer.WeightedRoundRobin(this.targets);
+                : new LoadBalancer.WeightedRoundRobin(this.targets, position);
         this.preserveClientHost = preserveClientHost;
         this.pool = pool;
     }
@@ -30,6 +32,7 @@ public final class UpstreamGroup {
         return List.of(targets);
     }
 
+    /** The balancer's choice among all targets. */
     public Target pick() {
         return balancer.pick(targets);
     }

@@ -665,7 +665,7 @@ class ConfigLoaderTest {
 
         GatewayConfig c = load();
 
-        assertThat(c.admin()).isEqualTo(new AdminConfig(true, new HostPort("127.0.0.1", 9090)));
+        assertThat(c.admin()).isEqualTo(new AdminConfig(true, new HostPort("127.0.0.1", 9090), null));
         assertThat(c.accessLog()).isEqualTo(AccessLogConfig.defaults());
         assertThat(c.demoEcho()).isEqualTo(new DemoEchoConfig(false, new HostPort("127.0.0.1", 9091)));
     }

@@ -7,6 +7,10 @@ import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.route.Route;
+import dev.gateway.core.runtime.Services;
+import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.UpstreamTerminal;
+import dev.gateway.core.testing.TestServices;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.io.IOException;
@@ -14,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -35,7 +38,7 @@ class ConfigCompilerTest {
     @TempDir
     Path dir;
 
-    private final AtomicInteger ids = new AtomicInteger(100);
+    private final Services services = TestServices.of(1);
 
     private GatewayConfig config(String yaml) throws IOException, ConfigException {
         Path file = dir.resolve("gateway.yml");
@@ -43,8 +46,8 @@ class ConfigCompilerTest {
         return new ConfigLoader(Map.<String, String>of()::get).load(file);
     }
 
-    private ConfigCompiler.Compiled compile(String yaml, int loops) throws IOException, ConfigException {
-        return new ConfigCompiler(ids::getAndIncrement, loops).compile(config(yaml));
+    private Snapshot compile(String yaml, int loops) throws IOException, ConfigException {
+        return new ConfigCompiler(TestServices.of(loops)).compile(config(yaml));
     }
 
     @Test
@@ -86,25 +89,46 @@ class ConfigCompilerTest {
     }
 
     @Test
-    void takesTargetIdsFromTheSupplier() throws Exception {
-        List<Target> targets = compile("""
+    void sharesEndpointsWithEarlierCompilationsOfTheSameAddress() throws Exception {
+        String yaml = """
                 upstreams:
                   two:
                     targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
-                """, 1).upstreams().get("two").targets();
+                """;
+        ConfigCompiler compiler = new ConfigCompiler(services);
+        List<Target> first = compiler.compile(config(yaml)).upstreams().get("two").targets();
+        List<Target> second = compiler.compile(config(yaml.replace("8082", "8083"))).upstreams().get("two").targets();
 
-        assertThat(targets).extracting(Target::id).containsExactly(100, 101);
+        assertThat(second.get(0)).isNotSameAs(first.get(0));
+        assertThat(second.get(0).endpoint()).isSameAs(first.get(0).endpoint());
+        assertThat(second.get(1).endpoint()).isNotSameAs(first.get(1).endpoint());
+    }
+
+    @Test
+    void keepsAGroupsBalancerPositionAcrossCompilations() throws Exception {
+        String yaml = """
+                upstreams:
+                  two:
+                    targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
+                """;
+        ConfigCompiler compiler = new ConfigCompiler(services);
+        Target picked = compiler.compile(config(yaml)).upstreams().get("two").pick();
+
+        Target next = compiler.compile(config(yaml)).upstreams().get("two").pick();
+
+        assertThat(next.endpoint()).isNotSameAs(picked.endpoint());
     }
 
     @Test
     void compilesRoutesIntoTheRouteTable() throws Exception {
-        ConfigCompiler.Compiled c = compile(LOCAL, 1);
+        Snapshot c = compile(LOCAL, 1);
 
         Route r = c.routes().match("any.host", "GET", "/api/orders");
 
         assertThat(r.id()).isEqualTo("api");
-        assertThat(r.upstream()).isSameAs(c.upstreams().get("local"));
-        assertThat(r.timeoutMillis()).isEqualTo(30_000);
+        assertThat(r.terminal()).isInstanceOf(UpstreamTerminal.class);
+        assertThat(((UpstreamTerminal) r.terminal()).group()).isSameAs(c.upstreams().get("local"));
+        assertThat(r.filterTimeoutNanos()).isEqualTo(5_000_000_000L);
     }
 
     @Test
@@ -125,7 +149,7 @@ class ConfigCompilerTest {
 
         ConfigException e = null;
         try {
-            new ConfigCompiler(ids::getAndIncrement, 1).compile(config);
+            new ConfigCompiler(services).compile(config);
         } catch (ConfigException thrown) {
             e = thrown;
         }
@@ -150,7 +174,7 @@ class ConfigCompilerTest {
 
         ConfigException e = null;
         try {
-            new ConfigCompiler(ids::getAndIncrement, 1).compile(config);
+            new ConfigCompiler(services).compile(config);
         } catch (ConfigException thrown) {
             e = thrown;
         }

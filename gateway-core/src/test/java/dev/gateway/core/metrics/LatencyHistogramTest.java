@@ -101,14 +101,14 @@ class LatencyHistogramTest {
     void requestMetricsFindTheirSeriesAndCarryOverToANewCompilation() {
         Meters meters = Meters.create(null);
         RequestMetrics first = new RequestMetrics(meters.requests(), "orders", new String[] {"default"});
-        first.record(HttpMethod.GET, 200, 0, 2_000_000);
-        first.record(HttpMethod.valueOf("PROPFIND"), 503, 0, 1);
+        first.record(HttpMethod.GET, 200, null, 2_000_000);
+        first.record(HttpMethod.valueOf("PROPFIND"), 503, null, 1);
         // A recompiled route with the same id keeps counting in the same series.
         RequestMetrics second = new RequestMetrics(meters.requests(), "orders", new String[] {"default"});
-        second.record(HttpMethod.GET, 204, 0, 1);
+        second.record(HttpMethod.GET, 204, null, 1);
         assertThat(meters.requests().series("orders", "GET", "2xx", "default").snapshot().count()).isEqualTo(2);
         assertThat(meters.requests().series("orders", "OTHER", "5xx", "default").snapshot().count()).isEqualTo(1);
-        RequestMetrics.NOOP.record(HttpMethod.GET, 200, 0, 1);
+        RequestMetrics.NOOP.record(HttpMethod.GET, 200, null, 1);
         assertThat(meters.requests().allSeries()).hasSize(2);
     }
 

@@ -2,14 +2,13 @@ package dev.gateway.core.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gateway.core.filter.GatewayFilter;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RouteRewriteTest {
 
     private static Route rewriting(String from, String to) {
-        return new Route("r", Set.of(), null, from, to, 30000, new GatewayFilter[0]);
+        return Route.matchOnly("r", Set.of(), from, to);
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.gateway.core.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gateway.core.filter.GatewayFilter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.Test;
 class RouteTableTest {
 
     private static Route route(String id, String... methods) {
-        return new Route(id, Set.of(methods), null, null, null, 30000, new GatewayFilter[0]);
+        return Route.matchOnly(id, Set.of(methods), null, null);
     }
 
     private static RouteTable.Entry entry(Route route, String... paths) {

@@ -10,7 +10,9 @@ import org.junit.jupiter.api.Test;
 class LoadBalancerTest {
 
     private static Target target(int id, int weight) {
-        return new Target(id, "http://h:1", new InetSocketAddress("127.0.0.1", 1000 + id), "h", weight);
+        InetSocketAddress address = new InetSocketAddress("127.0.0.1", 1000 + id);
+        Endpoint endpoint = new Endpoint(new Endpoint.Key("http", "127.0.0.1", 1000 + id, address), 1);
+        return new Target(endpoint, "http://h:1", "h", weight, dev.gateway.core.metrics.UpstreamMetrics.NOOP);
     }
 
     private static List<Target> picks(LoadBalancer lb, Target[] targets, int n) {
@@ -83,8 +85,8 @@ class LoadBalancerTest {
     void leastOutstandingNeverPicksTheBusierOfTwoTargets() {
         Target busy = target(0, 1);
         Target idle = target(1, 1);
-        busy.incrementOutstanding();
-        busy.incrementOutstanding();
+        busy.endpoint().incrementOutstanding();
+        busy.endpoint().incrementOutstanding();
 
         List<Target> picked = picks(new LoadBalancer.LeastOutstanding(), new Target[] {busy, idle}, 200);
 
@@ -96,9 +98,9 @@ class LoadBalancerTest {
         Target a = target(0, 1);
         Target busiest = target(1, 1);
         Target c = target(2, 1);
-        a.incrementOutstanding();
+        a.endpoint().incrementOutstanding();
         for (int i = 0; i < 5; i++) {
-            busiest.incrementOutstanding();
+            busiest.endpoint().incrementOutstanding();
         }
 
         List<Target> picked = picks(new LoadBalancer.LeastOutstanding(), new Target[] {a, busiest, c}, 300);
@@ -111,9 +113,9 @@ class LoadBalancerTest {
         Target heavy = target(0, 4);
         Target light = target(1, 1);
         for (int i = 0; i < 3; i++) {
-            heavy.incrementOutstanding(); // 3 of weight 4 is less loaded than 1 of weight 1
+            heavy.endpoint().incrementOutstanding(); // 3 of weight 4 is less loaded than 1 of weight 1
         }
-        light.incrementOutstanding();
+        light.endpoint().incrementOutstanding();
 
         List<Target> picked = picks(new LoadBalancer.LeastOutstanding(), new Target[] {heavy, light}, 200);
 
@@ -124,9 +126,9 @@ class LoadBalancerTest {
     void leastOutstandingPicksATargetAgainOnceItsRequestsFinish() {
         Target first = target(0, 1);
         Target second = target(1, 1);
-        second.incrementOutstanding();
-        second.decrementOutstanding();
-        first.incrementOutstanding();
+        second.endpoint().incrementOutstanding();
+        second.endpoint().decrementOutstanding();
+        first.endpoint().incrementOutstanding();
 
         List<Target> picked = picks(new LoadBalancer.LeastOutstanding(), new Target[] {first, second}, 100);
 

@@ -2,13 +2,9 @@ package dev.gateway.filters.authz;
 
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.filter.GatewayResponse;
 import dev.gateway.core.filter.RequestContext;
-import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.metadata.App;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -17,6 +13,10 @@ import java.util.concurrent.CompletionStage;
  * route's hmac-auth) pass: there is no app to check.
  */
 final class AuthorizationFilter implements GatewayFilter {
+    static final GatewayError FORBIDDEN_ROUTE = new GatewayError(403, "forbidden_route",
+            "the app may not call this route");
+    private static final CompletionStage<FilterResult> REFUSED = FilterResult.refuse(FORBIDDEN_ROUTE);
+
     private final String routeId;
     private final String routeGroup;
     private final AuthorizationConfig config;
@@ -29,13 +29,11 @@ final class AuthorizationFilter implements GatewayFilter {
 
     @Override
     public CompletionStage<FilterResult> apply(RequestContext ctx) {
-        App app = ctx.get(StandardAttrs.APP);
+        App app = ctx.app();
         if (app == null || app.allows(routeId, routeGroup) || config.apps().contains(app.key())
                 || (app.group() != null && config.groups().contains(app.group()))) {
             return FilterResult.proceed();
         }
-        return FilterResult.respond(new GatewayResponse(HttpResponseStatus.FORBIDDEN,
-                Map.of("content-type", "application/json"),
-                GatewayErrors.body("forbidden_route", "the app may not call this route", ctx.requestId())));
+        return REFUSED;
     }
 }

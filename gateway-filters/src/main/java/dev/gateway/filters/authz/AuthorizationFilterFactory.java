@@ -7,7 +7,7 @@ import dev.gateway.core.filter.GatewayFilter;
 import java.util.LinkedHashSet;
 import java.util.List;
 
-/** Builds {@code authorization} filters; implied by {@code hmac-auth}. */
+/** Builds {@code authorization} filters; implied by {@code hmac-auth}. Needs no service. */
 public final class AuthorizationFilterFactory implements FilterFactory<AuthorizationConfig> {
 
     @Override

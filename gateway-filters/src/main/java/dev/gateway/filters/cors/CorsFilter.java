@@ -2,16 +2,16 @@ package dev.gateway.filters.cors;
 
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.filter.GatewayResponse;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.GatewayResponse;
+import dev.gateway.core.http.Header;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import java.util.HashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
@@ -23,6 +23,10 @@ import java.util.concurrent.CompletionStage;
  * {@code Access-Control-Allow-Origin}. Header values are computed once, when the route is compiled.
  */
 final class CorsFilter implements GatewayFilter {
+    private static final Header VARY_PREFLIGHT = new Header("vary",
+            "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    private static final byte[] EMPTY = new byte[0];
+
     private final boolean anyOrigin;
     private final Set<String> origins;
     private final List<String> wildcardSuffixes;
@@ -64,21 +68,21 @@ final class CorsFilter implements GatewayFilter {
     }
 
     private GatewayResponse preflight(String origin, String method, String requestedHeaders) {
-        Map<String, String> out = new HashMap<>();
-        out.put("vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+        List<Header> out = new ArrayList<>(6);
+        out.add(VARY_PREFLIGHT);
         if (allowed(origin) && methods.contains(method.trim().toUpperCase(Locale.ROOT))
                 && headersAllowed(requestedHeaders)) {
-            out.put("access-control-allow-origin", allowOriginValue(origin));
-            out.put("access-control-allow-methods", allowMethodsValue);
+            out.add(new Header("access-control-allow-origin", allowOriginValue(origin)));
+            out.add(new Header("access-control-allow-methods", allowMethodsValue));
             if (!allowHeadersValue.isEmpty()) {
-                out.put("access-control-allow-headers", allowHeadersValue);
+                out.add(new Header("access-control-allow-headers", allowHeadersValue));
             }
-            out.put("access-control-max-age", maxAgeValue);
+            out.add(new Header("access-control-max-age", maxAgeValue));
             if (credentials) {
-                out.put("access-control-allow-credentials", "true");
+                out.add(new Header("access-control-allow-credentials", "true"));
             }
         }
-        return new GatewayResponse(HttpResponseStatus.NO_CONTENT, out, "");
+        return new GatewayResponse(HttpResponseStatus.NO_CONTENT, out, EMPTY);
     }
 
     @Override

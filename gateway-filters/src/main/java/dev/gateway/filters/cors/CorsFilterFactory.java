@@ -8,7 +8,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** Builds {@code cors} filters. */
+/** Builds {@code cors} filters. Needs no service. */
 public final class CorsFilterFactory implements FilterFactory<CorsConfig> {
 
     @Override

@@ -1,27 +1,25 @@
 package dev.gateway.filters.hmac;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacCredentials;
 import dev.gateway.core.auth.HmacVerifier;
+import dev.gateway.core.auth.ReplayStore;
 import dev.gateway.core.auth.SigningString;
-import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.filter.GatewayResponse;
 import dev.gateway.core.filter.RequestContext;
-import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.MetadataSource;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -63,29 +61,37 @@ final class HmacAuthFilter implements GatewayFilter {
 
     private final HmacAuthConfig config;
     private final MetadataSource apps;
+    private final ReplayStore replays;
     private final Clock clock;
     private final long skewSeconds;
-    private final String wwwAuthenticate;
+    /** A signature older than the skew is refused by the date check anyway: remember each one twice as long. */
+    private final Duration replayWindow;
+    /** Each failure's refusal, built once (401s carry this route's WWW-Authenticate). */
+    private final Map<Failure, CompletionStage<FilterResult>> refusals = new EnumMap<>(Failure.class);
     private final Map<Failure, Counter> failures = new EnumMap<>(Failure.class);
-    /** Signatures seen within the skew window (replay protection, this node only). */
-    private final Cache<String, Boolean> seen;
 
-    HmacAuthFilter(FilterContext context, HmacAuthConfig config) {
+    /** @param meters where refusals are counted, or null when metrics are off */
+    HmacAuthFilter(String routeId, HmacAuthConfig config, MetadataSource apps, ReplayStore replays,
+            MeterRegistry meters, Clock clock) {
         this.config = config;
-        this.apps = context.apps();
-        this.clock = context.clock();
+        this.apps = apps;
+        this.replays = replays;
+        this.clock = clock;
         this.skewSeconds = config.clockSkew().toSeconds();
-        this.wwwAuthenticate = "hmac realm=\"" + config.realm() + "\"";
-        if (context.meters() != null) {
-            for (Failure f : Failure.values()) {
+        this.replayWindow = config.clockSkew().multipliedBy(2);
+        String wwwAuthenticate = "hmac realm=\"" + config.realm() + "\"";
+        for (Failure f : Failure.values()) {
+            GatewayError e = new GatewayError(f.status, f.code, f.message);
+            if (f.status.code() == 401) {
+                e = e.withHeader("www-authenticate", wwwAuthenticate);
+            }
+            refusals.put(f, FilterResult.refuse(e));
+            if (meters != null) {
                 failures.put(f, Counter.builder("gateway.auth.failures")
                         .description("Requests refused by authentication, by reason")
-                        .tags("route", context.routeId(), "reason", f.code).register(context.meters()));
+                        .tags("route", routeId, "reason", f.code).register(meters));
             }
         }
-        // A signature older than the skew is refused by the date check anyway: remember each one twice as long.
-        this.seen = config.replayProtection()
-                ? Caffeine.newBuilder().expireAfterWrite(config.clockSkew().multipliedBy(2)).build() : null;
     }
 
     @Override
@@ -127,8 +133,9 @@ final class HmacAuthFilter implements GatewayFilter {
         if (app != null) {
             return verify(ctx, c, app);
         }
-        return apps.find(c.username()).thenCompose(found -> found == null
-                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found));
+        // A miss may complete on the source's thread: verify on the request's loop, where the context lives.
+        return apps.find(c.username()).thenComposeAsync(found -> found == null
+                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found), ctx.eventLoop());
     }
 
     private static boolean hasBody(RequestContext ctx) {
@@ -196,10 +203,7 @@ final class HmacAuthFilter implements GatewayFilter {
         if (!app.enabled()) {
             return fail(ctx, Failure.APP_DISABLED);
         }
-        if (seen != null && seen.asMap().putIfAbsent(c.username() + ':' + c.signature(), Boolean.TRUE) != null) {
-            return fail(ctx, Failure.REPLAYED_REQUEST);
-        }
-        ctx.set(StandardAttrs.APP, app);
+        ctx.app(app);
         h.set(X_APP_KEY, app.key());
         if (app.group() != null) {
             h.set(X_CONSUMER_GROUP, app.group());
@@ -208,7 +212,12 @@ final class HmacAuthFilter implements GatewayFilter {
             h.remove(HttpHeaderNames.AUTHORIZATION);
             h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
         }
-        return FilterResult.proceed();
+        if (!config.replayProtection()) {
+            return FilterResult.proceed();
+        }
+        // The store may answer on another thread: only map its answer here, the context is already set.
+        return replays.markUsed(c.username() + ':' + c.signature(), replayWindow)
+                .thenCompose(first -> first ? FilterResult.proceed() : fail(ctx, Failure.REPLAYED_REQUEST));
     }
 
     private CompletionStage<FilterResult> fail(RequestContext ctx, Failure f) {
@@ -216,10 +225,6 @@ final class HmacAuthFilter implements GatewayFilter {
         if (counter != null) {
             counter.increment();
         }
-        Map<String, String> headers = f.status.code() == 401
-                ? Map.of("content-type", "application/json", "www-authenticate", wwwAuthenticate)
-                : Map.of("content-type", "application/json");
-        return FilterResult.respond(new GatewayResponse(f.status, headers,
-                GatewayErrors.body(f.code, f.message, ctx.requestId())));
+        return refusals.get(f);
     }
 }

@@ -1,15 +1,31 @@
 package dev.gateway.filters.hmac;
 
+import dev.gateway.core.auth.ReplayStore;
 import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.metadata.MetadataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 
-/** Builds {@code hmac-auth} filters. */
+/** Builds {@code hmac-auth} filters over the app metadata and the replay store the server gives it. */
 public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig> {
+    private final MetadataSource apps;
+    private final ReplayStore replays;
+    private final MeterRegistry meters;
+    private final Clock clock;
+
+    /** @param meters where refusals are counted, or null when metrics are off */
+    public HmacAuthFilterFactory(MetadataSource apps, ReplayStore replays, MeterRegistry meters, Clock clock) {
+        this.apps = apps;
+        this.replays = replays;
+        this.meters = meters;
+        this.clock = clock;
+    }
 
     @Override
     public String name() {
@@ -41,6 +57,6 @@ public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig
 
     @Override
     public GatewayFilter create(FilterContext context, HmacAuthConfig config) {
-        return new HmacAuthFilter(context, config);
+        return new HmacAuthFilter(context.routeId(), config, apps, replays, meters, clock);
     }
 }

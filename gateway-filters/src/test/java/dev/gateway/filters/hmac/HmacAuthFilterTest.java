@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacVerifier;
 import dev.gateway.core.auth.SigningString;
-import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
-import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.metadata.App;
+import dev.gateway.core.auth.LocalReplayStore;
 import dev.gateway.core.metadata.EmbeddedMetadata;
+import dev.gateway.core.testing.TestRequests;
 import dev.gateway.filters.authz.AuthorizationConfig;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -39,6 +39,7 @@ class HmacAuthFilterTest {
             "default", List.of());
     static final EmbeddedMetadata APPS = new EmbeddedMetadata(List.of(ALICE, BOB));
     final SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    final LocalReplayStore replays = new LocalReplayStore(10_000);
 
     static byte[] b(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
@@ -53,7 +54,8 @@ class HmacAuthFilterTest {
     }
 
     GatewayFilter filter(HmacAuthConfig c) {
-        return new HmacAuthFilterFactory().create(new FilterContext("orders", null, APPS, meters, CLOCK), c);
+        return new HmacAuthFilterFactory(APPS, replays, meters, CLOCK).create(
+                TestRequests.filterContext("orders", null), c);
     }
 
     GatewayFilter filter() {
@@ -61,8 +63,7 @@ class HmacAuthFilterTest {
     }
 
     static RequestContext request(String method, String target, String version, HttpHeaders h) {
-        return new RequestContext("req-1", HttpMethod.valueOf(method), target, target, null, h, null, "127.0.0.1",
-                0, version);
+        return TestRequests.context("orders", method, target, version, h);
     }
 
     /** Headers of a request signed by {@code key} with {@code secret} over x-date and request-line. */
@@ -88,9 +89,7 @@ class HmacAuthFilterTest {
     }
 
     static String error(FilterResult r) {
-        assertThat(r).isInstanceOf(FilterResult.Respond.class);
-        String body = ((FilterResult.Respond) r).response().body();
-        return body.substring(body.indexOf(":\"") + 2, body.indexOf("\","));
+        return TestRequests.refusalCode(r);
     }
 
     @Test
@@ -101,7 +100,7 @@ class HmacAuthFilterTest {
         var stage = filter().apply(ctx);
         assertThat(stage == FilterResult.PROCEED).as(() -> String.valueOf(stage.toCompletableFuture().join()))
                 .isTrue();
-        assertThat(ctx.get(StandardAttrs.APP)).isSameAs(ALICE);
+        assertThat(ctx.app()).isSameAs(ALICE);
         assertThat(h.get("x-app-key")).isEqualTo("alice");
         assertThat(h.get("x-consumer-group")).isEqualTo("partners");
         assertThat(h.contains("authorization")).isFalse(); // hide-credentials
@@ -136,9 +135,10 @@ class HmacAuthFilterTest {
     void missingCredentialsGet401WithRealm() {
         FilterResult r = result(filter(), request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders()));
         assertThat(error(r)).isEqualTo("missing_credentials");
-        var resp = ((FilterResult.Respond) r).response();
-        assertThat(resp.status().code()).isEqualTo(401);
-        assertThat(resp.headers()).containsEntry("www-authenticate", "hmac realm=\"shop\"");
+        var refusal = ((FilterResult.Refuse) r).error();
+        assertThat(refusal.status().code()).isEqualTo(401);
+        assertThat(refusal.headers()).containsExactly(
+                new dev.gateway.core.http.Header("www-authenticate", "hmac realm=\"shop\""));
         assertThat(meters.get("gateway.auth.failures").tag("reason", "missing_credentials").counter().count())
                 .isEqualTo(1.0);
     }
@@ -147,7 +147,7 @@ class HmacAuthFilterTest {
     void anonymousRouteLetsUnsignedRequestsThrough() {
         RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
         assertProceeds(filter(config(true, false, false, List.of())).apply(ctx));
-        assertThat(ctx.get(StandardAttrs.APP)).isNull();
+        assertThat(ctx.app()).isNull();
     }
 
     @Test
@@ -239,19 +239,30 @@ class HmacAuthFilterTest {
         HttpHeaders h = signed("bob", "bob-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
         FilterResult r = result(filter(), request("GET", "/x", "HTTP/1.1", h));
         assertThat(error(r)).isEqualTo("app_disabled");
-        assertThat(((FilterResult.Respond) r).response().status().code()).isEqualTo(403);
+        assertThat(((FilterResult.Refuse) r).error().status().code()).isEqualTo(403);
     }
 
     @Test
     void replayedSignatureIsRefusedWhenProtectionIsOn() {
         GatewayFilter f = filter(config(false, true, false, List.of()));
         HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
-        assertProceeds(f.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+        assertThat(result(f, request("GET", "/x", "HTTP/1.1", h.copy()))).isEqualTo(FilterResult.CONTINUE);
         assertThat(error(result(f, request("GET", "/x", "HTTP/1.1", h.copy())))).isEqualTo("replayed_request");
         // Off: the same signature may be used again within the skew (Kong's behaviour).
         GatewayFilter off = filter(config(false, false, false, List.of()));
         assertProceeds(off.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
         assertProceeds(off.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+    }
+
+    @Test
+    void replayStoreOutlivesTheFilterSoARecompiledRouteStillRefusesAReplay() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        assertThat(result(filter(config(false, true, false, List.of())), request("GET", "/x", "HTTP/1.1", h.copy())))
+                .isEqualTo(FilterResult.CONTINUE);
+
+        GatewayFilter recompiled = filter(config(false, true, false, List.of()));
+
+        assertThat(error(result(recompiled, request("GET", "/x", "HTTP/1.1", h.copy())))).isEqualTo("replayed_request");
     }
 
     @Test
@@ -321,21 +332,21 @@ class HmacAuthFilterTest {
     @Test
     void authorizationRefusesAppsNotAllowedOnTheRoute() {
         GatewayFilter authz = new AuthorizationFilterFactory().create(
-                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                TestRequests.filterContext("reports", "internal"),
                 new AuthorizationConfig(Set.of(), Set.of()));
         RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
-        ctx.set(StandardAttrs.APP, ALICE);
+        ctx.app(ALICE);
         assertThat(error(result(authz, ctx))).isEqualTo("forbidden_route");
         GatewayFilter byGroup = new AuthorizationFilterFactory().create(
-                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                TestRequests.filterContext("reports", "internal"),
                 new AuthorizationConfig(Set.of(), Set.of("partners")));
         assertProceeds(byGroup.apply(ctx));
         GatewayFilter byApp = new AuthorizationFilterFactory().create(
-                new FilterContext("reports", "internal", APPS, null, CLOCK),
+                TestRequests.filterContext("reports", "internal"),
                 new AuthorizationConfig(Set.of("alice"), Set.of()));
         assertProceeds(byApp.apply(ctx));
         GatewayFilter own = new AuthorizationFilterFactory().create(
-                new FilterContext("orders", null, APPS, null, CLOCK), new AuthorizationConfig(Set.of(), Set.of()));
+                TestRequests.filterContext("orders", null), new AuthorizationConfig(Set.of(), Set.of()));
         assertProceeds(own.apply(ctx));
     }
 }

@@ -1,5 +1,10 @@
 package dev.gateway.server.admin;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gateway.server.reload.ConfigReloader;
+import dev.gateway.server.reload.ReloadResult;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
@@ -15,33 +20,46 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 
 /**
- * Admin endpoints: {@code GET /health/live} (200 while the process runs), {@code GET /health/ready} (200 once
- * the configuration is loaded and the proxy listener is bound, 503 before that and while draining) and
- * {@code GET /metrics} (Prometheus text format, or OpenMetrics when the scraper's Accept header asks for it).
- * Runs on the admin listener's own event loop, so a scrape never delays proxied requests.
+ * The admin listener's endpoints. Runs on the admin listener's own event loop, so a scrape never delays proxied
+ * requests; a reload runs on the reloader's thread and answers when it is done.
+ *
+ * <ul>
+ *   <li>{@code GET /health/live}: 200 while the process runs.</li>
+ *   <li>{@code GET /health/ready}: 200 once the configuration is loaded and the proxy listener is bound, 503 before
+ *       that and while draining.</li>
+ *   <li>{@code GET /metrics}: Prometheus text format, or OpenMetrics when the scraper's Accept header asks.</li>
+ *   <li>{@code GET /admin/config}: the configuration in force (version, when loaded, files), the last rejected
+ *       reload with its errors, and settings that wait for a restart.</li>
+ *   <li>{@code POST /admin/reload}: reloads; 200 with the new version, or 400 with every error as
+ *       {@code file:line: key.path: message}. A write: it needs {@code Authorization: Bearer <admin.token>}.</li>
+ * </ul>
  */
 @ChannelHandler.Sharable
 public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
     static final String OPENMETRICS = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final BooleanSupplier ready;
     private final PrometheusMeterRegistry metrics;
+    private final ConfigReloader reloader;
 
     /** @param metrics the registry to expose, or null when metrics are off (then /metrics is 404) */
-    public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics) {
+    public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader) {
         this.ready = ready;
         this.metrics = metrics;
+        this.reloader = reloader;
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
         if (req.decoderResult().isFailure()) {
-            send(ctx, req, HttpResponseStatus.BAD_REQUEST, "{\"error\":\"bad_request\"}", true);
+            send(ctx, false, HttpResponseStatus.BAD_REQUEST, error("bad_request", "the request is not valid HTTP"));
             return;
         }
         String path = req.uri();
@@ -49,44 +67,91 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         if (q >= 0) {
             path = path.substring(0, q);
         }
-        boolean get = req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD);
+        HttpMethod m = req.method();
+        boolean get = m.equals(HttpMethod.GET) || m.equals(HttpMethod.HEAD);
         switch (path) {
             case "/health/live" -> {
                 if (get) {
-                    send(ctx, req, HttpResponseStatus.OK, "{\"status\":\"live\"}", false);
+                    send(ctx, keepAlive, HttpResponseStatus.OK, "{\"status\":\"live\"}");
                     return;
                 }
             }
             case "/health/ready" -> {
                 if (get) {
                     boolean r = ready.getAsBoolean();
-                    send(ctx, req, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            r ? "{\"status\":\"ready\"}" : "{\"status\":\"not_ready\"}", false);
+                    send(ctx, keepAlive, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                            r ? "{\"status\":\"ready\"}" : "{\"status\":\"not_ready\"}");
                     return;
                 }
             }
             case "/metrics" -> {
-                if (get && metrics != null) {
-                    scrape(ctx, req);
+                if (metrics == null) {
+                    send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND, error("not_found", "metrics are disabled"));
                     return;
                 }
-                if (metrics == null) {
-                    send(ctx, req, HttpResponseStatus.NOT_FOUND,
-                            "{\"error\":\"not_found\",\"message\":\"metrics are disabled\"}", false);
+                if (get) {
+                    scrape(ctx, req, keepAlive);
                     return;
                 }
             }
+            case "/admin/config" -> {
+                if (get) {
+                    send(ctx, keepAlive, HttpResponseStatus.OK, json(ConfigStatus.of(reloader)));
+                    return;
+                }
+            }
+            case "/admin/reload" -> {
+                if (m.equals(HttpMethod.POST)) {
+                    reload(ctx, req, keepAlive);
+                    return;
+                }
+                send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("method_not_allowed", "use POST"));
+                return;
+            }
             default -> {
-                send(ctx, req, HttpResponseStatus.NOT_FOUND,
-                        "{\"error\":\"not_found\",\"message\":\"no admin endpoint at this path\"}", false);
+                send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND,
+                        error("not_found", "no admin endpoint at this path"));
                 return;
             }
         }
-        send(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                "{\"error\":\"method_not_allowed\",\"message\":\"use GET\"}", false);
+        send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("method_not_allowed", "use GET"));
     }
 
-    private void scrape(ChannelHandlerContext ctx, FullHttpRequest req) {
+    private void reload(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        AdminToken.Check check = AdminToken.check(reloader.current().get().config().admin().token(),
+                req.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (check == AdminToken.Check.NOT_CONFIGURED) {
+            send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("admin_token_not_configured",
+                    "admin writes are disabled: set admin.token (e.g. token: ${ADMIN_TOKEN})"));
+            return;
+        }
+        if (check == AdminToken.Check.REFUSED) {
+            FullHttpResponse r = response(ctx, HttpResponseStatus.UNAUTHORIZED,
+                    error("unauthorized", "a valid Authorization: Bearer <admin token> is required"));
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"gateway-admin\"");
+            write(ctx, r, keepAlive);
+            return;
+        }
+        reloader.reload("admin").thenAccept(result -> ctx.executor().execute(() -> {
+            if (result.outcome() == ReloadResult.Outcome.REJECTED) {
+                send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, json(Map.of(
+                        "error", "invalid_configuration",
+                        "message", "the configuration was rejected; version " + result.version()
+                                + " stays in force",
+                        "version", result.version(),
+                        "errors", result.errors())));
+            } else {
+                send(ctx, keepAlive, HttpResponseStatus.OK, json(Map.of(
+                        "status", "reloaded",
+                        "version", result.version(),
+                        "previous_version", result.previousVersion(),
+                        "restart_needed", result.restartNeeded(),
+                        "cpu_ms", result.cpuNanos() / 1e6)));
+            }
+        }));
+    }
+
+    private void scrape(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
         String accept = req.headers().get(HttpHeaderNames.ACCEPT, "");
         String type = accept.contains("application/openmetrics-text") ? OPENMETRICS : PROMETHEUS_TEXT;
         String text = metrics.scrape(type);
@@ -95,27 +160,40 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK, body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        if (HttpUtil.isKeepAlive(req)) {
-            ctx.writeAndFlush(r);
-        } else {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        write(ctx, r, keepAlive);
+    }
+
+    static String error(String code, String message) {
+        return json(Map.of("error", code, "message", message));
+    }
+
+    static String json(Object value) {
+        try {
+            return JSON.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot render admin JSON", e);
         }
     }
 
-    private static void send(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String json,
-            boolean close) {
+    private static FullHttpResponse response(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
         ByteBuf body = ctx.alloc().buffer(json.length() + 1);
         body.writeCharSequence(json + "\n", StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
-        if (!keepAlive) {
+        return r;
+    }
+
+    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json) {
+        write(ctx, response(ctx, status, json), keepAlive);
+    }
+
+    private static void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+        if (keepAlive) {
+            ctx.writeAndFlush(r);
+        } else {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
             ctx.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
-        } else {
-            ctx.writeAndFlush(r);
         }
     }
 }

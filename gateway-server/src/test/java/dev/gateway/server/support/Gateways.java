@@ -1,7 +1,5 @@
 package dev.gateway.server.support;
 
-import dev.gateway.core.config.ConfigLoader;
-import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.server.GatewayServer;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -22,8 +20,7 @@ public final class Gateways {
         Path file = dir.resolve("gateway.yml");
         Files.writeString(file, yaml);
         Map<String, String> vars = new HashMap<>(env);
-        GatewayConfig cfg = new ConfigLoader(vars::get, dev.gateway.server.Filters.inOrder()).load(file);
-        return new GatewayServer(cfg).start();
+        return new GatewayServer(file, vars::get).start();
     }
 
     public static GatewayServer start(String yaml) throws Exception {

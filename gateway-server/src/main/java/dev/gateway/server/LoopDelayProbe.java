@@ -1,4 +1,4 @@
-package dev.gateway.server.netty;
+package dev.gateway.server;
 
 import dev.gateway.core.metrics.LatencyHistogram;
 import io.netty.channel.EventLoop;

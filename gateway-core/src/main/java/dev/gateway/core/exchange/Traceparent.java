@@ -1,4 +1,4 @@
-package dev.gateway.server.netty;
+package dev.gateway.core.exchange;
 
 import dev.gateway.core.config.TracingConfig;
 import io.netty.handler.codec.http.HttpHeaders;

@@ -1,4 +1,4 @@
-package dev.gateway.server.netty;
+package dev.gateway.server;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
@@ -9,6 +9,8 @@ import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gateway.core.config.AccessLogConfig;
+import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.ExchangeLog;
 import java.time.Instant;
 import org.slf4j.LoggerFactory;
 
@@ -17,28 +19,44 @@ import org.slf4j.LoggerFactory;
  * stdout, logback.xml sends it through an {@code AsyncAppender} with {@code neverBlock=true}; to a file, this class
  * installs a rolling file appender behind such an async appender. Either way the event loop never waits for I/O.
  * Query strings and credentials are never logged.
+ *
+ * <p>A service: whether it logs and in which format follow the configuration each request started with; a reload
+ * that changes the output file installs the new appender ({@link #apply}).
  */
-public final class AccessLog {
+public final class AccessLog implements ExchangeLog {
     private static final org.slf4j.Logger logger = LoggerFactory.getLogger("gateway.access");
 
-    private final boolean enabled;
-    private final boolean json;
-    private final Runnable onClose;
+    private AccessLogConfig output;
+    private Runnable onClose = () -> { };
 
-    private AccessLog(boolean enabled, boolean json, Runnable onClose) {
-        this.enabled = enabled;
-        this.json = json;
-        this.onClose = onClose;
-    }
+    private AccessLog() {}
 
     /** An access log as configured; a file output installs its appenders now. */
     public static AccessLog create(AccessLogConfig config) {
-        Runnable onClose = () -> { };
-        if (config.enabled() && config.output() == AccessLogConfig.Output.FILE
-                && LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
+        AccessLog log = new AccessLog();
+        log.apply(config);
+        return log;
+    }
+
+    /** Takes the output of a configuration being loaded: reinstalls the file appender if file settings changed. */
+    public synchronized void apply(AccessLogConfig config) {
+        AccessLogConfig was = output;
+        boolean toFile = config.enabled() && config.output() == AccessLogConfig.Output.FILE;
+        boolean wasToFile = was != null && was.enabled() && was.output() == AccessLogConfig.Output.FILE;
+        if (toFile == wasToFile && (!toFile || sameFile(was, config))) {
+            output = config;
+            return;
+        }
+        onClose.run();
+        onClose = () -> { };
+        if (toFile && LoggerFactory.getILoggerFactory() instanceof LoggerContext lc) {
             onClose = installFileAppender(lc, config);
         }
-        return new AccessLog(config.enabled(), config.format() == AccessLogConfig.Format.JSON, onClose);
+        output = config;
+    }
+
+    private static boolean sameFile(AccessLogConfig a, AccessLogConfig b) {
+        return a.file().equals(b.file()) && a.maxFileSize() == b.maxFileSize() && a.maxHistory() == b.maxHistory();
     }
 
     private static Runnable installFileAppender(LoggerContext lc, AccessLogConfig config) {
@@ -78,14 +96,28 @@ public final class AccessLog {
         };
     }
 
-    public boolean isEnabled() {
-        return enabled && logger.isInfoEnabled();
+    @Override
+    public boolean isEnabled(Exchange ex) {
+        return ex.snapshot().config().accessLog().enabled() && logger.isInfoEnabled();
     }
 
-    /** One finished request. {@code upstreamNanos} < 0: no upstream response. Null strings are written as "-". */
-    void log(String requestId, String traceId, String client, String method, String path, String route,
-            String variant, String app, String target, int status, long bytesIn, long bytesOut, long totalNanos,
-            long upstreamNanos) {
+    @Override
+    public void log(Exchange ex) {
+        boolean json = ex.snapshot().config().accessLog().format() == AccessLogConfig.Format.JSON;
+        String requestId = ex.requestId().toString();
+        String traceId = ex.traceId();
+        String client = ex.clientIp();
+        String method = ex.method().name();
+        String path = ex.logPath();
+        String route = ex.routeId();
+        String variant = ex.variant();
+        String app = ex.appKey();
+        String target = ex.targetUrl();
+        int status = ex.status();
+        long bytesIn = ex.bytesIn();
+        long bytesOut = ex.bytesOut();
+        long totalNanos = ex.totalNanos();
+        long upstreamNanos = ex.upstreamNanos();
         StringBuilder sb = new StringBuilder(320);
         if (json) {
             JsonStringEncoder enc = JsonStringEncoder.getInstance();
@@ -162,8 +194,9 @@ public final class AccessLog {
         sb.append(frac);
     }
 
-    /** Removes a file appender installed by {@link #create} (shutdown, tests). */
-    public void close() {
+    /** Removes a file appender installed by {@link #apply} (shutdown, tests). */
+    public synchronized void close() {
         onClose.run();
+        onClose = () -> { };
     }
 }

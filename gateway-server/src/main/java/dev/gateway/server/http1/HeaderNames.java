@@ -1,4 +1,4 @@
-package dev.gateway.server.netty;
+package dev.gateway.server.http1;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Iterator;

@@ -1,4 +1,4 @@
-package dev.gateway.server.netty;
+package dev.gateway.core.exchange;
 
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -8,6 +8,20 @@ final class RequestIds {
 
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     static final int MAX_LENGTH = 128;
+
+    /**
+     * The request's id: its valid {@code X-Request-Id}, else a new random one, which is set on {@code headers} (so
+     * the upstream receives it). A String when the client sent it, else an AsciiString.
+     */
+    static CharSequence ensure(io.netty.handler.codec.http.HttpHeaders headers) {
+        String sent = headers.get(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID);
+        if (sent != null && isValid(sent)) {
+            return sent;
+        }
+        io.netty.util.AsciiString id = generate();
+        headers.set(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID, id);
+        return id;
+    }
 
     /** 1..128 characters from [A-Za-z0-9._:+=/-]: safe in logs, headers and JSON without escaping. */
     static boolean isValid(String id) {

@@ -1,0 +1,83 @@
+package dev.gateway.core.exchange;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.util.AsciiString;
+import dev.gateway.core.upstream.ResponseHead;
+import java.net.InetAddress;
+
+/**
+ * Where an exchange's response goes and what it knows of the client: the HTTP/1.1 connection that carried the
+ * request (the server's I/O handler), and later a batch call collecting several exchanges. The downstream owns the
+ * wire: it frames the response (chunked, close-delimited, Connection), writes the bytes and decides when to flush.
+ * Every method runs on {@link #loop()}.
+ */
+public interface Downstream {
+
+    EventLoop loop();
+
+    ByteBufAllocator alloc();
+
+    /** The client's address (the socket peer). */
+    InetAddress clientAddress();
+
+    /** The client's address as text, for X-Forwarded-For and logs. */
+    AsciiString clientIp();
+
+    /** Whether the peer is a trusted proxy: its X-Forwarded-* headers are extended instead of replaced. */
+    boolean isPeerTrusted();
+
+    /** The local port the request came in on, for X-Forwarded-Port. */
+    AsciiString localPort();
+
+    /** True while a read batch of the client is being delivered (flushes toward the upstream can wait for its end). */
+    boolean inReadBatch();
+
+    // ----- a forwarded response
+
+    /**
+     * The upstream's final response head. {@code headers} is null to forward the head's own lines (the fast path),
+     * else the complete set to send instead. {@code mustClose}: the connection must close after this response.
+     */
+    void forwardHead(ResponseHead head, HttpHeaders headers, CharSequence requestId, boolean mustClose);
+
+    /** {@code length} bytes of {@code in} from {@code index}: copy them or take a retained slice, nothing else. */
+    void forwardContent(ByteBuf in, int index, int length);
+
+    /** The end of the forwarded body; {@code trailers} (owned by the downstream from now on) or null. */
+    void forwardEnd(ByteBuf trailers);
+
+    /** The upstream's read batch ended: write what is held back and flush. */
+    void upstreamReadComplete();
+
+    /** True if the client takes more bytes now; false: the caller stops reading upstream until told (writable). */
+    boolean isWritable();
+
+    // ----- a response the gateway made
+
+    /**
+     * A complete response; {@code body} is owned by the downstream from now on. Its headers already carry
+     * Content-Length (unless 204 or 304) and X-Request-Id.
+     */
+    void respond(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, boolean mustClose);
+
+    // ----- the request side
+
+    /** Sends {@code 100 Continue} (the client waits for it before sending the body). */
+    void sendContinue();
+
+    /** Stops (true) or resumes (false) reading the rest of the request from the client. */
+    void pauseRequestBody(boolean pause);
+
+    /** The exchange needs {@link Exchange#onDeadline} to be called no later than {@code deadlineNanos}. */
+    void wakeBy(long deadlineNanos);
+
+    /**
+     * The exchange is over, its response written (and its access-log line and metrics recorded). Called exactly once.
+     * {@code abort}: the response was cut short and the connection must close now.
+     */
+    void exchangeEnded(Exchange exchange, boolean abort);
+}

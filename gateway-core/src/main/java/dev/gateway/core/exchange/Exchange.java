@@ -1,0 +1,683 @@
+package dev.gateway.core.exchange;
+
+import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.filter.FilterResult;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.ErrorResponder;
+import dev.gateway.core.http.GatewayError;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayHeaders;
+import dev.gateway.core.http.GatewayResponse;
+import dev.gateway.core.http.Header;
+import dev.gateway.core.http.HopByHop;
+import dev.gateway.core.metadata.App;
+import dev.gateway.core.metrics.RequestMetrics;
+import dev.gateway.core.route.PathNormalizer;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.Terminal;
+import dev.gateway.core.terminal.TerminalExchange;
+import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamGroup;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request's life: validate and route it, run its route's filters ({@link FilterChain}), hand it to the route's
+ * {@link Terminal}, relay the response to its {@link Downstream}, then record it (metrics, access log). Every
+ * response the gateway makes itself is built by {@link ErrorResponder} and leaves through {@link #respondWith}.
+ *
+ * <p>The exchange does not own the client connection: it talks to it only through {@link Downstream}, so several
+ * exchanges can run inside one client request (a batch). It reads the configuration once, when it starts, and keeps
+ * that {@link Snapshot} for its whole life. Confined to the downstream's event loop.
+ */
+public final class Exchange implements TerminalExchange, FilterChain.Listener {
+    private static final Logger logger = LoggerFactory.getLogger(Exchange.class);
+    private static final byte[] EMPTY_BODY = new byte[0];
+    /** Request body bytes queued (the upstream not yet ready) before the client is asked to pause. */
+    private static final long PENDING_BODY_LIMIT = 64 * 1024;
+    /** Status recorded for a request whose client went away before its response began (nginx's 499). */
+    public static final int CLIENT_CLOSED = 499;
+
+    private final Downstream downstream;
+    private final Snapshot snapshot;
+    private final ExchangeLog log;
+    private final RequestMetrics unrouted;
+    private final HttpRequest request;
+    private final CharSequence requestId;
+    private final long startNanos;
+    private final HttpMethod method;
+    private final String clientVersion;
+
+    private RequestContext context;
+    private Route route;
+    private String path;
+    private String query;
+    private String rawTarget;
+    private String logPath = "-";
+    private String traceparent;
+    private Terminal.Call call;
+    private Target target;
+    /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
+    private ArrayDeque<HttpContent> pendingBody;
+    private long pendingBytes;
+    private boolean hasBody;
+    private boolean expectContinue;
+    /** Collecting the body for filters that read it; the chain runs when it is complete. */
+    private boolean bufferingBody;
+    private boolean requestRead;
+    private boolean responseStarted;
+    private boolean finished;
+    /** How many filters ran before the one that decided: their onResponse hooks see the response. */
+    private int filtersRan;
+    private int status;
+    private long bytesIn;
+    private long bytesOut;
+    private long upstreamNanos = -1;
+    private long totalNanos;
+
+    /**
+     * A request whose head just arrived. Its id is its valid X-Request-Id, else a new one (set on the request, so the
+     * upstream receives it). Call {@link #begin()} or {@link #reject} next.
+     */
+    public Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
+            HttpRequest request, long startNanos) {
+        this.downstream = downstream;
+        this.snapshot = snapshot;
+        this.log = log;
+        this.unrouted = unrouted;
+        this.request = request;
+        this.startNanos = startNanos;
+        this.method = request.method();
+        this.clientVersion = request.protocolVersion().text();
+        this.requestId = RequestIds.ensure(request.headers());
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Start: validate, route, filters
+
+    /** Answers a request that could not be read (malformed, too large) with {@code error}; the connection closes. */
+    public void reject(GatewayError error) {
+        logger.debug("request {}: invalid request from {}: {}", requestId, downstream.clientIp(), error.code());
+        respondError(error, true);
+    }
+
+    /** The connection failed unexpectedly before the response started: 500, logged once; the connection closes. */
+    public void failInternally(Throwable cause) {
+        respondWith(ErrorResponder.respond(cause, requestId, "client connection"), true);
+    }
+
+    /** Validates and routes the request, then runs its filters and terminal. */
+    public void begin() {
+        HttpHeaders h = request.headers();
+        traceparent = Traceparent.ensure(h, snapshot.config().tracing());
+        String uri = request.uri();
+        // Absolute-form (a client talking to us as a forward proxy): keep only the path.
+        if (!uri.isEmpty() && uri.charAt(0) != '/') {
+            int scheme = uri.indexOf("://");
+            if (scheme > 0 && scheme < 6) {
+                int slash = uri.indexOf('/', scheme + 3);
+                uri = slash < 0 ? "/" : uri.substring(slash);
+            }
+        }
+        rawTarget = uri; // path and query exactly as received (signatures cover it)
+        int q = uri.indexOf('?');
+        String rawPath = q < 0 ? uri : uri.substring(0, q);
+        query = q < 0 ? null : uri.substring(q + 1);
+        path = PathNormalizer.normalize(rawPath);
+        if (path == null) {
+            respondError(GatewayErrors.INVALID_PATH, false);
+            return;
+        }
+        logPath = path;
+        // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
+        String host = h.get(HttpHeaderNames.HOST);
+        boolean http10 = request.protocolVersion().minorVersion() == 0;
+        if (!http10 && (host == null || HopByHop.hasSeveral(h, HttpHeaderNames.HOST))) {
+            respondError(GatewayErrors.BAD_REQUEST, true);
+            return;
+        }
+        ServerConfig limits = snapshot.config().server();
+        long contentLength = HttpUtil.getContentLength(request, -1L);
+        boolean chunked = HttpUtil.isTransferEncodingChunked(request);
+        hasBody = chunked || contentLength > 0;
+        if (contentLength > limits.maxBodySize()) {
+            respondError(GatewayErrors.PAYLOAD_TOO_LARGE, true);
+            return;
+        }
+        String expect = h.get(HttpHeaderNames.EXPECT);
+        if (expect != null) {
+            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
+                respondError(GatewayErrors.EXPECTATION_FAILED, true);
+                return;
+            }
+            expectContinue = hasBody && !http10;
+            h.remove(HttpHeaderNames.EXPECT);
+        }
+        route = snapshot.routes().match(host, method.name(), path);
+        if (route == null) {
+            respondError(GatewayErrors.NO_ROUTE, false);
+            return;
+        }
+        String upstreamPath = route.rewrite(path);
+        if (upstreamPath != rawPath || uri != request.uri()) {
+            request.setUri(query == null ? upstreamPath : upstreamPath + "?" + query);
+        }
+        ForwardedHeaders.prepare(request, host, chunked, downstream);
+        GatewayFilter[] filters = route.filters();
+        if (filters.length == 0) {
+            chainContinued();
+            return;
+        }
+        RequestContext ctx = context();
+        if (route.needsBody()) {
+            if (!hasBody || requestRead) {
+                ctx.body(EMPTY_BODY);
+            } else {
+                // A filter reads the body: collect it (up to max-body-size) before the chain runs.
+                bufferingBody = true;
+                sendContinueIfExpected();
+                return;
+            }
+        }
+        FilterChain.run(filters, 0, ctx, startNanos + route.filterTimeoutNanos(), this);
+    }
+
+    /** The buffered body is complete: hand a copy to the filters and run them. */
+    private void bodyBuffered() {
+        bufferingBody = false;
+        byte[] body = new byte[(int) pendingBytes];
+        int at = 0;
+        for (HttpContent piece : pendingBody) {
+            ByteBuf b = piece.content();
+            int n = b.readableBytes();
+            b.getBytes(b.readerIndex(), body, at, n);
+            at += n;
+        }
+        context.body(body);
+        FilterChain.run(route.filters(), 0, context, System.nanoTime() + route.filterTimeoutNanos(), this);
+    }
+
+    @Override
+    public void chainContinued() {
+        filtersRan = route.filters().length;
+        Terminal.Call c = route.terminal().open(this);
+        if (finished) {
+            c.cancel(); // answered while opening (no connection possible, say)
+        } else {
+            call = c;
+        }
+    }
+
+    @Override
+    public void chainAnswered(FilterResult answer, int filtersBefore) {
+        filtersRan = filtersBefore;
+        if (answer instanceof FilterResult.Respond r) {
+            respondWith(r.response(), false);
+        } else if (answer instanceof FilterResult.Refuse r) {
+            respondWith(ErrorResponder.respond(r.error(), requestId), false);
+        }
+    }
+
+    @Override
+    public void chainFailed(Throwable cause, GatewayFilter filter, int filtersBefore) {
+        filtersRan = filtersBefore;
+        String where = "filter " + filter.getClass().getSimpleName() + " of route " + route.id();
+        respondWith(ErrorResponder.respond(cause, requestId, where), false);
+    }
+
+    @Override
+    public void chainTimedOut(int filtersBefore) {
+        filtersRan = filtersBefore;
+        logger.debug("request {}: the filters of route {} ran past {} ms", requestId, route.id(),
+                route.filterTimeoutNanos() / 1_000_000);
+        respondError(GatewayErrors.FILTER_TIMEOUT, false);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // The request body
+
+    /** A piece of the request body from the client; the exchange owns it from now on. */
+    public void onRequestContent(HttpContent content) {
+        DecoderResult r = content.decoderResult();
+        if (r.isFailure()) {
+            // Invalid chunked encoding or similar, after the head was accepted.
+            content.release();
+            logger.debug("request {}: invalid body from {}: {}", requestId, downstream.clientIp(),
+                    r.cause().toString());
+            failOrAbort(GatewayErrors.BAD_REQUEST);
+            return;
+        }
+        int n = content.content().readableBytes();
+        bytesIn += n;
+        boolean last = content instanceof LastHttpContent;
+        if (bytesIn > snapshot.config().server().maxBodySize()) {
+            content.release();
+            failOrAbort(GatewayErrors.PAYLOAD_TOO_LARGE);
+            return;
+        }
+        if (last) {
+            requestRead = true;
+        }
+        if (finished) {
+            content.release();
+            return;
+        }
+        Terminal.Call c = call;
+        if (c != null && c.takesBody()) {
+            c.requestContent(content, last);
+            return;
+        }
+        if (pendingBody == null) {
+            pendingBody = new ArrayDeque<>(4);
+        }
+        pendingBody.addLast(content);
+        pendingBytes += n;
+        if (bufferingBody) {
+            // Bounded by max-body-size (checked above); no back-pressure, the filters need all of it.
+            if (last) {
+                bodyBuffered();
+            }
+        } else if (pendingBytes > PENDING_BODY_LIMIT) {
+            downstream.pauseRequestBody(true);
+        }
+    }
+
+    /** The request body stopped arriving for longer than the idle timeout. */
+    public void onBodyStalled() {
+        logger.debug("request {}: request body stalled", requestId);
+        failOrAbort(GatewayErrors.BODY_TIMEOUT);
+    }
+
+    private void failOrAbort(GatewayError e) {
+        if (responseStarted) {
+            abort();
+        } else {
+            respondError(e, true);
+        }
+    }
+
+    /** The client's read batch ended. */
+    public void onClientReadComplete() {
+        Terminal.Call c = call;
+        if (c != null) {
+            c.clientReadComplete();
+        }
+    }
+
+    /** The client connection can take more bytes again. */
+    public void onClientWritable() {
+        Terminal.Call c = call;
+        if (c != null) {
+            c.clientWritable();
+        }
+    }
+
+    /** When {@link #onDeadline} is due (System.nanoTime), or 0. */
+    public long deadlineNanos() {
+        Terminal.Call c = call;
+        return c == null || finished ? 0 : c.deadlineNanos();
+    }
+
+    public void onDeadline() {
+        Terminal.Call c = call;
+        if (c != null && !finished) {
+            c.onDeadline();
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // TerminalExchange: what the terminal sees
+
+    @Override
+    public EventLoop loop() {
+        return downstream.loop();
+    }
+
+    @Override
+    public CharSequence requestId() {
+        return requestId;
+    }
+
+    @Override
+    public RequestContext context() {
+        RequestContext c = context;
+        if (c == null) {
+            c = new RequestContext(requestId.toString(), method, rawTarget, path, query, request.headers(),
+                    route == null ? null : route.id(), route == null ? null : route.group(),
+                    downstream.clientAddress(), downstream.loop(), startNanos, clientVersion);
+            context = c;
+        }
+        return c;
+    }
+
+    @Override
+    public UpstreamGroup upstreamOverride() {
+        return context == null ? null : context.upstreamOverride();
+    }
+
+    @Override
+    public HttpRequest request() {
+        return request;
+    }
+
+    @Override
+    public boolean hasBody() {
+        return hasBody;
+    }
+
+    @Override
+    public boolean isRequestRead() {
+        return requestRead;
+    }
+
+    @Override
+    public HttpContent pollBody() {
+        ArrayDeque<HttpContent> q = pendingBody;
+        HttpContent c = q == null ? null : q.pollFirst();
+        if (c != null) {
+            pendingBytes -= c.content().readableBytes();
+        }
+        return c;
+    }
+
+    @Override
+    public boolean inClientReadBatch() {
+        return downstream.inReadBatch();
+    }
+
+    @Override
+    public void sendContinueIfExpected() {
+        if (expectContinue) {
+            expectContinue = false;
+            downstream.sendContinue();
+        }
+    }
+
+    @Override
+    public void requestBodyWritable(boolean writable) {
+        downstream.pauseRequestBody(!writable);
+    }
+
+    @Override
+    public void deadlineChanged(long deadlineNanos) {
+        downstream.wakeBy(deadlineNanos);
+    }
+
+    @Override
+    public void sentTo(Target target) {
+        this.target = target;
+    }
+
+    @Override
+    public void responseHead(ResponseHead head, long upstreamNanos) {
+        if (finished) {
+            return;
+        }
+        responseStarted = true;
+        status = head.status();
+        this.upstreamNanos = upstreamNanos;
+        HttpHeaders edited = null;
+        RequestContext ctx = context;
+        if (ctx != null && (ctx.responseHeaders() != null || route.editsResponses() && aFilterEditsResponse())) {
+            // The slow path: the headers as an object, for filters that change them.
+            edited = head.forwardedHeaders();
+            editResponse(edited);
+        }
+        downstream.forwardHead(head, edited, requestId, !requestRead);
+    }
+
+    private boolean aFilterEditsResponse() {
+        GatewayFilter[] filters = route.filters();
+        for (int i = filtersRan - 1; i >= 0; i--) {
+            if (filters[i].editsResponse(context)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The response headers set through the context, then the filters' onResponse hooks in reverse order. */
+    private void editResponse(HttpHeaders h) {
+        RequestContext ctx = context;
+        if (ctx == null) {
+            return;
+        }
+        List<String> set = ctx.responseHeaders();
+        if (set != null) {
+            for (int i = 0; i + 1 < set.size(); i += 2) {
+                h.set(set.get(i), set.get(i + 1));
+            }
+        }
+        GatewayFilter[] filters = route == null ? null : route.filters();
+        for (int i = filtersRan - 1; i >= 0; i--) {
+            filters[i].onResponse(ctx, h);
+        }
+    }
+
+    @Override
+    public void responseContent(ByteBuf in, int index, int length) {
+        if (finished) {
+            return;
+        }
+        bytesOut += length;
+        downstream.forwardContent(in, index, length);
+    }
+
+    @Override
+    public void responseEnd(ByteBuf trailers) {
+        if (finished) {
+            if (trailers != null) {
+                trailers.release();
+            }
+            return;
+        }
+        downstream.forwardEnd(trailers);
+        finished = true;
+        end(false);
+    }
+
+    @Override
+    public void upstreamReadComplete() {
+        downstream.upstreamReadComplete();
+    }
+
+    @Override
+    public boolean isClientWritable() {
+        return downstream.isWritable();
+    }
+
+    @Override
+    public void respond(GatewayResponse response) {
+        respondWith(response, false);
+    }
+
+    @Override
+    public void fail(GatewayError error) {
+        respondError(error, !requestRead);
+    }
+
+    /** Abandons the exchange after its response started: the client connection closes to show the truncation. */
+    @Override
+    public void abort() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        dropTerminal();
+        end(true);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // Gateway-made responses and the end
+
+    private void respondError(GatewayError e, boolean close) {
+        respondWith(ErrorResponder.respond(e, requestId), close);
+    }
+
+    /**
+     * Answers with a response the gateway made (an error, a filter's answer, a mock). {@code close}: the rest of the
+     * request can't be read safely, so the connection closes after the response; it also closes when a body was
+     * announced and not read, since it would be taken for the next request.
+     */
+    private void respondWith(GatewayResponse r, boolean close) {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        dropTerminal();
+        status = r.status().code();
+        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
+        for (Header header : r.headers()) {
+            h.add(header.name(), header.value());
+        }
+        if (status != 204 && status != 304) {
+            h.setInt(HttpHeaderNames.CONTENT_LENGTH, r.bodyLength());
+        }
+        h.set(GatewayHeaders.X_REQUEST_ID, requestId);
+        editResponse(h);
+        ByteBuf body = downstream.alloc().buffer(r.bodyLength());
+        r.writeBody(body);
+        bytesOut = r.bodyLength();
+        responseStarted = true;
+        downstream.respond(r.status(), h, body, close || (!requestRead && hasBody));
+        end(false);
+    }
+
+    /** The client connection closed: give up on the exchange. */
+    public void clientGone() {
+        if (finished) {
+            return;
+        }
+        finished = true;
+        dropTerminal();
+        if (!responseStarted) {
+            status = CLIENT_CLOSED;
+        }
+        end(true);
+    }
+
+    /** Stops the terminal, cancels the request (hooks of queued work) and frees the queued body. */
+    private void dropTerminal() {
+        Terminal.Call c = call;
+        call = null;
+        if (c != null) {
+            c.cancel();
+        }
+        if (context != null && !responseStarted) {
+            context.cancel();
+        }
+        ArrayDeque<HttpContent> q = pendingBody;
+        if (q != null) {
+            HttpContent p;
+            while ((p = q.pollFirst()) != null) {
+                p.release();
+            }
+            pendingBytes = 0;
+        }
+    }
+
+    /** Exactly once per exchange: the request timer, the access-log line, then the downstream moves on. */
+    private void end(boolean abort) {
+        totalNanos = System.nanoTime() - startNanos;
+        RequestContext ctx = context;
+        (route == null ? unrouted : route.metrics()).record(method, status, ctx == null ? null : ctx.variant(),
+                totalNanos);
+        if (log.isEnabled(this)) {
+            log.log(this);
+        }
+        downstream.exchangeEnded(this, abort);
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // What the access log reads
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public HttpMethod method() {
+        return method;
+    }
+
+    /** The normalised path, or "-" when the request had none that could be read. */
+    public String logPath() {
+        return logPath;
+    }
+
+    /** The trace id of the traceparent sent upstream, or null. */
+    public String traceId() {
+        return Traceparent.traceId(traceparent);
+    }
+
+    public String clientIp() {
+        return downstream.clientIp().toString();
+    }
+
+    /** The matched route's id, or null. */
+    public String routeId() {
+        return route == null ? null : route.id();
+    }
+
+    /** The variant that served the request, or null for the route's default. */
+    public String variant() {
+        return context == null ? null : context.variant();
+    }
+
+    /** The key of the app that signed the request, or null. */
+    public String appKey() {
+        App app = context == null ? null : context.app();
+        return app == null ? null : app.key();
+    }
+
+    /** The upstream target's URL, or null when the request was not forwarded. */
+    public String targetUrl() {
+        return target == null ? null : target.url();
+    }
+
+    public int status() {
+        return status;
+    }
+
+    public long bytesIn() {
+        return bytesIn;
+    }
+
+    public long bytesOut() {
+        return bytesOut;
+    }
+
+    /** From the request head's arrival to the end of the response (known once the exchange ended). */
+    public long totalNanos() {
+        return totalNanos;
+    }
+
+    /** Time to the upstream's response head, or -1 when there was none. */
+    public long upstreamNanos() {
+        return upstreamNanos;
+    }
+
+    public boolean isResponseStarted() {
+        return responseStarted;
+    }
+
+    public boolean isFinished() {
+        return finished;
+    }
+}

@@ -1,0 +1,47 @@
+package dev.gateway.core.exchange;
+
+import dev.gateway.core.http.GatewayHeaders;
+import dev.gateway.core.http.HopByHop;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+
+/** Turns the client's request head into the one sent upstream. */
+final class ForwardedHeaders {
+    private ForwardedHeaders() {}
+
+    /**
+     * Removes hop-by-hop headers and the identity headers only the gateway may set, re-establishes chunked framing
+     * for the upstream hop, and sets X-Forwarded-For/-Proto/-Host/-Port: a trusted proxy's values are extended,
+     * anyone else's are replaced.
+     */
+    static void prepare(HttpRequest request, String host, boolean chunked, Downstream client) {
+        HttpHeaders h = request.headers();
+        HopByHop.strip(h);
+        // Identity headers come only from the gateway (hmac-auth sets them after verifying), on every route.
+        h.remove(GatewayHeaders.X_APP_KEY);
+        h.remove(GatewayHeaders.X_CONSUMER_GROUP);
+        request.setProtocolVersion(HttpVersion.HTTP_1_1);
+        if (chunked) {
+            h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        }
+        boolean trusted = client.isPeerTrusted();
+        String xff = trusted ? h.get(GatewayHeaders.X_FORWARDED_FOR) : null;
+        h.set(GatewayHeaders.X_FORWARDED_FOR, xff == null ? client.clientIp() : xff + ", " + client.clientIp());
+        if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_PROTO)) {
+            h.set(GatewayHeaders.X_FORWARDED_PROTO, GatewayHeaders.HTTP);
+        }
+        if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_HOST)) {
+            if (host != null) {
+                h.set(GatewayHeaders.X_FORWARDED_HOST, host);
+            } else {
+                h.remove(GatewayHeaders.X_FORWARDED_HOST);
+            }
+        }
+        if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_PORT)) {
+            h.set(GatewayHeaders.X_FORWARDED_PORT, client.localPort());
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.gateway.core.terminal;
+
+import io.netty.handler.codec.http.HttpMethod;
+
+/**
+ * Decides whether a failed upstream attempt is tried again, and after how long. Consulted only before any response
+ * byte reached the client. Immutable, shared by every request of a route; called on the event loop.
+ */
+@FunctionalInterface
+public interface RetryPolicy {
+
+    /** {@link #retryDelayNanos}'s answer for "do not retry". */
+    long NO_RETRY = -1;
+
+    /** Why an attempt failed. */
+    enum Failure {
+        /** The target refused the connection. */
+        CONNECT_REFUSED,
+        /** Connecting took longer than the connect timeout, or no pooled connection freed up in time. */
+        CONNECT_TIMEOUT,
+        /** The pool's queue of requests waiting for a connection is full. */
+        OVERLOADED,
+        /** The connection closed (or reset) after the request was sent, before any response byte. */
+        CLOSED_BEFORE_RESPONSE,
+        /** The upstream answered something that is not valid HTTP/1.1. */
+        BAD_RESPONSE,
+        /** No response head within the route's timeout. */
+        RESPONSE_TIMEOUT
+    }
+
+    /**
+     * One failed attempt. {@code number} counts from 1; {@code reusedConnection}: the attempt used a kept-alive
+     * connection from the pool (which the upstream may have closed as the request was sent).
+     */
+    record Attempt(HttpMethod method, boolean hasBody, boolean requestRead, int number, Failure failure,
+            boolean reusedConnection) {}
+
+    /** Nanoseconds to wait before the next attempt (0: at once), or {@link #NO_RETRY}. */
+    long retryDelayNanos(Attempt attempt);
+
+    /**
+     * The default, and the behaviour of nginx: a kept-alive connection that the upstream closed as the request was
+     * sent, before any byte of response, is retried at once, up to three attempts in all, for idempotent methods
+     * without a body only (the request can be sent again as it is, and the upstream cannot have acted on it twice).
+     */
+    RetryPolicy STALE_CONNECTION = a -> a.failure() == Failure.CLOSED_BEFORE_RESPONSE && a.reusedConnection()
+            && !a.hasBody() && a.requestRead() && a.number() < 3 && isIdempotent(a.method()) ? 0 : NO_RETRY;
+
+    /** RFC 9110 9.2.2: GET, HEAD, OPTIONS, PUT, DELETE and TRACE. */
+    static boolean isIdempotent(HttpMethod m) {
+        return m == HttpMethod.GET || m == HttpMethod.HEAD || m == HttpMethod.OPTIONS || m == HttpMethod.PUT
+                || m == HttpMethod.DELETE || m == HttpMethod.TRACE;
+    }
+}

@@ -1,0 +1,48 @@
+package dev.gateway.core.terminal;
+
+import io.netty.handler.codec.http.HttpContent;
+
+/**
+ * The step after the filters, which produces a request's response: forwarding it upstream ({@link UpstreamTerminal}),
+ * and later a mock or a batch. One instance per route, immutable, compiled with the configuration; each request
+ * gets its own {@link Call}. Everything runs on the request's event loop.
+ */
+public interface Terminal {
+
+    /**
+     * Starts answering the exchange: the terminal reports the response (or a failure) through {@code exchange}, maybe
+     * before this returns. Request body pieces that arrived so far wait in the exchange ({@link
+     * TerminalExchange#pollBody()}); later ones come through {@link Call#requestContent}.
+     */
+    Call open(TerminalExchange exchange);
+
+    /** One request's use of a terminal. */
+    interface Call {
+
+        /**
+         * True once the call takes request body pieces directly through {@link #requestContent}; until then the
+         * exchange queues them.
+         */
+        boolean takesBody();
+
+        /** A piece of the request body; the call owns it from now on. {@code last}: the request is complete. */
+        void requestContent(HttpContent piece, boolean last);
+
+        /** The client's read batch ended: a moment to flush what was written upstream during it. */
+        default void clientReadComplete() {}
+
+        /** The client connection can take more bytes again: resume reading the response from upstream. */
+        default void clientWritable() {}
+
+        /** When this call wants {@link #onDeadline} (System.nanoTime), or 0 for never. */
+        default long deadlineNanos() {
+            return 0;
+        }
+
+        /** The deadline passed. */
+        default void onDeadline() {}
+
+        /** The exchange ended before the call did (an error, or the client went away): let go of everything. */
+        void cancel();
+    }
+}

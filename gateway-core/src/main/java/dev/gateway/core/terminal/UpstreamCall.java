@@ -1,0 +1,352 @@
+package dev.gateway.core.terminal;
+
+import dev.gateway.core.http.GatewayError;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.metrics.UpstreamMetrics;
+import dev.gateway.core.upstream.ConnectionPool;
+import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.upstream.UpstreamListener;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One request forwarded upstream: target choice, a pooled connection, the request and its body written to it, the
+ * response relayed to the exchange as it arrives, and the response timeout. Listens to its connection directly, so
+ * no event passes through anything else. Confined to the request's event loop.
+ */
+final class UpstreamCall implements Terminal.Call, UpstreamListener {
+    private static final Logger logger = LoggerFactory.getLogger(UpstreamCall.class);
+
+    private final UpstreamTerminal terminal;
+    private final TerminalExchange ex;
+    private UpstreamGroup group;
+    private Target target;
+    private ConnectionPool pool;
+    private UpstreamConnection connection;
+    private boolean waitingForConnection;
+    private boolean reusedConnection;
+    private int attempts;
+    private boolean requestSent;
+    private boolean responseStarted;
+    private boolean upstreamReusable;
+    private boolean flushPending;
+    /** Set once the call has nothing more to do: the response ended, it failed, or it was cancelled. */
+    private boolean done;
+    private long startNanos;
+    /** When the upstream's response head is due (nanoTime), or 0. */
+    private long responseDeadlineNanos;
+    /** Timer while queued behind the pool's connection limit (rare). */
+    private ScheduledFuture<?> waitTimer;
+
+    UpstreamCall(UpstreamTerminal terminal, TerminalExchange ex) {
+        this.terminal = terminal;
+        this.ex = ex;
+    }
+
+    void start() {
+        startNanos = System.nanoTime();
+        UpstreamGroup override = ex.upstreamOverride();
+        group = override != null ? override : terminal.group();
+        attempt(terminal.selector().select(group, null));
+    }
+
+    private void attempt(Target t) {
+        target = t;
+        ex.sentTo(t);
+        if (!group.preserveClientHost()) {
+            ex.request().headers().set(HttpHeaderNames.HOST, t.hostHeader());
+        }
+        pool = terminal.client().pool(ex.loop(), t.endpoint(), group.pool());
+        attempts++;
+        waitingForConnection = true;
+        pool.acquire(this, group.pool());
+        if (waitingForConnection && connection == null && !done) {
+            // Queued behind the pool's connection limit: give up after the connect timeout.
+            waitTimer = ex.loop().schedule(this::onWaitTimeout, group.pool().connectTimeoutMillis(),
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onWaitTimeout() {
+        waitTimer = null;
+        if (waitingForConnection && pool.cancel(this)) {
+            waitingForConnection = false;
+            giveUp(RetryPolicy.Failure.CONNECT_TIMEOUT, GatewayErrors.UPSTREAM_TIMEOUT, UpstreamMetrics.Outcome.TIMEOUT);
+        }
+    }
+
+    @Override
+    public void onConnected(UpstreamConnection c, boolean reused) {
+        waitingForConnection = false;
+        cancelTimers();
+        if (done) {
+            c.release(true);
+            return;
+        }
+        connection = c;
+        reusedConnection = reused;
+        c.write(ex.request());
+        if (attempts > 1) {
+            // A retry (bodyless requests only): the first attempt's end-of-request marker went to the dead connection.
+            c.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        }
+        ex.sendContinueIfExpected();
+        HttpContent piece;
+        boolean queued = false;
+        while ((piece = ex.pollBody()) != null) {
+            c.write(piece);
+            queued = true;
+        }
+        if (queued) {
+            ex.requestBodyWritable(c.isWritable());
+        }
+        if (ex.isRequestRead()) {
+            requestSent = true;
+            armResponseTimer();
+        }
+        flushSoon();
+    }
+
+    @Override
+    public void onConnectFailed(ConnectFailure failure, Throwable cause) {
+        waitingForConnection = false;
+        cancelTimers();
+        if (done) {
+            return;
+        }
+        logger.debug("request {}: cannot connect to {}: {}", ex.requestId(), target, failure);
+        switch (failure) {
+            case TIMEOUT -> giveUp(RetryPolicy.Failure.CONNECT_TIMEOUT, GatewayErrors.UPSTREAM_TIMEOUT,
+                    UpstreamMetrics.Outcome.TIMEOUT);
+            case OVERLOADED -> giveUp(RetryPolicy.Failure.OVERLOADED, GatewayErrors.UPSTREAM_OVERLOADED,
+                    UpstreamMetrics.Outcome.OVERLOADED);
+            default -> giveUp(RetryPolicy.Failure.CONNECT_REFUSED, GatewayErrors.UPSTREAM_UNAVAILABLE,
+                    UpstreamMetrics.Outcome.REFUSED);
+        }
+    }
+
+    @Override
+    public boolean takesBody() {
+        return connection != null;
+    }
+
+    @Override
+    public void requestContent(HttpContent piece, boolean last) {
+        UpstreamConnection c = connection;
+        if (done || c == null) {
+            piece.release();
+            return;
+        }
+        c.write(piece);
+        flushSoon();
+        if (!c.isWritable()) {
+            ex.requestBodyWritable(false);
+        }
+        if (last) {
+            requestSent = true;
+            if (!responseStarted) {
+                armResponseTimer();
+            }
+        }
+    }
+
+    private void flushSoon() {
+        if (ex.inClientReadBatch()) {
+            flushPending = true;
+        } else if (connection != null) {
+            connection.flush();
+        }
+    }
+
+    @Override
+    public void clientReadComplete() {
+        if (flushPending) {
+            flushPending = false;
+            if (connection != null) {
+                connection.flush();
+            }
+        }
+    }
+
+    @Override
+    public void clientWritable() {
+        if (connection != null) {
+            connection.setAutoRead(true);
+        }
+    }
+
+    @Override
+    public void onUpstreamWritabilityChanged(boolean writable) {
+        if (writable) {
+            ex.requestBodyWritable(true);
+        }
+    }
+
+    // ----- the response
+
+    @Override
+    public void onResponseHead(ResponseHead head) {
+        if (done) {
+            return;
+        }
+        int code = head.status();
+        if (code < 200 && code != 101) {
+            // 1xx interim responses (100, 103) are not passed on; the final response follows.
+            return;
+        }
+        cancelTimers();
+        responseStarted = true;
+        long upstreamNanos = System.nanoTime() - startNanos;
+        target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
+        // Not reusable when the upstream answered before the whole request was sent.
+        upstreamReusable = head.isKeepAlive() && ex.isRequestRead();
+        ex.responseHead(head, upstreamNanos);
+    }
+
+    @Override
+    public void onResponseContent(ByteBuf in, int index, int length) {
+        if (done || !responseStarted) {
+            return;
+        }
+        ex.responseContent(in, index, length);
+        if (!ex.isClientWritable() && connection != null) {
+            connection.setAutoRead(false);
+        }
+    }
+
+    @Override
+    public void onResponseEnd(ByteBuf trailers) {
+        if (done || !responseStarted) {
+            if (trailers != null) {
+                trailers.release();
+            }
+            return;
+        }
+        done = true;
+        cancelTimers();
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.release(upstreamReusable && requestSent && ex.isRequestRead());
+        }
+        ex.responseEnd(trailers);
+    }
+
+    @Override
+    public void onUpstreamReadComplete() {
+        ex.upstreamReadComplete();
+    }
+
+    @Override
+    public void onUpstreamClosed(Throwable cause) {
+        connection = null;
+        if (done) {
+            return;
+        }
+        if (responseStarted) {
+            // Died mid-body: the client connection closes so the truncation can't pass for a complete response.
+            logger.debug("request {}: {} closed mid-response", ex.requestId(), target);
+            done = true;
+            cancelTimers();
+            ex.abort();
+            return;
+        }
+        boolean bad = cause instanceof UpstreamConnection.UpstreamProtocolException;
+        logger.debug("request {}: {} closed before responding: {}", ex.requestId(), target,
+                cause == null ? "closed" : cause.toString());
+        if (bad) {
+            giveUp(RetryPolicy.Failure.BAD_RESPONSE, GatewayErrors.UPSTREAM_BAD_RESPONSE,
+                    UpstreamMetrics.Outcome.BAD_RESPONSE);
+        } else {
+            giveUp(RetryPolicy.Failure.CLOSED_BEFORE_RESPONSE, GatewayErrors.UPSTREAM_UNAVAILABLE,
+                    UpstreamMetrics.Outcome.CLOSED);
+        }
+    }
+
+    /** An attempt failed before any response byte: another attempt if the policy says so, else the error. */
+    private void giveUp(RetryPolicy.Failure failure, GatewayError error, UpstreamMetrics.Outcome outcome) {
+        cancelTimers();
+        long delay = terminal.retry().retryDelayNanos(new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(),
+                ex.isRequestRead(), attempts, failure, reusedConnection));
+        if (delay >= 0) {
+            logger.debug("request {}: retrying after {} from {}", ex.requestId(), failure, target);
+            requestSent = false;
+            if (delay == 0) {
+                attempt(terminal.selector().select(group, target));
+            } else {
+                waitTimer = ex.loop().schedule(() -> {
+                    waitTimer = null;
+                    if (!done) {
+                        attempt(terminal.selector().select(group, target));
+                    }
+                }, delay, TimeUnit.NANOSECONDS);
+            }
+            return;
+        }
+        target.metrics().record(outcome, System.nanoTime() - startNanos);
+        done = true;
+        ex.fail(error);
+    }
+
+    private void armResponseTimer() {
+        responseDeadlineNanos = System.nanoTime() + terminal.timeoutNanos();
+        ex.deadlineChanged(responseDeadlineNanos);
+    }
+
+    @Override
+    public long deadlineNanos() {
+        return responseDeadlineNanos;
+    }
+
+    @Override
+    public void onDeadline() {
+        responseDeadlineNanos = 0;
+        if (done || responseStarted) {
+            return;
+        }
+        logger.debug("request {}: {} did not respond within {} ms", ex.requestId(), target,
+                terminal.timeoutNanos() / 1_000_000);
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.abort();
+        }
+        giveUp(RetryPolicy.Failure.RESPONSE_TIMEOUT, GatewayErrors.UPSTREAM_TIMEOUT, UpstreamMetrics.Outcome.TIMEOUT);
+    }
+
+    @Override
+    public void cancel() {
+        if (done) {
+            return;
+        }
+        done = true;
+        cancelTimers();
+        if (waitingForConnection) {
+            pool.cancel(this);
+            waitingForConnection = false;
+        }
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.abort();
+        }
+    }
+
+    private void cancelTimers() {
+        responseDeadlineNanos = 0;
+        ScheduledFuture<?> t = waitTimer;
+        if (t != null) {
+            waitTimer = null;
+            t.cancel(false);
+        }
+    }
+}

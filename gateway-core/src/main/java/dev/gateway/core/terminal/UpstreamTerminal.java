@@ -1,0 +1,60 @@
+package dev.gateway.core.terminal;
+
+import dev.gateway.core.upstream.TargetSelector;
+import dev.gateway.core.upstream.UpstreamClient;
+import dev.gateway.core.upstream.UpstreamGroup;
+
+/**
+ * Forwards a route's requests to its upstream group (or to the group a filter chose instead): a target from the
+ * {@link TargetSelector}, a pooled connection of the request's event loop, and another attempt when the
+ * {@link RetryPolicy} says so. Immutable; one per route.
+ */
+public final class UpstreamTerminal implements Terminal {
+    private final UpstreamGroup group;
+    private final UpstreamClient client;
+    private final TargetSelector selector;
+    private final RetryPolicy retry;
+    private final long timeoutNanos;
+
+    /** @param timeoutNanos time allowed from the end of the request to the upstream's response head */
+    public UpstreamTerminal(UpstreamGroup group, UpstreamClient client, TargetSelector selector, RetryPolicy retry,
+            long timeoutNanos) {
+        this.group = group;
+        this.client = client;
+        this.selector = selector;
+        this.retry = retry;
+        this.timeoutNanos = timeoutNanos;
+    }
+
+    public UpstreamGroup group() {
+        return group;
+    }
+
+    UpstreamClient client() {
+        return client;
+    }
+
+    TargetSelector selector() {
+        return selector;
+    }
+
+    RetryPolicy retry() {
+        return retry;
+    }
+
+    long timeoutNanos() {
+        return timeoutNanos;
+    }
+
+    @Override
+    public Call open(TerminalExchange exchange) {
+        UpstreamCall call = new UpstreamCall(this, exchange);
+        call.start();
+        return call;
+    }
+
+    @Override
+    public String toString() {
+        return "upstream " + group.name();
+    }
+}

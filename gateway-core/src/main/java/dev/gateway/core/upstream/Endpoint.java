@@ -1,0 +1,88 @@
+package dev.gateway.core.upstream;
+
+import java.net.InetSocketAddress;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
+
+/**
+ * One backend address as the upstream client knows it across configurations: the connection pools of every event
+ * loop to it and its count of requests in flight. Compiled {@link Target}s of successive configurations that name the
+ * same address share one endpoint, so a reload keeps its warm connections and its balancing state. Thread-safe.
+ *
+ * <p>An endpoint that no configuration names any more is retired: its pools take no new idle connections and close
+ * each connection once its last request is done.
+ */
+public final class Endpoint {
+
+    /** What identifies an endpoint: scheme, the host as configured, port, and the address it resolved to. */
+    public record Key(String scheme, String host, int port, InetSocketAddress address) {}
+
+    private final Key key;
+    private final AtomicInteger outstanding = new AtomicInteger();
+    /** The pools of the event loops, by loop index; each slot is written only by its loop. */
+    private final AtomicReferenceArray<ConnectionPool> pools;
+    private volatile boolean retired;
+
+    Endpoint(Key key, int loops) {
+        this.key = key;
+        this.pools = new AtomicReferenceArray<>(loops);
+    }
+
+    public Key key() {
+        return key;
+    }
+
+    public InetSocketAddress address() {
+        return key.address();
+    }
+
+    /** Requests sent to this address (any loop, any configuration) that have not finished yet. */
+    public int outstanding() {
+        return outstanding.get();
+    }
+
+    void incrementOutstanding() {
+        outstanding.incrementAndGet();
+    }
+
+    void decrementOutstanding() {
+        outstanding.decrementAndGet();
+    }
+
+    /** True once no configuration names this endpoint: its connections close when their requests are done. */
+    public boolean isRetired() {
+        return retired;
+    }
+
+    void retire() {
+        retired = true;
+    }
+
+    ConnectionPool pool(int loopIndex) {
+        if (loopIndex >= pools.length()) {
+            throw new IllegalStateException("upstream client used from more threads than its " + pools.length()
+                    + " event loops");
+        }
+        return pools.get(loopIndex);
+    }
+
+    void pool(int loopIndex, ConnectionPool pool) {
+        pools.set(loopIndex, pool);
+    }
+
+    /** The pools made so far (one per event loop that used this endpoint). Read across threads: a snapshot. */
+    public void forEachPool(java.util.function.Consumer<ConnectionPool> action) {
+        for (int i = 0; i < pools.length(); i++) {
+            ConnectionPool p = pools.get(i);
+            if (p != null) {
+                action.accept(p);
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return key.scheme() + "://" + key.host() + ":" + key.port() + " (" + key.address().getAddress().getHostAddress()
+                + ")";
+    }
+}

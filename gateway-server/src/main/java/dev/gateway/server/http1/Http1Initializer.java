@@ -1,0 +1,62 @@
+package dev.gateway.server.http1;
+
+import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.runtime.Snapshot;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpRequestDecoder;
+
+/**
+ * The proxy listener's pipeline: {@code request decoder -> Http1ServerHandler}. There is no response encoder: the
+ * handler writes response bytes itself ({@link Http1Writer}), forwarding upstream header lines as received. The
+ * decoder enforces the request-line and header limits and rejects malformed messages (invalid chunked coding,
+ * Content-Length together with Transfer-Encoding, differing duplicate Content-Length); the handler turns those into
+ * 4xx answers. A new connection takes the limits of the configuration in force when it is accepted.
+ */
+public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
+    private final ProxyState state;
+    /** The decoder settings of the last server section seen (rebuilt only when a reload changes it). */
+    private volatile DecoderSettings decoder;
+
+    private record DecoderSettings(ServerConfig server, HttpDecoderConfig config) {}
+
+    public Http1Initializer(ProxyState state) {
+        this.state = state;
+    }
+
+    private HttpDecoderConfig decoderConfig(ServerConfig s) {
+        DecoderSettings d = decoder;
+        if (d == null || d.server() != s) {
+            HttpDecoderConfig c = new HttpDecoderConfig()
+                    .setMaxInitialLineLength(s.maxInitialLineLength())
+                    .setMaxHeaderSize(s.maxHeaderSize())
+                    .setMaxChunkSize(64 * 1024)
+                    // Header names and values are checked once per request head by the handler (HeaderNames), so
+                    // the headers the gateway sets itself are not re-validated on every set.
+                    .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
+                    .setTrailersFactory(DefaultHttpHeadersFactory.trailersFactory().withValidation(false));
+            d = new DecoderSettings(s, c);
+            decoder = d;
+        }
+        return d.config();
+    }
+
+    @Override
+    protected void initChannel(SocketChannel ch) {
+        Snapshot snapshot = state.config().get();
+        ch.pipeline()
+                .addLast("decoder", new HttpRequestDecoder(decoderConfig(snapshot.config().server())))
+                .addLast("proxy", new Http1ServerHandler(state, snapshot));
+    }
+
+    /** Asks the connection's handler to drain (runs on its loop). */
+    public static void drain(Channel ch) {
+        Http1ServerHandler h = ch.pipeline().get(Http1ServerHandler.class);
+        if (h != null) {
+            ch.eventLoop().execute(h::drain);
+        }
+    }
+}

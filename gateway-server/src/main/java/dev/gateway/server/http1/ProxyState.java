@@ -1,0 +1,62 @@
+package dev.gateway.server.http1;
+
+import dev.gateway.core.exchange.ExchangeLog;
+import dev.gateway.core.metrics.RequestMetrics;
+import dev.gateway.core.runtime.CurrentConfig;
+import io.netty.channel.group.ChannelGroup;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * What every connection of the proxy listener shares: the configuration in force, where finished exchanges are
+ * recorded, the open connections and the lifecycle flags. Thread-safe.
+ */
+public final class ProxyState {
+    private final CurrentConfig config;
+    private final ExchangeLog log;
+    private final RequestMetrics unrouted;
+    private final ChannelGroup connections;
+    private final AtomicInteger connectionCount = new AtomicInteger();
+    private final AtomicInteger activeRequests = new AtomicInteger();
+    private volatile boolean draining;
+
+    /** @param unrouted where requests answered before a route matched (400, 404, ...) are timed, route="-" */
+    public ProxyState(CurrentConfig config, ExchangeLog log, RequestMetrics unrouted, ChannelGroup connections) {
+        this.config = config;
+        this.log = log;
+        this.unrouted = unrouted;
+        this.connections = connections;
+    }
+
+    public CurrentConfig config() {
+        return config;
+    }
+
+    ExchangeLog log() {
+        return log;
+    }
+
+    RequestMetrics unrouted() {
+        return unrouted;
+    }
+
+    public ChannelGroup connections() {
+        return connections;
+    }
+
+    public AtomicInteger connectionCount() {
+        return connectionCount;
+    }
+
+    /** Requests received and not yet answered in full. */
+    public AtomicInteger activeRequests() {
+        return activeRequests;
+    }
+
+    public boolean isDraining() {
+        return draining;
+    }
+
+    public void startDraining() {
+        draining = true;
+    }
+}

@@ -23,6 +23,12 @@ public final class Gateways {
         return new GatewayServer(file, vars::get).start();
     }
 
+    /** Starts a gateway from {@code file} (and the files it includes); {@code ${NAME}} is resolved from {@code env}. */
+    public static GatewayServer start(Path file, Map<String, String> env) throws Exception {
+        Map<String, String> vars = new HashMap<>(env);
+        return new GatewayServer(file, vars::get).start();
+    }
+
     public static GatewayServer start(String yaml) throws Exception {
         return start(yaml, Map.of());
     }

@@ -56,6 +56,7 @@ public final class TestUpstream implements AutoCloseable {
     private final Channel server;
     private final String name;
     private final AtomicInteger connections = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final AtomicLong bytesWritten = new AtomicLong();
     private volatile Behavior behavior;
@@ -71,6 +72,8 @@ public final class TestUpstream implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         connections.incrementAndGet();
+                        openConnections.incrementAndGet();
+                        ch.closeFuture().addListener(f -> openConnections.decrementAndGet());
                         ch.pipeline().addLast(new HttpServerCodec()).addLast(new Handler());
                     }
                 })
@@ -111,8 +114,14 @@ public final class TestUpstream implements AutoCloseable {
         return name;
     }
 
+    /** Connections accepted since start. */
     public int connections() {
         return connections.get();
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return openConnections.get();
     }
 
     public List<Received> received() {

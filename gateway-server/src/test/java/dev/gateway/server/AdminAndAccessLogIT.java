@@ -81,6 +81,22 @@ class AdminAndAccessLogIT {
         assertThat(line).contains("route=-", "upstream=-", "status=404", "upstream_ms=-");
     }
 
+    @Test
+    void aMalformedRequestIsLoggedAndCountedWithTheIdItWasAnsweredWith() throws Exception {
+        RawHttp.Response r = RawHttp.exchange(gateway.port(), "GET /orders/1 HTTP/1.1\r\nHost: x\r\n"
+                + "Bad Header: y\r\n\r\n");
+
+        assertThat(r.status()).isEqualTo(400);
+        String id = r.header("x-request-id");
+        assertThat(id).hasSize(32);
+        assertThat(r.text()).contains("\"request_id\":\"" + id + "\"");
+        assertThat(awaitLine("request_id=" + id)).contains("route=-", "status=400");
+        String metrics = RawHttp.exchange(gateway.adminPort(),
+                "GET /metrics HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").text();
+        assertThat(metrics).containsPattern(
+                "gateway_requests_seconds_count\\{method=\"GET\",route=\"-\",status=\"4xx\",variant=\"default\"} [1-9]");
+    }
+
     private static String awaitLine(String needle) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
         while (System.nanoTime() < deadline) {

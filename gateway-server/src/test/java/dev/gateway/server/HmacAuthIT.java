@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacVerifier;
 import dev.gateway.core.auth.SigningString;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.server.support.Await;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.RawHttp;
 import dev.gateway.server.support.TestUpstream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
@@ -18,14 +23,18 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 /** hmac-auth and authorization through a running gateway, with apps from the YAML configuration. */
 class HmacAuthIT {
     static TestUpstream upstream;
     static GatewayServer gateway;
+    static final ListAppender<ILoggingEvent> access = new ListAppender<>();
 
     @BeforeAll
     static void start() throws Exception {
+        access.start();
+        ((Logger) LoggerFactory.getLogger("gateway.access")).addAppender(access);
         upstream = TestUpstream.echo("u");
         gateway = Gateways.start(Gateways.yaml("", """
                 upstreams:
@@ -81,6 +90,13 @@ class HmacAuthIT {
     static void stop() {
         gateway.close();
         upstream.close();
+        ((Logger) LoggerFactory.getLogger("gateway.access")).detachAppender(access);
+    }
+
+    static String accessLine(String requestId) {
+        return Await.value(Duration.ofSeconds(5), "the access-log line of " + requestId,
+                () -> List.copyOf(access.list).stream().map(ILoggingEvent::getFormattedMessage)
+                        .filter(l -> l.contains("request_id=" + requestId + " ")).findFirst().orElse(null));
     }
 
     static String now() {
@@ -110,6 +126,20 @@ class HmacAuthIT {
         assertThat(h.get("x-app-key")).isEqualTo("shop-app");
         assertThat(h.get("x-consumer-group")).isEqualTo("partners");
         assertThat(h.contains("authorization")).isFalse();
+    }
+
+    @Test
+    void theAccessLogNamesTheAppThatSigned() throws Exception {
+        assertThat(signedGet("shop-app", "s3cret-new", "/orders/log", "X-Request-Id: signed-log-1").status())
+                .isEqualTo(200);
+        assertThat(signedGet("other-app", "other", "/orders/log", "X-Request-Id: signed-log-2").status())
+                .isEqualTo(403);
+        assertThat(RawHttp.exchange(gateway.port(), "GET /public/x HTTP/1.1\r\nHost: x\r\n"
+                + "X-Request-Id: signed-log-3\r\nConnection: close\r\n\r\n").status()).isEqualTo(200);
+
+        assertThat(accessLine("signed-log-1")).contains(" app=shop-app ", " status=200 ", " route=orders ");
+        assertThat(accessLine("signed-log-2")).contains(" app=other-app ", " status=403 ");
+        assertThat(accessLine("signed-log-3")).contains(" app=- ", " status=200 ");
     }
 
     @Test

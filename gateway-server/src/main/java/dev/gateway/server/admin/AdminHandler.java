@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
 
@@ -134,14 +135,14 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
         reloader.reload("admin").thenAccept(result -> ctx.executor().execute(() -> {
             if (result.outcome() == ReloadResult.Outcome.REJECTED) {
-                send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, json(Map.of(
+                send(ctx, keepAlive, HttpResponseStatus.BAD_REQUEST, json(ordered(
                         "error", "invalid_configuration",
                         "message", "the configuration was rejected; version " + result.version()
                                 + " stays in force",
                         "version", result.version(),
                         "errors", result.errors())));
             } else {
-                send(ctx, keepAlive, HttpResponseStatus.OK, json(Map.of(
+                send(ctx, keepAlive, HttpResponseStatus.OK, json(ordered(
                         "status", "reloaded",
                         "version", result.version(),
                         "previous_version", result.previousVersion(),
@@ -164,7 +165,16 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     }
 
     static String error(String code, String message) {
-        return json(Map.of("error", code, "message", message));
+        return json(ordered("error", code, "message", message));
+    }
+
+    /** A JSON object's fields in the order given: name, value, name, value... */
+    private static Map<String, Object> ordered(Object... nameValue) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        for (int i = 0; i < nameValue.length; i += 2) {
+            m.put((String) nameValue[i], nameValue[i + 1]);
+        }
+        return m;
     }
 
     static String json(Object value) {

@@ -140,8 +140,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         } else {
             clientIp = AsciiString.of("unknown");
         }
-        localPort = AsciiString.of(channel.localAddress() instanceof InetSocketAddress local
-                ? Integer.toString(local.getPort()) : "");
+        localPort = channel.localAddress() instanceof InetSocketAddress local ? state.localPort(local.getPort())
+                : AsciiString.EMPTY_STRING;
         int max = snapshot.config().server().maxConnections();
         if (state.connectionCount().incrementAndGet() > max) {
             logger.debug("connection limit {} reached, refusing {}", max, channel.remoteAddress());

@@ -4,6 +4,7 @@ import dev.gateway.core.exchange.ExchangeLog;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.runtime.CurrentConfig;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.util.AsciiString;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -18,6 +19,8 @@ public final class ProxyState {
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
     private volatile boolean draining;
+    /** The text of the listener's port for X-Forwarded-Port, made once and shared by its connections. */
+    private volatile AsciiString localPort = AsciiString.EMPTY_STRING;
 
     /** @param unrouted where requests answered before a route matched (400, 404, ...) are timed, route="-" */
     public ProxyState(CurrentConfig config, ExchangeLog log, RequestMetrics unrouted, ChannelGroup connections) {
@@ -50,6 +53,16 @@ public final class ProxyState {
     /** Requests received and not yet answered in full. */
     public AtomicInteger activeRequests() {
         return activeRequests;
+    }
+
+    /** {@code port} as text, shared by every connection on it (no string per connection). */
+    AsciiString localPort(int port) {
+        AsciiString p = localPort;
+        if (p.length() == 0 || p.parseInt() != port) {
+            p = AsciiString.of(Integer.toString(port));
+            localPort = p;
+        }
+        return p;
     }
 
     public boolean isDraining() {

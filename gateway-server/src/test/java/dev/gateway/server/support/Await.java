@@ -29,6 +29,19 @@ public final class Await {
         return true;
     }
 
+    /** The first non-null value {@code probe} gives; throws AssertionError naming {@code what} after {@code max}. */
+    public static <T> T value(Duration max, String what, java.util.function.Supplier<T> probe) {
+        long deadline = System.nanoTime() + max.toNanos();
+        T v;
+        while ((v = probe.get()) == null) {
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("timed out after " + max + " waiting for " + what);
+            }
+            pause(POLL_NANOS);
+        }
+        return v;
+    }
+
     /** The interval between two readings of a polled value. */
     public static void pause(long nanos) {
         try {

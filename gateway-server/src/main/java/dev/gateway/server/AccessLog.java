@@ -9,8 +9,8 @@ import ch.qos.logback.core.rolling.SizeAndTimeBasedRollingPolicy;
 import ch.qos.logback.core.util.FileSize;
 import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gateway.core.config.AccessLogConfig;
-import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.ExchangeLog;
+import dev.gateway.core.exchange.ExchangeRecord;
 import java.time.Instant;
 import org.slf4j.LoggerFactory;
 
@@ -97,22 +97,22 @@ public final class AccessLog implements ExchangeLog {
     }
 
     @Override
-    public boolean isEnabled(Exchange ex) {
-        return ex.snapshot().config().accessLog().enabled() && logger.isInfoEnabled();
+    public boolean isEnabled(AccessLogConfig settings) {
+        return settings.enabled() && logger.isInfoEnabled();
     }
 
     @Override
-    public void log(Exchange ex) {
-        boolean json = ex.snapshot().config().accessLog().format() == AccessLogConfig.Format.JSON;
-        String requestId = ex.requestId().toString();
+    public void log(ExchangeRecord ex) {
+        boolean json = ex.accessLog().format() == AccessLogConfig.Format.JSON;
+        String requestId = ex.requestId();
         String traceId = ex.traceId();
-        String client = ex.clientIp();
-        String method = ex.method().name();
-        String path = ex.logPath();
-        String route = ex.routeId();
+        String client = ex.client();
+        String method = ex.method();
+        String path = ex.path();
+        String route = ex.route();
         String variant = ex.variant();
-        String app = ex.appKey();
-        String target = ex.targetUrl();
+        String app = ex.app();
+        String target = ex.target();
         int status = ex.status();
         long bytesIn = ex.bytesIn();
         long bytesOut = ex.bytesOut();

@@ -32,7 +32,8 @@ import java.util.regex.Pattern;
  * the event loops (start-up, {@code --check}).
  */
 public final class ConfigLoader {
-    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+    /** Ids of routes, upstreams and apps. */
+    static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
             + "(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -97,7 +98,7 @@ public final class ConfigLoader {
         Problems problems = new Problems();
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         List<RouteConfig> routes = new ArrayList<>();
-        List<AppEntry> apps = new ArrayList<>();
+        List<AppReader.AppEntry> apps = new ArrayList<>();
         ServerConfig server;
         AdminConfig admin;
         AccessLogConfig accessLog;
@@ -109,36 +110,33 @@ public final class ConfigLoader {
             main = Section.of(new ConfigNode.ScalarNode(new ConfigNode.Location(display(mainFile), 1), "", null),
                     problems);
         }
-        server = readServer(main.section("server"));
-        admin = readAdmin(main.section("admin"));
-        accessLog = readAccessLog(main.section("access-log"));
-        MetricsConfig metrics = readMetrics(main.section("metrics"));
-        TracingConfig tracing = readTracing(main.section("tracing"));
-        demo = readDemo(main.section("demo-echo"));
-        ReloadConfig reload = readReload(main.section("reload"));
+        server = SettingsReader.readServer(main.section("server"));
+        admin = SettingsReader.readAdmin(main.section("admin"));
+        accessLog = SettingsReader.readAccessLog(main.section("access-log"));
+        MetricsConfig metrics = SettingsReader.readMetrics(main.section("metrics"));
+        TracingConfig tracing = SettingsReader.readTracing(main.section("tracing"));
+        demo = SettingsReader.readDemo(main.section("demo-echo"));
+        ReloadConfig reload = SettingsReader.readReload(main.section("reload"));
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
         readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
         main.finish();
 
         validate(upstreams, routes, problems);
-        validateApps(apps, routes, problems);
+        AppReader.validateApps(apps, routes, problems);
         problems.throwIfAny();
         String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
         return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,
-                reload, upstreams, routes, apps.stream().map(AppEntry::app).toList());
+                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList());
     }
 
-    /** Keys that may appear in the main file and in included files: include, upstreams, routes. */
-    /** An app with where it was defined, for validation messages. */
-    private record AppEntry(App app, ConfigNode node) {}
 
     private void readContent(Section s, Path file, Problems problems, Map<String, UpstreamConfig> upstreams,
-            List<RouteConfig> routes, List<AppEntry> apps, Set<Path> seen, Load load) {
+            List<RouteConfig> routes, List<AppReader.AppEntry> apps, Set<Path> seen, Load load) {
         for (ConfigNode a : s.list("apps")) {
-            App app = readApp(Section.of(a, problems));
+            App app = AppReader.readApp(Section.of(a, problems));
             if (app != null) {
-                apps.add(new AppEntry(app, a));
+                apps.add(new AppReader.AppEntry(app, a));
             }
         }
         ConfigNode ups = s.raw("upstreams");
@@ -216,86 +214,6 @@ public final class ConfigLoader {
         return p.toString();
     }
 
-    private static ServerConfig readServer(Section s) {
-        Problems p = s.problems();
-        HostPort listen = s.listen("listen", new HostPort("0.0.0.0", 8080));
-        int ioThreads = s.integer("io-threads", 0, 0, 1024);
-        ServerConfig.Transport transport = s.enumValue("transport", ServerConfig.Transport.class,
-                ServerConfig.Transport.AUTO);
-        int maxConnections = s.integer("max-connections", 10_000, 1, 1_000_000);
-        int line = (int) s.size("max-request-line", 8192, 64, 1 << 20);
-        int header = (int) s.size("max-header-size", 16384, 256, 1 << 20);
-        long body = s.size("max-body-size", 10L << 20, 0, Long.MAX_VALUE / 2);
-        Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(60));
-        Duration headerRead = s.positiveDuration("header-read-timeout", Duration.ofSeconds(10));
-        Duration drain = s.duration("drain-timeout", Duration.ofSeconds(30));
-        int pipelined = s.integer("max-pipelined-requests", 16, 1, 1024);
-        List<Cidr> trusted = s.scalars("trusted-proxies", n -> {
-            Cidr c = Cidr.parse(n.value());
-            if (c == null) {
-                p.add(n, "expected an IP address or CIDR such as 10.0.0.0/8, found '" + n.value() + "'");
-            }
-            return c;
-        });
-        s.finish();
-        return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
-                drain, pipelined, trusted);
-    }
-
-    private static AdminConfig readAdmin(Section s) {
-        boolean enabled = s.bool("enabled", true);
-        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9090));
-        String token = s.string("token", null);
-        if (token != null && token.isBlank()) {
-            token = null; // e.g. ${ADMIN_TOKEN:} with the variable unset: no token configured
-        } else if (token != null && token.length() < 16) {
-            s.problems().add(s.raw("token"), "an admin token needs at least 16 characters");
-        }
-        s.finish();
-        return new AdminConfig(enabled, listen, token);
-    }
-
-    private static AccessLogConfig readAccessLog(Section s) {
-        AccessLogConfig d = AccessLogConfig.defaults();
-        boolean enabled = s.bool("enabled", d.enabled());
-        AccessLogConfig.Format format = s.enumValue("format", AccessLogConfig.Format.class, d.format());
-        AccessLogConfig.Output output = s.enumValue("output", AccessLogConfig.Output.class, d.output());
-        String file = s.string("file", d.file());
-        long maxSize = s.size("max-file-size", d.maxFileSize(), 1 << 20, 1L << 40);
-        int history = s.integer("max-history", d.maxHistory(), 1, 3650);
-        s.finish();
-        return new AccessLogConfig(enabled, format, output, file, maxSize, history);
-    }
-
-    private static MetricsConfig readMetrics(Section s) {
-        boolean enabled = s.bool("enabled", true);
-        s.finish();
-        return new MetricsConfig(enabled);
-    }
-
-    private static TracingConfig readTracing(Section s) {
-        boolean start = s.bool("start-traceparent", true);
-        boolean sampled = s.bool("sampled", false);
-        s.finish();
-        return new TracingConfig(start, sampled);
-    }
-
-    private static ReloadConfig readReload(Section s) {
-        ReloadConfig d = ReloadConfig.defaults();
-        boolean watch = s.bool("watch", d.watch());
-        Duration poll = s.positiveDuration("poll-interval", d.pollInterval());
-        Duration debounce = s.duration("debounce", d.debounce());
-        s.finish();
-        return new ReloadConfig(watch, poll, debounce);
-    }
-
-    private static DemoEchoConfig readDemo(Section s) {
-        boolean enabled = s.bool("enabled", false);
-        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9091));
-        s.finish();
-        return new DemoEchoConfig(enabled, listen);
-    }
-
     private static UpstreamConfig readUpstream(String name, Section s) {
         Problems p = s.problems();
         if (!ID.matcher(name).matches()) {
@@ -354,95 +272,6 @@ public final class ConfigLoader {
             host = host.substring(1, host.length() - 1);
         }
         return new UpstreamConfig.TargetConfig(host, port, weight, urlNode.location(), urlNode.path());
-    }
-
-    private static App readApp(Section s) {
-        Problems p = s.problems();
-        String key = s.requiredString("key");
-        if (key != null && !ID.matcher(key).matches()) {
-            p.add(s.raw("key"), "'" + key + "' must be 1-64 letters, digits, '.', '_' or '-'");
-        }
-        List<byte[]> secrets = s.scalars("secrets", n -> {
-            if (n.value().isEmpty()) {
-                p.add(n, "a secret may not be empty");
-                return null;
-            }
-            return n.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        });
-        if (s.list("secrets").isEmpty()) {
-            p.add(s.node().location(), s.child("secrets"), "at least one secret is required");
-        }
-        boolean enabled = s.bool("enabled", true);
-        Set<String> allowed = new LinkedHashSet<>(s.strings("routes"));
-        Set<String> groups = new LinkedHashSet<>(s.strings("route-groups"));
-        String group = s.string("group", null);
-        String priority = s.string("priority", "default");
-        List<String> gray = s.strings("gray-tags");
-        Map<String, App.LimitOverride> limits = new LinkedHashMap<>();
-        ConfigNode limitsNode = s.raw("limits");
-        if (limitsNode != null && !(limitsNode instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
-            Section ls = Section.of(limitsNode, p);
-            if (ls.node() instanceof ConfigNode.MapNode m) {
-                for (var e : m.entries().entrySet()) {
-                    ls.raw(e.getKey());
-                    Section one = Section.of(e.getValue(), p);
-                    int perSecond = one.integer("per-second", 0, 1, Integer.MAX_VALUE);
-                    int burst = one.integer("burst", perSecond, 1, Integer.MAX_VALUE);
-                    if (!one.has("per-second")) {
-                        p.add(e.getValue().location(), one.child("per-second"), "is required");
-                    } else if (burst < perSecond) {
-                        p.add(keyLocation(e.getValue(), "burst"), one.child("burst"), burst
-                                + " is below per-second " + perSecond);
-                    }
-                    one.finish();
-                    limits.put(e.getKey(), new App.LimitOverride(perSecond, burst));
-                }
-            }
-        }
-        s.finish();
-        if (key == null) {
-            return null;
-        }
-        return new App(key, secrets, enabled, allowed, groups, group, priority, gray, limits);
-    }
-
-    private static void validateApps(List<AppEntry> apps, List<RouteConfig> routes, Problems p) {
-        Set<String> routeIds = new HashSet<>();
-        Set<String> routeGroups = new HashSet<>();
-        for (RouteConfig r : routes) {
-            routeIds.add(r.id());
-            if (r.group() != null) {
-                routeGroups.add(r.group());
-            }
-        }
-        Map<String, AppEntry> keys = new HashMap<>();
-        for (AppEntry e : apps) {
-            AppEntry prev = keys.putIfAbsent(e.app().key(), e);
-            if (prev != null) {
-                p.add(e.node(), "app key '" + e.app().key() + "' is already used at " + prev.node().location());
-            }
-            for (String r : e.app().routes()) {
-                if (!routeIds.contains(r)) {
-                    p.add(keyLocation(e.node(), "routes"), e.node().path() + ".routes", "no route with id '" + r + "'"
-                            + suggestion(r, routeIds));
-                }
-            }
-            for (String g : e.app().routeGroups()) {
-                if (!routeGroups.contains(g)) {
-                    p.add(keyLocation(e.node(), "route-groups"), e.node().path() + ".route-groups",
-                            "no route is in group '" + g + "'"
-                            + suggestion(g, routeGroups));
-                }
-            }
-        }
-    }
-
-    /** The line of {@code key} inside a mapping node, else the node's own. */
-    private static ConfigNode.Location keyLocation(ConfigNode node, String key) {
-        if (node instanceof ConfigNode.MapNode m && m.entries().containsKey(key)) {
-            return m.entries().get(key).location();
-        }
-        return node.location();
     }
 
     private List<FilterSpec> readFilters(Section route) {
@@ -570,7 +399,7 @@ public final class ConfigLoader {
             }
             if (r.upstream() != null && !upstreams.containsKey(r.upstream())) {
                 p.add(r.upstreamLocation(), r.path() + ".upstream", "no upstream named '" + r.upstream() + "'"
-                        + suggestion(r.upstream(), upstreams.keySet()));
+                        + Suggestions.suggestion(r.upstream(), upstreams.keySet()));
             }
             List<String> hosts = r.hosts().isEmpty() ? List.of("") : r.hosts();
             List<String> methods = r.methods().isEmpty() ? List.of("") : List.copyOf(r.methods());
@@ -589,37 +418,5 @@ public final class ConfigLoader {
                 }
             }
         }
-    }
-
-    private static String suggestion(String name, Set<String> known) {
-        String best = null;
-        int bestDistance = 3;
-        for (String k : known) {
-            int d = distance(name, k);
-            if (d < bestDistance) {
-                bestDistance = d;
-                best = k;
-            }
-        }
-        return best == null ? "" : " (did you mean '" + best + "'?)";
-    }
-
-    private static int distance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -1,19 +1,15 @@
 package dev.gateway.core.exchange;
 
-import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.config.AccessLogConfig;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.ErrorResponder;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
-import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.GatewayResponse;
-import dev.gateway.core.http.Header;
-import dev.gateway.core.http.HopByHop;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.RequestMetrics;
-import dev.gateway.core.route.PathNormalizer;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.terminal.Terminal;
@@ -24,17 +20,13 @@ import dev.gateway.core.upstream.UpstreamGroup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import java.util.ArrayDeque;
-import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,16 +59,12 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     private RequestContext context;
     private Route route;
-    private String path;
-    private String query;
-    private String rawTarget;
-    private String logPath = "-";
+    private RequestTarget target;
     private String traceparent;
     private Terminal.Call call;
-    private Target target;
+    private Target sentTo;
     /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
-    private ArrayDeque<HttpContent> pendingBody;
-    private long pendingBytes;
+    private PendingBody pendingBody;
     private boolean hasBody;
     private boolean expectContinue;
     /** Collecting the body for filters that read it; the chain runs when it is complete. */
@@ -90,7 +78,6 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private long bytesIn;
     private long bytesOut;
     private long upstreamNanos = -1;
-    private long totalNanos;
 
     /**
      * A request whose head just arrived. Its id is its valid X-Request-Id, else a new one (set on the request, so the
@@ -127,47 +114,23 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public void begin() {
         HttpHeaders h = request.headers();
         traceparent = Traceparent.ensure(h, snapshot.config().tracing());
-        String uri = request.uri();
-        // Absolute-form (a client talking to us as a forward proxy): keep only the path.
-        if (!uri.isEmpty() && uri.charAt(0) != '/') {
-            int scheme = uri.indexOf("://");
-            if (scheme > 0 && scheme < 6) {
-                int slash = uri.indexOf('/', scheme + 3);
-                uri = slash < 0 ? "/" : uri.substring(slash);
-            }
-        }
-        rawTarget = uri; // path and query exactly as received (signatures cover it)
-        int q = uri.indexOf('?');
-        String rawPath = q < 0 ? uri : uri.substring(0, q);
-        query = q < 0 ? null : uri.substring(q + 1);
-        path = PathNormalizer.normalize(rawPath);
+        target = RequestTarget.parse(request.uri());
+        String path = target.path();
         if (path == null) {
             respondError(GatewayErrors.INVALID_PATH, false);
             return;
         }
-        logPath = path;
-        // RFC 9112 3.2: exactly one Host header on HTTP/1.1.
+        GatewayError invalid = RequestChecks.check(request, snapshot.config().server().maxBodySize());
+        if (invalid != null) {
+            respondError(invalid, true);
+            return;
+        }
         String host = h.get(HttpHeaderNames.HOST);
-        boolean http10 = request.protocolVersion().minorVersion() == 0;
-        if (!http10 && (host == null || HopByHop.hasSeveral(h, HttpHeaderNames.HOST))) {
-            respondError(GatewayErrors.BAD_REQUEST, true);
-            return;
-        }
-        ServerConfig limits = snapshot.config().server();
-        long contentLength = HttpUtil.getContentLength(request, -1L);
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        hasBody = chunked || contentLength > 0;
-        if (contentLength > limits.maxBodySize()) {
-            respondError(GatewayErrors.PAYLOAD_TOO_LARGE, true);
-            return;
-        }
-        String expect = h.get(HttpHeaderNames.EXPECT);
-        if (expect != null) {
-            if (!HttpHeaderValues.CONTINUE.contentEqualsIgnoreCase(expect.trim())) {
-                respondError(GatewayErrors.EXPECTATION_FAILED, true);
-                return;
-            }
-            expectContinue = hasBody && !http10;
+        hasBody = chunked || HttpUtil.getContentLength(request, -1L) > 0;
+        if (h.contains(HttpHeaderNames.EXPECT)) {
+            // 100-continue (the only one allowed) is answered by the gateway once the upstream is ready.
+            expectContinue = hasBody && request.protocolVersion().minorVersion() != 0;
             h.remove(HttpHeaderNames.EXPECT);
         }
         route = snapshot.routes().match(host, method.name(), path);
@@ -176,8 +139,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             return;
         }
         String upstreamPath = route.rewrite(path);
-        if (upstreamPath != rawPath || uri != request.uri()) {
-            request.setUri(query == null ? upstreamPath : upstreamPath + "?" + query);
+        if (upstreamPath != target.rawPath() || target.raw() != request.uri()) {
+            request.setUri(target.upstreamTarget(upstreamPath));
         }
         ForwardedHeaders.prepare(request, host, chunked, downstream);
         GatewayFilter[] filters = route.filters();
@@ -202,15 +165,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     /** The buffered body is complete: hand a copy to the filters and run them. */
     private void bodyBuffered() {
         bufferingBody = false;
-        byte[] body = new byte[(int) pendingBytes];
-        int at = 0;
-        for (HttpContent piece : pendingBody) {
-            ByteBuf b = piece.content();
-            int n = b.readableBytes();
-            b.getBytes(b.readerIndex(), body, at, n);
-            at += n;
-        }
-        context.body(body);
+        context.body(pendingBody.copy());
         FilterChain.run(route.filters(), 0, context, System.nanoTime() + route.filterTimeoutNanos(), this);
     }
 
@@ -285,16 +240,15 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             return;
         }
         if (pendingBody == null) {
-            pendingBody = new ArrayDeque<>(4);
+            pendingBody = new PendingBody();
         }
-        pendingBody.addLast(content);
-        pendingBytes += n;
+        pendingBody.add(content);
         if (bufferingBody) {
             // Bounded by max-body-size (checked above); no back-pressure, the filters need all of it.
             if (last) {
                 bodyBuffered();
             }
-        } else if (pendingBytes > PENDING_BODY_LIMIT) {
+        } else if (pendingBody.bytes() > PENDING_BODY_LIMIT) {
             downstream.pauseRequestBody(true);
         }
     }
@@ -359,7 +313,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public RequestContext context() {
         RequestContext c = context;
         if (c == null) {
-            c = new RequestContext(requestId.toString(), method, rawTarget, path, query, request.headers(),
+            c = new RequestContext(requestId.toString(), method, target.raw(), target.path(), target.query(),
+                    request.headers(),
                     route == null ? null : route.id(), route == null ? null : route.group(),
                     downstream.clientAddress(), downstream.loop(), startNanos, clientVersion);
             context = c;
@@ -389,12 +344,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     @Override
     public HttpContent pollBody() {
-        ArrayDeque<HttpContent> q = pendingBody;
-        HttpContent c = q == null ? null : q.pollFirst();
-        if (c != null) {
-            pendingBytes -= c.content().readableBytes();
-        }
-        return c;
+        PendingBody q = pendingBody;
+        return q == null ? null : q.poll();
     }
 
     @Override
@@ -422,7 +373,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     @Override
     public void sentTo(Target target) {
-        this.target = target;
+        this.sentTo = target;
     }
 
     @Override
@@ -434,41 +385,12 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         status = head.status();
         this.upstreamNanos = upstreamNanos;
         HttpHeaders edited = null;
-        RequestContext ctx = context;
-        if (ctx != null && (ctx.responseHeaders() != null || route.editsResponses() && aFilterEditsResponse())) {
+        if (ResponseEdits.needed(context, route.filters(), filtersRan, route.editsResponses())) {
             // The slow path: the headers as an object, for filters that change them.
             edited = head.forwardedHeaders();
-            editResponse(edited);
+            ResponseEdits.apply(context, route.filters(), filtersRan, edited);
         }
         downstream.forwardHead(head, edited, requestId, !requestRead);
-    }
-
-    private boolean aFilterEditsResponse() {
-        GatewayFilter[] filters = route.filters();
-        for (int i = filtersRan - 1; i >= 0; i--) {
-            if (filters[i].editsResponse(context)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /** The response headers set through the context, then the filters' onResponse hooks in reverse order. */
-    private void editResponse(HttpHeaders h) {
-        RequestContext ctx = context;
-        if (ctx == null) {
-            return;
-        }
-        List<String> set = ctx.responseHeaders();
-        if (set != null) {
-            for (int i = 0; i + 1 < set.size(); i += 2) {
-                h.set(set.get(i), set.get(i + 1));
-            }
-        }
-        GatewayFilter[] filters = route == null ? null : route.filters();
-        for (int i = filtersRan - 1; i >= 0; i--) {
-            filters[i].onResponse(ctx, h);
-        }
     }
 
     @Override
@@ -543,15 +465,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         finished = true;
         dropTerminal();
         status = r.status().code();
-        HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();
-        for (Header header : r.headers()) {
-            h.add(header.name(), header.value());
-        }
-        if (status != 204 && status != 304) {
-            h.setInt(HttpHeaderNames.CONTENT_LENGTH, r.bodyLength());
-        }
-        h.set(GatewayHeaders.X_REQUEST_ID, requestId);
-        editResponse(h);
+        HttpHeaders h = ResponseEdits.localHeaders(r, requestId);
+        ResponseEdits.apply(context, route == null ? null : route.filters(), filtersRan, h);
         ByteBuf body = downstream.alloc().buffer(r.bodyLength());
         r.writeBody(body);
         bytesOut = r.bodyLength();
@@ -583,95 +498,32 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         if (context != null && !responseStarted) {
             context.cancel();
         }
-        ArrayDeque<HttpContent> q = pendingBody;
-        if (q != null) {
-            HttpContent p;
-            while ((p = q.pollFirst()) != null) {
-                p.release();
-            }
-            pendingBytes = 0;
+        if (pendingBody != null) {
+            pendingBody.releaseAll();
         }
     }
 
     /** Exactly once per exchange: the request timer, the access-log line, then the downstream moves on. */
     private void end(boolean abort) {
-        totalNanos = System.nanoTime() - startNanos;
+        long totalNanos = System.nanoTime() - startNanos;
         RequestContext ctx = context;
         (route == null ? unrouted : route.metrics()).record(method, status, ctx == null ? null : ctx.variant(),
                 totalNanos);
-        if (log.isEnabled(this)) {
-            log.log(this);
+        AccessLogConfig settings = snapshot.config().accessLog();
+        if (log.isEnabled(settings)) {
+            App app = ctx == null ? null : ctx.app();
+            log.log(new ExchangeRecord(settings, requestId.toString(), Traceparent.traceId(traceparent),
+                    downstream.clientIp().toString(), method.name(),
+                    target == null || target.path() == null ? "-" : target.path(),
+                    route == null ? null : route.id(), ctx == null ? null : ctx.variant(),
+                    app == null ? null : app.key(), sentTo == null ? null : sentTo.url(), status, bytesIn, bytesOut,
+                    totalNanos, upstreamNanos));
         }
         downstream.exchangeEnded(this, abort);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // What the access log reads
-
-    public Snapshot snapshot() {
-        return snapshot;
-    }
-
-    public HttpMethod method() {
-        return method;
-    }
-
-    /** The normalised path, or "-" when the request had none that could be read. */
-    public String logPath() {
-        return logPath;
-    }
-
-    /** The trace id of the traceparent sent upstream, or null. */
-    public String traceId() {
-        return Traceparent.traceId(traceparent);
-    }
-
-    public String clientIp() {
-        return downstream.clientIp().toString();
-    }
-
-    /** The matched route's id, or null. */
-    public String routeId() {
-        return route == null ? null : route.id();
-    }
-
-    /** The variant that served the request, or null for the route's default. */
-    public String variant() {
-        return context == null ? null : context.variant();
-    }
-
-    /** The key of the app that signed the request, or null. */
-    public String appKey() {
-        App app = context == null ? null : context.app();
-        return app == null ? null : app.key();
-    }
-
-    /** The upstream target's URL, or null when the request was not forwarded. */
-    public String targetUrl() {
-        return target == null ? null : target.url();
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public long bytesIn() {
-        return bytesIn;
-    }
-
-    public long bytesOut() {
-        return bytesOut;
-    }
-
-    /** From the request head's arrival to the end of the response (known once the exchange ended). */
-    public long totalNanos() {
-        return totalNanos;
-    }
-
-    /** Time to the upstream's response head, or -1 when there was none. */
-    public long upstreamNanos() {
-        return upstreamNanos;
-    }
+    // What the handler asks
 
     public boolean isResponseStarted() {
         return responseStarted;

@@ -1,23 +1,25 @@
 package dev.gateway.core.exchange;
 
+import dev.gateway.core.config.AccessLogConfig;
+
 /**
  * Where finished exchanges are recorded (the access log). Called on the event loop, once per exchange, after its
  * response was written; must not block.
  */
 public interface ExchangeLog {
 
-    /** Whether {@link #log} would record anything (checked first, so a disabled log costs one call). */
-    boolean isEnabled(Exchange exchange);
+    /** Whether {@link #log} would record anything under these settings (asked first: a disabled log costs nothing). */
+    boolean isEnabled(AccessLogConfig settings);
 
-    void log(Exchange exchange);
+    void log(ExchangeRecord exchange);
 
     ExchangeLog NONE = new ExchangeLog() {
         @Override
-        public boolean isEnabled(Exchange exchange) {
+        public boolean isEnabled(AccessLogConfig settings) {
             return false;
         }
 
         @Override
-        public void log(Exchange exchange) {}
+        public void log(ExchangeRecord exchange) {}
     };
 }

@@ -6,37 +6,24 @@ import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.runtime.Snapshot;
-import dev.gateway.core.upstream.ResponseHead;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -51,12 +38,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>All state is confined to the channel's event loop.
  */
-final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements Downstream {
+final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(Http1ServerHandler.class);
-    /** Hard cap on queued pipelined messages decoded from what was already read (auto-read stops far earlier). */
-    private static final int MAX_QUEUED_OBJECTS = 1024;
-    /** Bodies up to this size are copied behind the response head instead of being written as a slice. */
-    private static final int SMALL_BODY = 4096;
     /** The method recorded for a response to no request at all (a header-read timeout, the connection limit). */
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
 
@@ -69,34 +52,20 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
 
     private ChannelHandlerContext ctx;
     private Channel channel;
-    private InetAddress clientAddress;
-    private AsciiString clientIp;
-    private boolean peerTrusted;
-    private AsciiString localPort;
 
     /** The exchange whose response is being produced; null between requests. */
     private Exchange current;
-    /** Objects of pipelined requests that arrived while {@link #current} is still running; made when needed. */
-    private ArrayDeque<HttpObject> queued;
-    private int queuedRequests;
+    /** Pipelined requests that arrived while {@link #current} is still running; made when a client pipelines. */
+    private PipelinedRequests queued;
     /** True while a local response was sent before the request body was read: the rest is discarded. */
     private boolean discardingBody;
     private boolean closing;
     private boolean inReadBatch;
-    private boolean clientFlushPending;
     /** Reading the request body is paused: the upstream can't take it yet. */
     private boolean backPressured;
     private boolean queueFull;
-
-    // The current response, framed for this connection.
-    private boolean keepAlive;
-    private boolean http10;
-    private boolean headRequest;
-    private boolean closeAfterResponse;
-    /** The response goes to the client in chunked coding (the upstream sent no Content-Length). */
-    private boolean chunkToClient;
-    /** The response head, held back until the body's first piece (a small one is copied into it). */
-    private ByteBuf pendingHead;
+    /** The connection as its exchanges see it, and their responses' bytes. */
+    private final Http1Downstream response;
 
     /** Nanos when the connection last became idle (no request in progress); see {@link #onTimer()}. */
     private long idleSinceNanos;
@@ -119,6 +88,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
         period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(snapshot.minRouteTimeoutMillis()));
         this.timerPeriodNanos = Math.max(period, TimeUnit.SECONDS.toNanos(1));
+        this.response = new Http1Downstream(this, state);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -128,20 +98,13 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
+        response.attach(ctx);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Snapshot snapshot = state.config().get();
-        if (channel.remoteAddress() instanceof InetSocketAddress remote && remote.getAddress() != null) {
-            clientAddress = remote.getAddress();
-            clientIp = AsciiString.of(clientAddress.getHostAddress());
-            peerTrusted = snapshot.isTrustedProxy(clientAddress.getAddress());
-        } else {
-            clientIp = AsciiString.of("unknown");
-        }
-        localPort = channel.localAddress() instanceof InetSocketAddress local ? state.localPort(local.getPort())
-                : AsciiString.EMPTY_STRING;
+        response.connected(snapshot);
         int max = snapshot.config().server().maxConnections();
         if (state.connectionCount().incrementAndGet() > max) {
             logger.debug("connection limit {} reached, refusing {}", max, channel.remoteAddress());
@@ -166,7 +129,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         }
         current = null;
         releaseQueued();
-        releasePendingHead();
+        response.releasePendingHead();
         ctx.fireChannelInactive();
     }
 
@@ -238,7 +201,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
 
     /** Drain: close now if idle, else let the current response finish and close after it. */
     void drain() {
-        if (current == null && headerStartNanos == 0 && (queued == null || queued.isEmpty())) {
+        if (current == null && headerStartNanos == 0 && nothingQueued()) {
             closing = true;
             channel.close();
         }
@@ -256,33 +219,32 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
             ReferenceCountUtil.release(msg);
             return;
         }
-        if (current != null && current.isRequestRead() || queued != null && !queued.isEmpty()) {
+        if (current != null && current.isRequestRead() || !nothingQueued()) {
             enqueue(obj);
             return;
         }
         dispatch(obj);
     }
 
+    private boolean nothingQueued() {
+        return queued == null || queued.isEmpty();
+    }
+
     private void enqueue(HttpObject obj) {
         if (queued == null) {
-            queued = new ArrayDeque<>(8);
+            queued = new PipelinedRequests();
         }
-        if (queued.size() >= MAX_QUEUED_OBJECTS) {
+        if (!queued.add(obj)) {
             // A client pipelining thousands of requests in one packet: refuse to hold them.
-            ReferenceCountUtil.release(obj);
-            logger.debug("pipelining limit exceeded by {}", clientIp);
+            logger.debug("pipelining limit exceeded by {}", channel.remoteAddress());
             closing = true;
             releaseQueued();
             channel.close();
             return;
         }
-        queued.addLast(obj);
-        if (obj instanceof HttpRequest) {
-            queuedRequests++;
-            if (queuedRequests >= maxPipelined && !queueFull) {
-                queueFull = true;
-                updateAutoRead();
-            }
+        if (queued.requests() >= maxPipelined && !queueFull) {
+            queueFull = true;
+            updateAutoRead();
         }
     }
 
@@ -324,10 +286,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         if (ex != null) {
             ex.onClientReadComplete();
         }
-        if (clientFlushPending) {
-            clientFlushPending = false;
-            ctx.flush();
-        }
+        response.flushIfPending();
         ctx.fireChannelReadComplete();
     }
 
@@ -361,32 +320,23 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
 
     private void releaseQueued() {
         if (queued != null) {
-            HttpObject o;
-            while ((o = queued.pollFirst()) != null) {
-                ReferenceCountUtil.release(o);
-            }
+            queued.releaseAll();
         }
-        queuedRequests = 0;
     }
 
     /** After an exchange ends on a keep-alive connection: serve queued pipelined requests, in order. */
     private void drainQueue() {
-        ArrayDeque<HttpObject> q = queued;
+        PipelinedRequests q = queued;
         while (current == null && !closing && !q.isEmpty() && !discardingBody) {
-            HttpObject o = q.pollFirst();
-            if (o instanceof HttpRequest) {
-                queuedRequests--;
-            }
-            dispatch(o);
-            while (current != null && !current.isRequestRead() && !q.isEmpty()
-                    && !(q.peekFirst() instanceof HttpRequest)) {
-                dispatch(q.pollFirst());
+            dispatch(q.poll());
+            while (current != null && !current.isRequestRead() && !q.isEmpty() && !q.nextIsRequest()) {
+                dispatch(q.poll());
             }
         }
-        while (discardingBody && !q.isEmpty() && !(q.peekFirst() instanceof HttpRequest)) {
-            dispatch(q.pollFirst());
+        while (discardingBody && !q.isEmpty() && !q.nextIsRequest()) {
+            dispatch(q.poll());
         }
-        if (queueFull && queuedRequests < maxPipelined) {
+        if (queueFull && q.requests() < maxPipelined) {
             queueFull = false;
             updateAutoRead();
         }
@@ -402,24 +352,20 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
         long start = System.nanoTime();
         headerStartNanos = 0;
         discardingBody = false;
-        closeAfterResponse = false;
-        chunkToClient = false;
-        keepAlive = HttpUtil.isKeepAlive(req);
-        http10 = req.protocolVersion().minorVersion() == 0;
-        headRequest = req.method() == HttpMethod.HEAD;
-        Exchange ex = new Exchange(this, state.config().get(), state.log(), state.unrouted(), req, start);
+        response.start(req);
+        Exchange ex = new Exchange(response, state.config().get(), state.log(), state.unrouted(), req, start);
         current = ex;
         state.activeRequests().incrementAndGet();
         DecoderResult result = req.decoderResult();
         if (result.isFailure()) {
             Throwable cause = result.cause();
-            logger.debug("invalid request from {}: {}", clientIp, cause == null ? "?" : cause.getMessage());
+            logger.debug("invalid request from {}: {}", channel.remoteAddress(), cause == null ? "?" : cause.getMessage());
             ex.reject(cause instanceof TooLongHttpLineException ? GatewayErrors.URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? GatewayErrors.HEADERS_TOO_LARGE
                     : GatewayErrors.BAD_REQUEST);
             ReferenceCountUtil.release(req);
         } else if (!HeaderNames.allValid(req.headers())) {
-            logger.debug("invalid header name or value from {}", clientIp);
+            logger.debug("invalid header name or value from {}", channel.remoteAddress());
             ex.reject(GatewayErrors.BAD_REQUEST);
         } else {
             ex.begin();
@@ -428,10 +374,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
 
     /** A gateway error that answers no request (a header-read timeout, the connection limit); the connection closes. */
     private void respondWithoutRequest(GatewayError error) {
-        keepAlive = false;
-        http10 = false;
-        headRequest = false;
-        Exchange ex = new Exchange(this, state.config().get(), state.log(), state.unrouted(),
+        response.startWithoutRequest();
+        Exchange ex = new Exchange(response, state.config().get(), state.log(), state.unrouted(),
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-"), System.nanoTime());
         current = ex;
         state.activeRequests().incrementAndGet();
@@ -439,242 +383,60 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements D
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // Downstream: the exchange's response, framed for this connection
+    // What the connection's exchanges ask of it (through Http1Downstream)
 
-    @Override
-    public EventLoop loop() {
-        return channel.eventLoop();
-    }
-
-    @Override
-    public ByteBufAllocator alloc() {
-        return ctx.alloc();
-    }
-
-    @Override
-    public InetAddress clientAddress() {
-        return clientAddress;
-    }
-
-    @Override
-    public AsciiString clientIp() {
-        return clientIp;
-    }
-
-    @Override
-    public boolean isPeerTrusted() {
-        return peerTrusted;
-    }
-
-    @Override
-    public AsciiString localPort() {
-        return localPort;
-    }
-
-    @Override
-    public boolean inReadBatch() {
+    boolean inReadBatch() {
         return inReadBatch;
     }
 
-    private boolean mustClose(boolean exchangeSaysClose) {
-        if (exchangeSaysClose || !keepAlive || state.isDraining()) {
-            closeAfterResponse = true;
-        }
-        return closeAfterResponse;
-    }
-
-    @Override
-    public void forwardHead(ResponseHead head, HttpHeaders headers, CharSequence requestId, boolean close) {
-        ResponseHead.Framing framing = head.framing();
-        if (framing == ResponseHead.Framing.CHUNKED || framing == ResponseHead.Framing.UNTIL_CLOSE) {
-            // A body of unknown length (HEAD, 204, 304 and 101 have none: the head's framing says so).
-            if (http10) {
-                closeAfterResponse = true; // close-delimited: HTTP/1.0 has no chunked coding
-            } else {
-                chunkToClient = true;
-            }
-        }
-        mustClose(close);
-        // Room for a small sized body too: it is copied in behind the head (one buffer, one write).
-        long length = head.contentLength();
-        int bodyRoom = framing == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
-        ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom);
-        head.writeStatusLine(out);
-        if (headers != null) {
-            // The slow path: headers edited by filters, as an object.
-            if (chunkToClient) {
-                headers.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-            }
-            if (closeAfterResponse) {
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-            } else if (http10) {
-                headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
-            headers.set(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID, requestId);
-            Http1Writer.writeHeaders(out, headers);
-        } else {
-            // The fast path: the upstream's header lines as they arrived, hop-by-hop ones left out.
-            head.writeForwardedLines(out);
-            if (chunkToClient) {
-                out.writeBytes(Http1Writer.CHUNKED_LINE);
-            }
-            if (closeAfterResponse) {
-                out.writeBytes(Http1Writer.CLOSE_LINE);
-            } else if (http10) {
-                out.writeBytes(Http1Writer.KEEP_ALIVE_LINE);
-            }
-            out.writeBytes(Http1Writer.REQUEST_ID_PREFIX);
-            Http1Writer.writeText(out, requestId);
-            out.writeShort(Http1Writer.CRLF_SHORT);
-        }
-        out.writeShort(Http1Writer.CRLF_SHORT);
-        pendingHead = out;
-        clientFlushPending = true;
-    }
-
-    /** Writes the response head if it is still held back for a small body to join it. */
-    private void writePendingHead() {
-        ByteBuf h = pendingHead;
-        if (h != null) {
-            pendingHead = null;
-            ctx.write(h, ctx.voidPromise());
-        }
-    }
-
-    private void releasePendingHead() {
-        if (pendingHead != null) {
-            pendingHead.release();
-            pendingHead = null;
-        }
-    }
-
-    @Override
-    public void forwardContent(ByteBuf in, int index, int length) {
-        ByteBuf h = pendingHead;
-        if (chunkToClient) {
-            writePendingHead();
-            ctx.write(Http1Writer.chunkHeader(ctx.alloc(), length), ctx.voidPromise());
-            ctx.write(in.retainedSlice(index, length), ctx.voidPromise());
-            ctx.write(Http1Writer.crlf(), ctx.voidPromise());
-        } else if (h != null && length <= SMALL_BODY && h.writableBytes() >= length) {
-            h.writeBytes(in, index, length);
-        } else {
-            writePendingHead();
-            ctx.write(in.retainedSlice(index, length), ctx.voidPromise());
-        }
-        clientFlushPending = true;
-    }
-
-    @Override
-    public void forwardEnd(ByteBuf trailers) {
-        writePendingHead();
-        if (chunkToClient) {
-            if (trailers != null) {
-                ctx.write(Http1Writer.lastChunkBeforeTrailers(), ctx.voidPromise());
-                ctx.write(trailers, ctx.voidPromise());
-                ctx.write(Http1Writer.crlf(), ctx.voidPromise());
-            } else {
-                ctx.write(Http1Writer.lastChunk(), ctx.voidPromise());
-            }
-            clientFlushPending = true;
-        } else if (trailers != null) {
-            trailers.release();
-        }
-    }
-
-    @Override
-    public void upstreamReadComplete() {
-        writePendingHead();
-        if (clientFlushPending) {
-            clientFlushPending = false;
-            ctx.flush();
-        }
-    }
-
-    @Override
-    public boolean isWritable() {
-        return channel.isWritable();
-    }
-
-    @Override
-    public void respond(HttpResponseStatus status, HttpHeaders headers, ByteBuf body, boolean close) {
-        if (mustClose(close)) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-        } else if (http10) {
-            headers.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        }
-        ctx.write(Http1Writer.head(ctx.alloc(), status, headers), ctx.voidPromise());
-        if (headRequest) {
-            body.release(); // a response to HEAD has no body, whatever its Content-Length says
-        } else {
-            ctx.write(body, ctx.voidPromise());
-        }
+    /** A response the gateway made was written; an unread (empty) rest of the request is dropped when it comes. */
+    void responded(boolean closing) {
         Exchange ex = current;
-        if (!closeAfterResponse && ex != null && !ex.isRequestRead()) {
-            // The (empty) rest of this request is still to come; drop it when it arrives.
+        if (!closing && ex != null && !ex.isRequestRead()) {
             discardingBody = true;
         }
-        flushSoon();
     }
 
-    @Override
-    public void sendContinue() {
-        ctx.write(Http1Writer.continueResponse(), ctx.voidPromise());
-        flushSoon();
-    }
-
-    private void flushSoon() {
-        if (inReadBatch) {
-            clientFlushPending = true;
-        } else {
-            ctx.flush();
-        }
-    }
-
-    @Override
-    public void pauseRequestBody(boolean pause) {
+    /** Stops or resumes reading the request body (the upstream is backed up). */
+    void pauseRequestBody(boolean pause) {
         if (backPressured != pause) {
             backPressured = pause;
             updateAutoRead();
         }
     }
 
-    @Override
-    public void wakeBy(long deadlineNanos) {
+    void wakeBy(long deadlineNanos) {
         ensureTimerBy(deadlineNanos);
     }
 
-    @Override
-    public void exchangeEnded(Exchange ex, boolean abort) {
+    /** The exchange is over (see {@link dev.gateway.core.exchange.Downstream#exchangeEnded}). */
+    void exchangeEnded(Exchange ex, boolean abort) {
         state.activeRequests().decrementAndGet();
         if (current == ex) {
             current = null;
         }
         if (abort) {
-            releasePendingHead();
+            response.releasePendingHead();
             closing = true;
             releaseQueued();
             ctx.flush();
             channel.close();
             return;
         }
-        if (clientFlushPending && !inReadBatch) {
-            // The upstream connection was released inside its read batch, so its read-complete won't reach us.
-            clientFlushPending = false;
-            ctx.flush();
-        }
+        // The upstream connection was released inside its read batch, so its read-complete won't reach us.
+        response.flushIfPendingOutsideReadBatch();
         if (backPressured) {
             backPressured = false;
             updateAutoRead();
         }
-        if (closeAfterResponse || closing) {
+        if (response.closeAfterResponse() || closing) {
             closing = true;
             releaseQueued();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
         idleSinceNanos = System.nanoTime();
-        boolean nothingQueued = queued == null || queued.isEmpty();
+        boolean nothingQueued = nothingQueued();
         if (state.isDraining() && nothingQueued) {
             closing = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.config.AccessLogConfig;
 import dev.gateway.core.exchange.ExchangeLog;
+import dev.gateway.core.exchange.ExchangeRecord;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
@@ -61,7 +63,7 @@ class Http1ServerHandlerTest {
     Path dir;
 
     private final List<String> events = new CopyOnWriteArrayList<>();
-    private final List<Exchange> logged = new ArrayList<>();
+    private final List<ExchangeRecord> logged = new ArrayList<>();
     private final Meters meters = Meters.create(null);
     private EmbeddedChannel channel;
 
@@ -126,12 +128,12 @@ class Http1ServerHandlerTest {
         Snapshot snapshot = new Snapshot(config, table, Map.of(), Instant.now(), 30_000);
         ExchangeLog log = new ExchangeLog() {
             @Override
-            public boolean isEnabled(Exchange exchange) {
+            public boolean isEnabled(AccessLogConfig settings) {
                 return true;
             }
 
             @Override
-            public void log(Exchange exchange) {
+            public void log(ExchangeRecord exchange) {
                 logged.add(exchange);
             }
         };
@@ -250,7 +252,7 @@ class Http1ServerHandlerTest {
         assertThat(r.json().get("request_id").asText()).isEqualTo("req-42");
         assertThat(r.body()).doesNotContain("secret detail");
         assertThat(names()).containsExactly("a");
-        assertThat(logged).extracting(Exchange::status).containsExactly(500);
+        assertThat(logged).extracting(ExchangeRecord::status).containsExactly(500);
     }
 
     @Test
@@ -305,7 +307,7 @@ class Http1ServerHandlerTest {
         channel.close();
 
         assertThat(cancelled).hasValue(1);
-        assertThat(logged).extracting(Exchange::status).containsExactly(Exchange.CLIENT_CLOSED);
+        assertThat(logged).extracting(ExchangeRecord::status).containsExactly(Exchange.CLIENT_CLOSED);
     }
 
     // ----- requests refused before any route
@@ -322,7 +324,7 @@ class Http1ServerHandlerTest {
         assertThat(r.json().get("request_id").asText()).isEqualTo(r.header("x-request-id"));
         assertThat(r.header("connection")).isEqualTo("close");
         assertThat(logged).hasSize(1);
-        assertThat(logged.get(0).requestId().toString()).isEqualTo(r.header("x-request-id"));
+        assertThat(logged.get(0).requestId()).isEqualTo(r.header("x-request-id"));
         assertThat(logged.get(0).status()).isEqualTo(400);
         assertThat(meters.requests().series("-", "GET", "4xx", "default").snapshot().count()).isEqualTo(1);
         assertThat(names()).isEmpty();

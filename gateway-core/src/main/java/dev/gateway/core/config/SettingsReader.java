@@ -1,0 +1,89 @@
+package dev.gateway.core.config;
+
+import java.time.Duration;
+import java.util.List;
+
+/** Reads the main file's settings sections: server, admin, access-log, metrics, tracing, reload, demo-echo. */
+final class SettingsReader {
+    private SettingsReader() {}
+
+    static ServerConfig readServer(Section s) {
+        Problems p = s.problems();
+        HostPort listen = s.listen("listen", new HostPort("0.0.0.0", 8080));
+        int ioThreads = s.integer("io-threads", 0, 0, 1024);
+        ServerConfig.Transport transport = s.enumValue("transport", ServerConfig.Transport.class,
+                ServerConfig.Transport.AUTO);
+        int maxConnections = s.integer("max-connections", 10_000, 1, 1_000_000);
+        int line = (int) s.size("max-request-line", 8192, 64, 1 << 20);
+        int header = (int) s.size("max-header-size", 16384, 256, 1 << 20);
+        long body = s.size("max-body-size", 10L << 20, 0, Long.MAX_VALUE / 2);
+        Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(60));
+        Duration headerRead = s.positiveDuration("header-read-timeout", Duration.ofSeconds(10));
+        Duration drain = s.duration("drain-timeout", Duration.ofSeconds(30));
+        int pipelined = s.integer("max-pipelined-requests", 16, 1, 1024);
+        List<Cidr> trusted = s.scalars("trusted-proxies", n -> {
+            Cidr c = Cidr.parse(n.value());
+            if (c == null) {
+                p.add(n, "expected an IP address or CIDR such as 10.0.0.0/8, found '" + n.value() + "'");
+            }
+            return c;
+        });
+        s.finish();
+        return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
+                drain, pipelined, trusted);
+    }
+
+    static AdminConfig readAdmin(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9090));
+        String token = s.string("token", null);
+        if (token != null && token.isBlank()) {
+            token = null; // e.g. ${ADMIN_TOKEN:} with the variable unset: no token configured
+        } else if (token != null && token.length() < 16) {
+            s.problems().add(s.raw("token"), "an admin token needs at least 16 characters");
+        }
+        s.finish();
+        return new AdminConfig(enabled, listen, token);
+    }
+
+    static AccessLogConfig readAccessLog(Section s) {
+        AccessLogConfig d = AccessLogConfig.defaults();
+        boolean enabled = s.bool("enabled", d.enabled());
+        AccessLogConfig.Format format = s.enumValue("format", AccessLogConfig.Format.class, d.format());
+        AccessLogConfig.Output output = s.enumValue("output", AccessLogConfig.Output.class, d.output());
+        String file = s.string("file", d.file());
+        long maxSize = s.size("max-file-size", d.maxFileSize(), 1 << 20, 1L << 40);
+        int history = s.integer("max-history", d.maxHistory(), 1, 3650);
+        s.finish();
+        return new AccessLogConfig(enabled, format, output, file, maxSize, history);
+    }
+
+    static MetricsConfig readMetrics(Section s) {
+        boolean enabled = s.bool("enabled", true);
+        s.finish();
+        return new MetricsConfig(enabled);
+    }
+
+    static TracingConfig readTracing(Section s) {
+        boolean start = s.bool("start-traceparent", true);
+        boolean sampled = s.bool("sampled", false);
+        s.finish();
+        return new TracingConfig(start, sampled);
+    }
+
+    static ReloadConfig readReload(Section s) {
+        ReloadConfig d = ReloadConfig.defaults();
+        boolean watch = s.bool("watch", d.watch());
+        Duration poll = s.positiveDuration("poll-interval", d.pollInterval());
+        Duration debounce = s.duration("debounce", d.debounce());
+        s.finish();
+        return new ReloadConfig(watch, poll, debounce);
+    }
+
+    static DemoEchoConfig readDemo(Section s) {
+        boolean enabled = s.bool("enabled", false);
+        HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9091));
+        s.finish();
+        return new DemoEchoConfig(enabled, listen);
+    }
+}

@@ -1,0 +1,19 @@
+package dev.gateway.core.exchange;
+
+import dev.gateway.core.config.AccessLogConfig;
+
+/**
+ * What a finished exchange leaves for the access log. Strings are null when there is nothing to say (no route, no
+ * app, not forwarded).
+ *
+ * @param accessLog the access-log settings of the configuration the request ran on
+ * @param path the normalised path, or "-" when the request had none that could be read (never the query)
+ * @param traceId the trace id of the traceparent sent upstream
+ * @param variant the variant that served the request (gray routing); null for the route's default
+ * @param app the key of the app that signed the request
+ * @param target the upstream target's URL
+ * @param upstreamNanos time to the upstream's response head, or -1 when there was none
+ */
+public record ExchangeRecord(AccessLogConfig accessLog, String requestId, String traceId, String client,
+        String method, String path, String route, String variant, String app, String target, int status,
+        long bytesIn, long bytesOut, long totalNanos, long upstreamNanos) {}

@@ -69,10 +69,14 @@ class FilterChainTest {
         }
     };
 
+    private RequestContext newContext() {
+        return new RequestContext("r-1", HttpMethod.GET, "/x", "/x", null, new DefaultHttpHeaders(), "route", null,
+                InetAddress.getLoopbackAddress(), loop, System.nanoTime(), "HTTP/1.1");
+    }
+
     /** Runs the chain on the loop, as the exchange does, and waits for its outcome. */
     private String run(long deadlineFromNowNanos, GatewayFilter... filters) throws Exception {
-        ctx = new RequestContext("r-1", HttpMethod.GET, "/x", "/x", null, new DefaultHttpHeaders(), "route", null,
-                InetAddress.getLoopbackAddress(), loop, System.nanoTime(), "HTTP/1.1");
+        ctx = newContext();
         long deadline = System.nanoTime() + deadlineFromNowNanos;
         loop.execute(() -> FilterChain.run(filters, 0, ctx, deadline, listener));
         return outcome.get(10, TimeUnit.SECONDS);
@@ -161,8 +165,7 @@ class FilterChainTest {
             c.onCancel(hooks::incrementAndGet);
             return later;
         });
-        RequestContext c = new RequestContext("r-2", HttpMethod.GET, "/x", "/x", null, new DefaultHttpHeaders(),
-                "route", null, InetAddress.getLoopbackAddress(), loop, System.nanoTime(), "HTTP/1.1");
+        RequestContext c = newContext();
         loop.submit(() -> FilterChain.run(new GatewayFilter[] {queued, proceeds("after")}, 0, c,
                 System.nanoTime() + NO_DEADLINE, listener)).sync();
 

@@ -35,6 +35,12 @@ class ConfigCompilerTest {
                 strip-prefix: /api/
             """;
 
+    private static final String TWO = """
+            upstreams:
+              two:
+                targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
+            """;
+
     @TempDir
     Path dir;
 
@@ -90,14 +96,9 @@ class ConfigCompilerTest {
 
     @Test
     void sharesEndpointsWithEarlierCompilationsOfTheSameAddress() throws Exception {
-        String yaml = """
-                upstreams:
-                  two:
-                    targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
-                """;
         ConfigCompiler compiler = new ConfigCompiler(services);
-        List<Target> first = compiler.compile(config(yaml)).upstreams().get("two").targets();
-        List<Target> second = compiler.compile(config(yaml.replace("8082", "8083"))).upstreams().get("two").targets();
+        List<Target> first = compiler.compile(config(TWO)).upstreams().get("two").targets();
+        List<Target> second = compiler.compile(config(TWO.replace("8082", "8083"))).upstreams().get("two").targets();
 
         assertThat(second.get(0)).isNotSameAs(first.get(0));
         assertThat(second.get(0).endpoint()).isSameAs(first.get(0).endpoint());
@@ -106,15 +107,10 @@ class ConfigCompilerTest {
 
     @Test
     void keepsAGroupsBalancerPositionAcrossCompilations() throws Exception {
-        String yaml = """
-                upstreams:
-                  two:
-                    targets: [http://127.0.0.1:8081, http://127.0.0.1:8082]
-                """;
         ConfigCompiler compiler = new ConfigCompiler(services);
-        Target picked = compiler.compile(config(yaml)).upstreams().get("two").pick();
+        Target picked = compiler.compile(config(TWO)).upstreams().get("two").pick();
 
-        Target next = compiler.compile(config(yaml)).upstreams().get("two").pick();
+        Target next = compiler.compile(config(TWO)).upstreams().get("two").pick();
 
         assertThat(next.endpoint()).isNotSameAs(picked.endpoint());
     }

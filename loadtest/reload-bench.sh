@@ -5,11 +5,12 @@
 #    per reload (min/median/max) and the whole process's CPU per reload (all threads: JIT and GC included).
 # 2. A gateway pinned to CPU 1 in front of a fixed-response nginx (CPU 0, with wrk): rounds of `wrk -c 64 -d 20s`
 #    alternating "no reloads" and "50 reloads during the run" (two route files swapped, one POST /admin/reload every
-#    ~0.35 s); prints each round's p50/p99 and request rate. Loopback only; every process is stopped on exit.
+#    ~0.35 s), after WARM_RELOADS (300) reloads to warm the reload path up; prints each round's p50/p99 and request
+#    rate (ROUNDS, default 3). Loopback only; every process is stopped on exit.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 JAR="${1:-$ROOT/gateway-server/target/gateway-server.jar}"
-ROUNDS="${ROUNDS:-2}"
+ROUNDS="${ROUNDS:-3}"
 TOKEN="reload-bench-token-0123456789"
 W="$(mktemp -d /tmp/reload-bench.XXXXXX)"
 PIDS=()
@@ -64,7 +65,9 @@ taskset -c 1 java -XX:ActiveProcessorCount=1 -Xms256m -Xmx256m -XX:+UseSerialGC 
   > "$W/gateway.log" 2>&1 & G=$!; PIDS+=($G)
 wait_port 19520
 taskset -c 0 wrk -t1 -c64 -d20s http://127.0.0.1:19520/echo > /dev/null   # warm-up
-for i in $(seq 1 50); do routes $(( i % 2 )) ; reload 19530 > /dev/null; done  # reload code warmed up too
+# The reload path warmed up too (WARM_RELOADS, default 300): until the JIT has compiled it, each reload also costs
+# compiler CPU on the gateway's only core.
+for i in $(seq 1 "${WARM_RELOADS:-300}"); do if (( i % 2 )); then routes b; else routes a; fi; reload 19530 > /dev/null; done
 summary() { awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} /^Requests\/sec/{rps=$2} END {printf "p50 %s p99 %s rps %s", p50, p99, rps}' "$1"; }
 for r in $(seq 1 "$ROUNDS"); do
   taskset -c 0 wrk -t1 -c64 -d20s --latency http://127.0.0.1:19520/echo > "$W/quiet.$r"

@@ -120,15 +120,18 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             respondError(GatewayErrors.INVALID_PATH, false);
             return;
         }
-        GatewayError invalid = RequestChecks.check(request, snapshot.config().server().maxBodySize());
+        String host = h.get(HttpHeaderNames.HOST);
+        long contentLength = HttpUtil.getContentLength(request, -1L);
+        String expect = h.get(HttpHeaderNames.EXPECT);
+        GatewayError invalid = RequestChecks.check(request, host, contentLength, expect,
+                snapshot.config().server().maxBodySize());
         if (invalid != null) {
             respondError(invalid, true);
             return;
         }
-        String host = h.get(HttpHeaderNames.HOST);
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
-        hasBody = chunked || HttpUtil.getContentLength(request, -1L) > 0;
-        if (h.contains(HttpHeaderNames.EXPECT)) {
+        hasBody = chunked || contentLength > 0;
+        if (expect != null) {
             // 100-continue (the only one allowed) is answered by the gateway once the upstream is ready.
             expectContinue = hasBody && request.protocolVersion().minorVersion() != 0;
             h.remove(HttpHeaderNames.EXPECT);

@@ -6,6 +6,11 @@ import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.Section;
+import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.filter.FilterResult;
+import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
@@ -235,5 +240,75 @@ class ConfigCompilerTest {
                 1).upstreams().get("local");
 
         assertThat(g.preserveClientHost()).isTrue();
+    }
+
+    /** A filter that names another upstream group, checked when it is compiled (as a gray rule's canary is). */
+    private static final class RouteToFactory implements FilterFactory<String> {
+        @Override
+        public String name() {
+            return "route-to";
+        }
+
+        @Override
+        public String read(Section s) {
+            String upstream = s.requiredString("upstream");
+            s.finish();
+            return upstream;
+        }
+
+        @Override
+        public GatewayFilter create(FilterContext context, String upstream) {
+            UpstreamGroup group = context.upstream(upstream);
+            if (group == null) {
+                context.problem("upstream", "no upstream named '" + upstream + "' in this configuration");
+            }
+            return ctx -> {
+                ctx.routeTo(group);
+                return FilterResult.proceed();
+            };
+        }
+    }
+
+    @Test
+    void aFactorySeesTheWholeConfigurationAndItsProblemsRejectIt() throws Exception {
+        Path file = dir.resolve("gateway.yml");
+        Files.writeString(file, LOCAL + """
+                  - id: canary
+                    paths: [/canary/**]
+                    upstream: local
+                    filters:
+                      route-to: { upstream: elsewhere }
+                """);
+        GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get, List.of(new RouteToFactory()))
+                .load(file);
+
+        ConfigException e = null;
+        try {
+            new ConfigCompiler(services).compile(config);
+        } catch (ConfigException thrown) {
+            e = thrown;
+        }
+
+        assertThat(e).isNotNull();
+        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(file
+                + ":15: routes[1].filters.route-to.upstream: no upstream named 'elsewhere' in this configuration");
+    }
+
+    @Test
+    void aFactoryResolvesTheUpstreamItNamesFromTheSameCompilation() throws Exception {
+        Path file = dir.resolve("gateway.yml");
+        Files.writeString(file, LOCAL + """
+                  - id: canary
+                    paths: [/canary/**]
+                    upstream: local
+                    filters:
+                      route-to: { upstream: local }
+                """);
+        GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get, List.of(new RouteToFactory()))
+                .load(file);
+
+        Snapshot s = new ConfigCompiler(services).compile(config);
+
+        assertThat(s.routes().match(null, "GET", "/canary/x").filters()).hasSize(1);
     }
 }

@@ -68,7 +68,8 @@ taskset -c 0 wrk -t1 -c64 -d20s http://127.0.0.1:19520/echo > /dev/null   # warm
 # The reload path warmed up too (WARM_RELOADS, default 300): until the JIT has compiled it, each reload also costs
 # compiler CPU on the gateway's only core.
 for i in $(seq 1 "${WARM_RELOADS:-300}"); do if (( i % 2 )); then routes b; else routes a; fi; reload 19530 > /dev/null; done
-summary() { awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} /^Requests\/sec/{rps=$2} END {printf "p50 %s p99 %s rps %s", p50, p99, rps}' "$1"; }
+summary() { awk '$1=="50%"{p50=$2} $1=="99%"{p99=$2} /^Requests\/sec/{rps=$2} /Socket errors|Non-2xx/{err=err $0}
+  END {printf "p50 %s p99 %s rps %s errors %s", p50, p99, rps, err == "" ? "none" : err}' "$1"; }
 for r in $(seq 1 "$ROUNDS"); do
   taskset -c 0 wrk -t1 -c64 -d20s --latency http://127.0.0.1:19520/echo > "$W/quiet.$r"
   echo "round $r without reloads: $(summary "$W/quiet.$r")"

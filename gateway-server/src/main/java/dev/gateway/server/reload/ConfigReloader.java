@@ -74,7 +74,7 @@ public final class ConfigReloader implements AutoCloseable {
 
     /** Reloads on the reload thread; the future completes with what happened (never exceptionally). */
     public CompletableFuture<ReloadResult> reload(String trigger) {
-        return CompletableFuture.supplyAsync(() -> reloadNow(trigger, false), thread);
+        return CompletableFuture.supplyAsync(() -> safely(trigger, false), thread);
     }
 
     /** A loaded file changed: reload once the files have been quiet for {@code debounce}. */
@@ -82,7 +82,7 @@ public final class ConfigReloader implements AutoCloseable {
         if (debounced != null) {
             debounced.cancel(false);
         }
-        debounced = thread.schedule(() -> reloadNow("file change", true), debounce.toNanos(), TimeUnit.NANOSECONDS);
+        debounced = thread.schedule(() -> safely("file change", true), debounce.toNanos(), TimeUnit.NANOSECONDS);
     }
 
     /** Starts watching the loaded files (when the configuration asks for it). */
@@ -94,6 +94,26 @@ public final class ConfigReloader implements AutoCloseable {
         watcher = new ConfigWatcher(() -> current.get().config().sources(), () -> filesChanged(debounce),
                 bound.reload().pollInterval(), thread);
         watcher.start();
+    }
+
+    /** {@link #reloadNow}, which never throws: a failure nobody expected is logged and reported as a rejection. */
+    private ReloadResult safely(String trigger, boolean skipIfUnchanged) {
+        Snapshot before = current.get();
+        try {
+            return reloadNow(trigger, skipIfUnchanged);
+        } catch (RuntimeException e) {
+            Snapshot now = current.get();
+            boolean applied = now != before;
+            logger.error("reload ({}) failed unexpectedly; {} is in force", trigger,
+                    applied ? "the new configuration" : "the previous configuration", e);
+            ReloadResult r = new ReloadResult(applied ? ReloadResult.Outcome.APPLIED : ReloadResult.Outcome.REJECTED,
+                    trigger, services.clock().instant(), now.version(), before.version(),
+                    List.of("internal error: " + e), List.of(), -1);
+            if (!applied) {
+                lastFailure = r;
+            }
+            return remember(r);
+        }
     }
 
     private ReloadResult reloadNow(String trigger, boolean skipIfUnchanged) {
@@ -111,10 +131,6 @@ public final class ConfigReloader implements AutoCloseable {
             next = compiler.compile(config);
         } catch (ConfigException e) {
             return rejected(trigger, before, e.errors(), cpuStart);
-        } catch (RuntimeException e) {
-            logger.error("reload ({}) failed unexpectedly; the running configuration stays in force", trigger, e);
-            return rejected(trigger, before, List.of(new ConfigError(new dev.gateway.core.config.ConfigNode.Location(
-                    mainFile.toString(), 0), "", "internal error: " + e)), cpuStart);
         }
         services.metadata().configLoaded(config.apps());
         accessLog.apply(config.accessLog());

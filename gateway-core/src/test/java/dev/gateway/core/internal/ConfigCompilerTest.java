@@ -269,18 +269,22 @@ class ConfigCompilerTest {
         }
     }
 
-    @Test
-    void aFactorySeesTheWholeConfigurationAndItsProblemsRejectIt() throws Exception {
-        Path file = dir.resolve("gateway.yml");
-        Files.writeString(file, LOCAL + """
+    /** LOCAL plus a route whose route-to filter names {@code upstream}. */
+    private GatewayConfig routeTo(String upstream) throws IOException, ConfigException {
+        Files.writeString(dir.resolve("gateway.yml"), LOCAL + """
                   - id: canary
                     paths: [/canary/**]
                     upstream: local
                     filters:
-                      route-to: { upstream: elsewhere }
-                """);
-        GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get, List.of(new RouteToFactory()))
-                .load(file);
+                      route-to: { upstream: %s }
+                """.formatted(upstream));
+        return new ConfigLoader(Map.<String, String>of()::get, List.of(new RouteToFactory()))
+                .load(dir.resolve("gateway.yml"));
+    }
+
+    @Test
+    void aFactorySeesTheWholeConfigurationAndItsProblemsRejectIt() throws Exception {
+        GatewayConfig config = routeTo("elsewhere");
 
         ConfigException e = null;
         try {
@@ -290,22 +294,13 @@ class ConfigCompilerTest {
         }
 
         assertThat(e).isNotNull();
-        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(file
+        assertThat(e.errors()).extracting(ConfigError::toString).containsExactly(dir.resolve("gateway.yml")
                 + ":15: routes[1].filters.route-to.upstream: no upstream named 'elsewhere' in this configuration");
     }
 
     @Test
     void aFactoryResolvesTheUpstreamItNamesFromTheSameCompilation() throws Exception {
-        Path file = dir.resolve("gateway.yml");
-        Files.writeString(file, LOCAL + """
-                  - id: canary
-                    paths: [/canary/**]
-                    upstream: local
-                    filters:
-                      route-to: { upstream: local }
-                """);
-        GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get, List.of(new RouteToFactory()))
-                .load(file);
+        GatewayConfig config = routeTo("local");
 
         Snapshot s = new ConfigCompiler(services).compile(config);
 

@@ -27,10 +27,11 @@ class MetricsIT {
 
     @BeforeAll
     static void start() throws Exception {
+        // The upstream binds first: a port freed before it started could be the one it gets (seen once).
+        upstream = TestUpstream.echo("u");
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        upstream = TestUpstream.echo("u");
         gateway = Gateways.start(Gateways.yaml("", """
                 upstreams:
                   orders: { targets: ["${U}"] }

@@ -39,9 +39,6 @@ class UpstreamFailuresIT {
 
     @BeforeAll
     static void start() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            deadPort = s.getLocalPort();
-        }
         blackhole = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
         for (int i = 0; i < 4; i++) {
             java.net.Socket f = new java.net.Socket();
@@ -62,6 +59,10 @@ class UpstreamFailuresIT {
                 () -> up.sendText(ctx, r, 200, "{\"upstream\":\"sluggish\"}"), 300, TimeUnit.MILLISECONDS));
         single = TestUpstream.start("single", (ctx, r, up) -> ctx.executor().schedule(
                 () -> up.sendText(ctx, r, 200, "one"), 500, TimeUnit.MILLISECONDS));
+        // Chosen after every listener of the test is bound, so that none of them can get the freed port.
+        try (ServerSocket s = new ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
         Map<String, String> env = new HashMap<>();
         env.put("DEAD", "http://127.0.0.1:" + deadPort);
         env.put("SLOW", slow.url());

@@ -531,8 +531,4 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public boolean isResponseStarted() {
         return responseStarted;
     }
-
-    public boolean isFinished() {
-        return finished;
-    }
 }

@@ -65,7 +65,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private boolean backPressured;
     private boolean queueFull;
     /** The connection as its exchanges see it, and their responses' bytes. */
-    private final Http1Downstream response;
+    private final Http1Downstream downstream;
 
     /** Nanos when the connection last became idle (no request in progress); see {@link #onTimer()}. */
     private long idleSinceNanos;
@@ -88,7 +88,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
         period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(snapshot.minRouteTimeoutMillis()));
         this.timerPeriodNanos = Math.max(period, TimeUnit.SECONDS.toNanos(1));
-        this.response = new Http1Downstream(this, state);
+        this.downstream = new Http1Downstream(this, state);
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -98,13 +98,13 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
-        response.attach(ctx);
+        downstream.attach(ctx);
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) {
         Snapshot snapshot = state.config().get();
-        response.connected(snapshot);
+        downstream.connected(snapshot);
         int max = snapshot.config().server().maxConnections();
         if (state.connectionCount().incrementAndGet() > max) {
             logger.debug("connection limit {} reached, refusing {}", max, channel.remoteAddress());
@@ -129,7 +129,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         }
         current = null;
         releaseQueued();
-        response.releasePendingHead();
+        downstream.releasePendingHead();
         ctx.fireChannelInactive();
     }
 
@@ -286,7 +286,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         if (ex != null) {
             ex.onClientReadComplete();
         }
-        response.flushIfPending();
+        downstream.flushIfPending();
         ctx.fireChannelReadComplete();
     }
 
@@ -352,8 +352,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         long start = System.nanoTime();
         headerStartNanos = 0;
         discardingBody = false;
-        response.start(req);
-        Exchange ex = new Exchange(response, state.config().get(), state.log(), state.unrouted(), req, start);
+        downstream.start(req);
+        Exchange ex = new Exchange(downstream, state.config().get(), state.log(), state.unrouted(), req, start);
         current = ex;
         state.activeRequests().incrementAndGet();
         DecoderResult result = req.decoderResult();
@@ -374,8 +374,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
 
     /** A gateway error that answers no request (a header-read timeout, the connection limit); the connection closes. */
     private void respondWithoutRequest(GatewayError error) {
-        response.startWithoutRequest();
-        Exchange ex = new Exchange(response, state.config().get(), state.log(), state.unrouted(),
+        downstream.startWithoutRequest();
+        Exchange ex = new Exchange(downstream, state.config().get(), state.log(), state.unrouted(),
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-"), System.nanoTime());
         current = ex;
         state.activeRequests().incrementAndGet();
@@ -416,7 +416,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             current = null;
         }
         if (abort) {
-            response.releasePendingHead();
+            downstream.releasePendingHead();
             closing = true;
             releaseQueued();
             ctx.flush();
@@ -424,12 +424,12 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         // The upstream connection was released inside its read batch, so its read-complete won't reach us.
-        response.flushIfPendingOutsideReadBatch();
+        downstream.flushIfPendingOutsideReadBatch();
         if (backPressured) {
             backPressured = false;
             updateAutoRead();
         }
-        if (response.closeAfterResponse() || closing) {
+        if (downstream.closeAfterResponse() || closing) {
             closing = true;
             releaseQueued();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);

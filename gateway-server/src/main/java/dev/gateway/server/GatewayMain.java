@@ -4,6 +4,7 @@ import ch.qos.logback.classic.LoggerContext;
 import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.runtime.Snapshot;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -127,11 +128,15 @@ public final class GatewayMain {
             if (!once.compareAndSet(false, true)) {
                 return;
             }
-            Duration timeout = server.config().get().config().server().drainTimeout();
-            logger.info("received SIG{}, draining for up to {}", sig.getName(), timeout);
+            ServerConfig settings = server.config().get().config().server();
+            Duration timeout = settings.drainTimeout();
+            // Load balancers and orchestrators send SIGTERM; Ctrl-C at a terminal (SIGINT) need not wait for them.
+            Duration delay = sig.getName().equals("TERM") ? settings.drainDelay() : Duration.ZERO;
+            logger.info("received SIG{}, draining for up to {} after a drain delay of {}", sig.getName(), timeout,
+                    delay);
             boolean clean;
             try {
-                clean = server.drain(timeout);
+                clean = server.drain(delay, timeout);
             } catch (InterruptedException e) {
                 clean = false;
             }

@@ -240,17 +240,24 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /**
-     * Graceful shutdown: readiness turns 503, the proxy listener stops accepting, idle connections close, in-flight
-     * requests finish (their responses carry Connection: close) until {@code timeout}; then everything stops.
-     * Returns true if every request finished in time.
+     * Graceful shutdown. Readiness turns 503 and every response from now on carries {@code Connection: close}; the
+     * proxy listener keeps accepting for {@code delay}, so load balancers see the 503 and stop sending before the
+     * port closes. Then the listener closes, idle connections close, and in-flight requests finish until
+     * {@code timeout}; then everything stops. Returns true if every request finished in time. Blocks the caller
+     * (the signal thread), never an event loop.
      */
-    public boolean drain(Duration timeout) throws InterruptedException {
+    public boolean drain(Duration delay, Duration timeout) throws InterruptedException {
         if (state == null) {
             close();
             return true;
         }
         ready = false;
         state.startDraining();
+        if (delay.toNanos() > 0) {
+            logger.info("draining: readiness 503, still accepting for {} (drain-delay) so load balancers notice",
+                    delay);
+            TimeUnit.NANOSECONDS.sleep(delay.toNanos());
+        }
         logger.info("draining: {} connections, {} requests in flight, timeout {}", state.connectionCount().get(),
                 state.activeRequests().get(), timeout);
         if (proxyChannel != null) {

@@ -21,9 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * SIGTERM on the real jar: readiness turns 503, the proxy listener closes, in-flight requests finish with
- * {@code Connection: close}, and the process exits 0 — also when it is idle, and also when the drain timeout
- * cuts a request off.
+ * SIGTERM on the real jar: readiness turns 503, the proxy listener keeps accepting for the drain delay (0 in these
+ * tests unless a test sets it) and then closes, in-flight requests finish with {@code Connection: close}, and the
+ * process exits 0 — also when it is idle, and also when the drain timeout cuts a request off.
  */
 class DrainIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -147,6 +147,34 @@ class DrainIT {
         assertThat(client.read().status()).isEqualTo(200);
 
         assertThat(gateway.awaitExit(WAIT)).as("exit code").isEqualTo(0);
+    }
+
+    @Test
+    void duringTheDrainDelayReadinessIs503AndNewConnectionsAreStillServedWithConnectionClose() throws Exception {
+        startGateway("drain-delay: 5s");
+        client = new RawHttp(gateway.proxyPort());
+        assertThat(client.send("GET /fast HTTP/1.1\r\nHost: gw.test\r\n\r\n").read().header("connection")).isNull();
+
+        sigtermAndAwaitDraining();
+
+        // The port still accepts (a load balancer that has not yet seen the 503 loses nothing) ...
+        try (RawHttp late = new RawHttp(gateway.proxyPort())) {
+            RawHttp.Response r = late.send("GET /fast HTTP/1.1\r\nHost: gw.test\r\n\r\n").read();
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("connection")).isEqualTo("close");
+            assertThat(late.isClosedByPeer()).isTrue();
+        }
+        // ... and a kept-alive connection's next response tells its client to go elsewhere.
+        RawHttp.Response again = client.send("GET /fast HTTP/1.1\r\nHost: gw.test\r\n\r\n").read();
+        assertThat(again.status()).isEqualTo(200);
+        assertThat(again.header("connection")).isEqualTo("close");
+        assertThat(gateway.isAlive()).isTrue();
+        assertThat(connectionRefused(gateway.proxyPort())).as("refused before the delay passed").isFalse();
+
+        // After the delay the listener closes and the idle process exits.
+        assertThat(Await.holdsWithin(WAIT, () -> connectionRefused(gateway.proxyPort()))).isTrue();
+        assertThat(gateway.awaitExit(WAIT)).as("exit code").isEqualTo(0);
+        assertThat(gateway.output()).contains("still accepting for PT5S (drain-delay)");
     }
 
     @Test

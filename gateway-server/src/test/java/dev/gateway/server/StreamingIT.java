@@ -186,6 +186,37 @@ class StreamingIT {
         }
     }
 
+    @Test
+    void clientThatStopsReadingIsCutOffAfterTheWriteTimeoutWithItsUpstreamConnection() throws Exception {
+        try (TestUpstream endless = TestUpstream.start("endless", (ctx, r, up) -> up.sendStream(ctx, 8 * GIB, true));
+                GatewayServer gw = Gateways.start(Gateways.yaml("write-timeout: 1s\nidle-timeout: 60s", """
+                        upstreams:
+                          endless:
+                            targets: ["${ENDLESS}"]
+                        routes:
+                          - id: endless
+                            paths: [/endless]
+                            upstream: endless
+                            timeout: 60s
+                        """), Map.of("ENDLESS", endless.url()));
+                RawHttp c = new RawHttp(gw.port())) {
+            c.send("GET /endless HTTP/1.1\r\nHost: gw.test\r\n\r\n");
+            assertThat(c.readHead().status()).isEqualTo(200);
+            long started = System.nanoTime();
+
+            // The client reads nothing more. The upstream connection goes once the write timeout passes, long
+            // before the 60 s idle and response timeouts.
+            Await.until(Duration.ofSeconds(15), "the upstream connection to close", () -> endless.openConnections() == 0);
+            log("closing a client that stopped reading", started);
+            long written = endless.bytesWritten();
+            // What is left in the socket buffers arrives, then the end of the stream: the client was cut off.
+            c.timeout(10_000);
+            long got = c.input().transferTo(OutputStream.nullOutputStream());
+            assertThat(got).isLessThan(written);
+            assertThat(c.isClosedByPeer()).isTrue();
+        }
+    }
+
     /** Waits until two readings of the upstream's byte count 200 ms apart are equal; returns that count. */
     private static long awaitPlateau(TestUpstream up) {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);

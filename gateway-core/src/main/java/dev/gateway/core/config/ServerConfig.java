@@ -14,6 +14,8 @@ public record ServerConfig(
         long maxBodySize,
         Duration idleTimeout,
         Duration headerReadTimeout,
+        Duration writeTimeout,
+        Duration drainDelay,
         Duration drainTimeout,
         int maxPipelinedRequests,
         List<Cidr> trustedProxies) {

@@ -19,6 +19,8 @@ final class SettingsReader {
         long body = s.size("max-body-size", 10L << 20, 0, Long.MAX_VALUE / 2);
         Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(60));
         Duration headerRead = s.positiveDuration("header-read-timeout", Duration.ofSeconds(10));
+        Duration write = s.positiveDuration("write-timeout", Duration.ofSeconds(60));
+        Duration drainDelay = s.duration("drain-delay", Duration.ofSeconds(5));
         Duration drain = s.duration("drain-timeout", Duration.ofSeconds(30));
         int pipelined = s.integer("max-pipelined-requests", 16, 1, 1024);
         List<Cidr> trusted = s.scalars("trusted-proxies", n -> {
@@ -30,7 +32,7 @@ final class SettingsReader {
         });
         s.finish();
         return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
-                drain, pipelined, trusted);
+                write, drainDelay, drain, pipelined, trusted);
     }
 
     static AdminConfig readAdmin(Section s) {

@@ -117,7 +117,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         target = RequestTarget.parse(request.uri());
         String path = target.path();
         if (path == null) {
-            respondError(GatewayErrors.INVALID_PATH, false);
+            // A malformed request target: like every malformed request line, the connection closes.
+            respondError(GatewayErrors.INVALID_PATH, true);
             return;
         }
         String host = h.get(HttpHeaderNames.HOST);

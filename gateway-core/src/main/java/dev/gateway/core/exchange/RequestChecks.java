@@ -12,7 +12,7 @@ final class RequestChecks {
     private RequestChecks() {}
 
     /**
-     * The error for {@code request}, or null: Host (RFC 9112 3.2), Content-Length limit, Expect. The caller passes
+     * The error for {@code request}, or null: Host (RFC 9112 3.2, one field, valid syntax), Content-Length limit, Expect. The caller passes
      * the header values it read anyway ({@code host}, {@code contentLength} or -1, {@code expect}), so that no header
      * is looked up twice on the request path.
      */
@@ -22,6 +22,9 @@ final class RequestChecks {
         if (request.protocolVersion().minorVersion() != 0
                 && (host == null || HopByHop.hasSeveral(request.headers(), HttpHeaderNames.HOST))) {
             return GatewayErrors.BAD_REQUEST;
+        }
+        if (host != null && !HostHeader.isValid(host)) {
+            return GatewayErrors.INVALID_HOST;
         }
         if (contentLength > maxBodySize) {
             return GatewayErrors.PAYLOAD_TOO_LARGE;

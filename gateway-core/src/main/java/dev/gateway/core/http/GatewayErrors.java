@@ -15,6 +15,11 @@ public final class GatewayErrors {
             "the request is not valid HTTP/1.1");
     public static final GatewayError INVALID_PATH = new GatewayError(HttpResponseStatus.BAD_REQUEST, "invalid_path",
             "the request path is invalid or escapes the root");
+    public static final GatewayError INVALID_HOST = new GatewayError(HttpResponseStatus.BAD_REQUEST, "invalid_host",
+            "the Host header is not a valid host[:port]");
+    public static final GatewayError VERSION_NOT_SUPPORTED = new GatewayError(
+            HttpResponseStatus.HTTP_VERSION_NOT_SUPPORTED, "http_version_not_supported",
+            "only HTTP/1.1 and HTTP/1.0 are served on this listener");
     public static final GatewayError URI_TOO_LONG = new GatewayError(HttpResponseStatus.REQUEST_URI_TOO_LONG,
             "uri_too_long", "the request line is longer than the configured limit");
     public static final GatewayError HEADERS_TOO_LARGE = new GatewayError(HttpResponseStatus.valueOf(431),

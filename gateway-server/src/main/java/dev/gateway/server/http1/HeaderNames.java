@@ -5,8 +5,9 @@ import java.util.Iterator;
 import java.util.Map;
 
 /**
- * Request header names must be RFC 9110 tokens and values may not hold control characters other than HTAB (CR, LF
- * and NUL included); checked once per request head, in one pass, instead of on every header set.
+ * Request header and trailer names must be RFC 9110 tokens and values may not hold control characters other than HTAB
+ * (CR, LF and NUL included); checked once per request head (and trailer section), in one pass, instead of on every
+ * header set.
  */
 final class HeaderNames {
     private HeaderNames() {}

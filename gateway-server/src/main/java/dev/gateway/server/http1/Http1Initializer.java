@@ -7,12 +7,12 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 
 /**
  * The proxy listener's pipeline: {@code request decoder -> Http1ServerHandler}. There is no response encoder: the
  * handler writes response bytes itself ({@link Http1Writer}), forwarding upstream header lines as received. The
- * decoder enforces the request-line and header limits and rejects malformed messages (invalid chunked coding,
+ * decoder ({@link Http1RequestDecoder}) enforces the request-line and header limits, the exact HTTP version syntax, and
+ * rejects malformed messages (invalid chunked coding,
  * Content-Length together with Transfer-Encoding, differing duplicate Content-Length); the handler turns those into
  * 4xx answers. A new connection takes the limits of the configuration in force when it is accepted.
  */
@@ -48,7 +48,7 @@ public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         Snapshot snapshot = state.config().get();
         ch.pipeline()
-                .addLast("decoder", new HttpRequestDecoder(decoderConfig(snapshot.config().server())))
+                .addLast("decoder", new Http1RequestDecoder(decoderConfig(snapshot.config().server())))
                 .addLast("proxy", new Http1ServerHandler(state, snapshot));
     }
 

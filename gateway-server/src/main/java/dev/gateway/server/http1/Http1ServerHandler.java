@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * exchange sends back as HTTP/1.1 bytes (it is the exchange's {@link Downstream}). Pipelined requests are queued and
  * answered in order; back-pressure turns auto-read off on the side that produces faster than the other can take;
  * writes are flushed once per read batch, not once per message; one lazily re-armed timer per connection covers the
- * idle, header-read and response timeouts.
+ * idle, header-read, response and write timeouts.
  *
  * <p>All state is confined to the channel's event loop.
  */
@@ -46,6 +46,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private final ProxyState state;
     private final long idleTimeoutNanos;
     private final long headerTimeoutNanos;
+    private final long writeTimeoutNanos;
     private final int maxPipelined;
     /** The longest the connection timer sleeps: min(idle, header-read, smallest route timeout), at least 1 s. */
     private final long timerPeriodNanos;
@@ -78,12 +79,15 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private boolean readMessage;
     /** When the last read batch ended (a request body that stops arriving times out like an idle connection). */
     private long lastReadNanos = System.nanoTime();
+    /** When the client connection became unwritable (the client stopped reading), or 0 while it is writable. */
+    private long unwritableSinceNanos;
 
     Http1ServerHandler(ProxyState state, Snapshot snapshot) {
         this.state = state;
         ServerConfig limits = snapshot.config().server();
         this.idleTimeoutNanos = limits.idleTimeout().toNanos();
         this.headerTimeoutNanos = limits.headerReadTimeout().toNanos();
+        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
         this.maxPipelined = limits.maxPipelinedRequests();
         long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
         period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(snapshot.minRouteTimeoutMillis()));
@@ -162,6 +166,14 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         long now = System.nanoTime();
+        if (unwritableSinceNanos != 0 && now - unwritableSinceNanos >= writeTimeoutNanos) {
+            // The client stopped reading the response: let both connections go (the exchange cancels its upstream).
+            logger.debug("client {} read nothing for {} ms (write-timeout): closing", channel.remoteAddress(),
+                    writeTimeoutNanos / 1_000_000);
+            closing = true;
+            channel.close();
+            return;
+        }
         Exchange ex = current;
         if (ex != null) {
             long d = ex.deadlineNanos();
@@ -195,6 +207,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             next = Math.min(next - now, headerStartNanos + headerTimeoutNanos - now) + now;
         } else {
             next = Math.min(next - now, idleSinceNanos + idleTimeoutNanos - now) + now;
+        }
+        if (unwritableSinceNanos != 0) {
+            next = Math.min(next - now, unwritableSinceNanos + writeTimeoutNanos - now) + now;
         }
         scheduleTimer(next - now);
     }
@@ -252,6 +267,11 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         if (obj instanceof HttpRequest req) {
             startRequest(req);
         } else if (obj instanceof HttpContent content) {
+            if (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()
+                    && !HeaderNames.allValid(last.trailingHeaders())) {
+                // Trailer fields are checked like header fields; the exchange answers 400 and the connection closes.
+                content.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("invalid trailer field")));
+            }
             Exchange ex = current;
             if (ex != null && !ex.isRequestRead()) {
                 ex.onRequestContent(content);
@@ -292,9 +312,15 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        Exchange ex = current;
-        if (ex != null && channel.isWritable()) {
-            ex.onClientWritable();
+        if (channel.isWritable()) {
+            unwritableSinceNanos = 0;
+            Exchange ex = current;
+            if (ex != null) {
+                ex.onClientWritable();
+            }
+        } else {
+            unwritableSinceNanos = System.nanoTime();
+            ensureTimerBy(unwritableSinceNanos + writeTimeoutNanos);
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -364,6 +390,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
                     : cause instanceof TooLongHttpHeaderException ? GatewayErrors.HEADERS_TOO_LARGE
                     : GatewayErrors.BAD_REQUEST);
             ReferenceCountUtil.release(req);
+        } else if (req.protocolVersion() != HttpVersion.HTTP_1_1 && req.protocolVersion() != HttpVersion.HTTP_1_0) {
+            // Well-formed but not 1.x (Http1RequestDecoder refused the malformed ones), an HTTP/2 preface among them.
+            ex.reject(GatewayErrors.VERSION_NOT_SUPPORTED);
         } else if (!HeaderNames.allValid(req.headers())) {
             logger.debug("invalid header name or value from {}", channel.remoteAddress());
             ex.reject(GatewayErrors.BAD_REQUEST);

@@ -80,6 +80,9 @@ public final class GatewayProcess implements AutoCloseable {
         int proxy = ports[0];
         int admin = ports[1];
         StringBuilder yaml = new StringBuilder("server:\n  listen: 127.0.0.1:" + proxy + "\n  io-threads: 2\n");
+        if (!serverExtra.contains("drain-delay")) {
+            yaml.append("  drain-delay: 0s\n"); // tests that don't test the delay don't wait for it on SIGTERM
+        }
         for (String line : serverExtra.split("\n")) {
             if (!line.isBlank()) {
                 yaml.append("  ").append(line).append('\n');

@@ -273,6 +273,64 @@ class HmacAuthFilterTest {
         assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
     }
 
+    // Known answers: signatures computed outside the gateway, once, by
+    //   printf '%s' "$SIGNING_STRING" | openssl dgst -sha256 -hmac new-secret -binary | base64
+    // with the signing string given in each comment ($'...' quoting: \n is the newline). NOW is Mon, 23 Nov 2026
+    // 10:00:00 GMT.
+    static final String NOW_HTTP = "Mon, 23 Nov 2026 10:00:00 GMT";
+    /** $'x-date: Mon, 23 Nov 2026 10:00:00 GMT\nGET /orders?id=1 HTTP/1.1' */
+    static final String SIG_XDATE_ORDERS = "ymrVL76RHvmuTEK6gWROJMc0O0SUtk8lF/1BIHbtDMw=";
+    /** $'x-date: Mon, 23 Nov 2026 10:00:00 GMT\nGET /elsewhere HTTP/1.1' (right key, another request) */
+    static final String SIG_XDATE_ELSEWHERE = "fQoBIgBAnUIdiRdCnHPfUNGDH4UTzWNQEHsCizrefx4=";
+
+    /** A credentials header value for app alice, written out as a Kong client sends it. */
+    static String aliceHmac(String headers, String signature) {
+        return "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"" + headers + "\", signature=\""
+                + signature + "\"";
+    }
+
+    @Test
+    void signedProxyAuthorizationIsAccepted() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        RequestContext ctx = request("GET", "/orders?id=1", "HTTP/1.1", h);
+        assertProceeds(filter().apply(ctx));
+        assertThat(ctx.app()).isSameAs(ALICE);
+        assertThat(h.get("x-app-key")).isEqualTo("alice");
+    }
+
+    @Test
+    void proxyAuthorizationWinsOverAuthorizationAsInKong() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS))
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ELSEWHERE));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+        // Swapped: the valid signature in Authorization does not rescue a failing Proxy-Authorization.
+        HttpHeaders swapped = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ELSEWHERE))
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertThat(error(result(filter(), request("GET", "/orders?id=1", "HTTP/1.1", swapped))))
+                .isEqualTo("signature_mismatch");
+    }
+
+    @Test
+    void proxyAuthorizationWithoutHmacCredentialsFallsBackToAuthorization() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", "Basic Zm9vOmJhcg==")
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void withoutHideCredentialsTheCredentialsStayForLaterFilters() {
+        GatewayFilter keep = filter(new HmacAuthConfig(List.of(), Duration.ofSeconds(300), false, false, "shop",
+                false, false, false));
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(keep.apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+        assertThat(h.contains("proxy-authorization")).isTrue();
+    }
+
     static String sha256(byte[] body) throws Exception {
         return java.util.Base64.getEncoder().encodeToString(
                 java.security.MessageDigest.getInstance("SHA-256").digest(body));

@@ -320,6 +320,19 @@ class HmacAuthIT {
     }
 
     @Test
+    void hideCredentialsWithProxyAuthorizationKeepsTheUpstreamsAuthorization() throws Exception {
+        String date = now();
+        RawHttp.Response r = get("/orders/pa", "X-Date: " + date,
+                "Proxy-Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/orders/pa"),
+                "Authorization: Bearer for-the-upstream");
+        assertThat(r.status()).isEqualTo(200);
+        var h = upstream.last().headers();
+        assertThat(upstream.last().uri()).isEqualTo("/orders/pa");
+        assertThat(h.contains("proxy-authorization")).isFalse();
+        assertThat(h.get("authorization")).isEqualTo("Bearer for-the-upstream");
+    }
+
+    @Test
     void withBothHeadersProxyAuthorizationWins() throws Exception {
         // Both signatures are valid; only shop-app may call orders, so the answer tells which header was used.
         String date = now();

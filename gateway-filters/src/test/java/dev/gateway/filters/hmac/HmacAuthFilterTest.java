@@ -322,6 +322,24 @@ class HmacAuthFilterTest {
     }
 
     @Test
+    void hideCredentialsRemovesOnlyTheHeaderThatCarriedThem() {
+        HttpHeaders byProxy = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS))
+                .set("authorization", "Bearer for-the-upstream");
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", byProxy)));
+        assertThat(byProxy.contains("proxy-authorization")).isFalse();
+        assertThat(byProxy.get("authorization")).isEqualTo("Bearer for-the-upstream");
+
+        HttpHeaders direct = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", "Basic Zm9vOmJhcg==")
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", direct)));
+        assertThat(direct.contains("authorization")).isFalse();
+        // Not this filter's to remove; the exchange drops Proxy-Authorization before the upstream anyway.
+        assertThat(direct.get("proxy-authorization")).isEqualTo("Basic Zm9vOmJhcg==");
+    }
+
+    @Test
     void withoutHideCredentialsTheCredentialsStayForLaterFilters() {
         GatewayFilter keep = filter(new HmacAuthConfig(List.of(), Duration.ofSeconds(300), false, false, "shop",
                 false, false, false));

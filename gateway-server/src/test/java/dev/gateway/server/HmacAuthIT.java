@@ -281,8 +281,8 @@ class HmacAuthIT {
         assertThat(other.header("access-control-allow-origin")).isNull();
     }
 
-    // Kong clients: credentials in Proxy-Authorization. Signed here with the JDK's Mac directly, not the gateway's
-    // signer.
+    // Kong clients: credentials in Proxy-Authorization, and Date when X-Date is unusable. Signed here with the JDK's
+    // Mac directly, not the gateway's signer.
 
     static String hmacSha256(String secret, String signingString) throws Exception {
         javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
@@ -295,6 +295,13 @@ class HmacAuthIT {
     static String signedOverXDate(String app, String secret, String date, String target) throws Exception {
         String sig = hmacSha256(secret, "x-date: " + date + "\nGET " + target + " HTTP/1.1");
         return "hmac username=\"" + app + "\", algorithm=\"hmac-sha256\", headers=\"x-date request-line\", "
+                + "signature=\"" + sig + "\"";
+    }
+
+    /** {@code hmac ...} for a GET of {@code target} signed by shop-app over {@code date request-line}. */
+    static String signedOverDate(String date, String target) throws Exception {
+        String sig = hmacSha256("s3cret-new", "date: " + date + "\nGET " + target + " HTTP/1.1");
+        return "hmac username=\"shop-app\", algorithm=\"hmac-sha256\", headers=\"date request-line\", "
                 + "signature=\"" + sig + "\"";
     }
 
@@ -347,6 +354,38 @@ class HmacAuthIT {
                 "Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/orders/both"));
         assertThat(other.status()).isEqualTo(403);
         assertThat(other.text()).contains("\"error\":\"forbidden_route\"");
+    }
+
+    @Test
+    void unparsableXDateFallsBackToTheSignedDate() throws Exception {
+        String date = now();
+        RawHttp.Response r = get("/reports/date", "X-Date: not a date", "Date: " + date,
+                "Authorization: " + signedOverDate(date, "/reports/date"));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(upstream.last().uri()).isEqualTo("/reports/date");
+    }
+
+    @Test
+    void unparsableXDateWithoutDateGets401MissingDate() throws Exception {
+        String date = now();
+        int before = upstream.received().size();
+        RawHttp.Response r = get("/reports/nodate", "X-Date: not a date",
+                "Authorization: " + signedOverDate(date, "/reports/nodate"));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"missing_date\"");
+        assertThat(upstream.received()).hasSize(before);
+    }
+
+    @Test
+    void staleDateAfterAnUnparsableXDateGets401ClockSkew() throws Exception {
+        String stale = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(10)); // reports allows the default 300 s
+        int before = upstream.received().size();
+        RawHttp.Response r = get("/reports/stale", "X-Date: not a date", "Date: " + stale,
+                "Authorization: " + signedOverDate(stale, "/reports/stale"));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"clock_skew\"");
+        assertThat(upstream.received()).hasSize(before);
     }
 
     @Test

@@ -281,6 +281,113 @@ class HmacAuthIT {
         assertThat(other.header("access-control-allow-origin")).isNull();
     }
 
+    // Kong clients: credentials in Proxy-Authorization, and Date when X-Date is unusable. Signed here with the JDK's
+    // Mac directly, not the gateway's signer.
+
+    static String hmacSha256(String secret, String signingString) throws Exception {
+        javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+        mac.init(new javax.crypto.spec.SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return java.util.Base64.getEncoder().encodeToString(
+                mac.doFinal(signingString.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** {@code hmac ...} for a GET of {@code target} signed over {@code x-date request-line}. */
+    static String signedOverXDate(String app, String secret, String date, String target) throws Exception {
+        String sig = hmacSha256(secret, "x-date: " + date + "\nGET " + target + " HTTP/1.1");
+        return "hmac username=\"" + app + "\", algorithm=\"hmac-sha256\", headers=\"x-date request-line\", "
+                + "signature=\"" + sig + "\"";
+    }
+
+    /** {@code hmac ...} for a GET of {@code target} signed by shop-app over {@code date request-line}. */
+    static String signedOverDate(String date, String target) throws Exception {
+        String sig = hmacSha256("s3cret-new", "date: " + date + "\nGET " + target + " HTTP/1.1");
+        return "hmac username=\"shop-app\", algorithm=\"hmac-sha256\", headers=\"date request-line\", "
+                + "signature=\"" + sig + "\"";
+    }
+
+    static RawHttp.Response get(String target, String... headerLines) throws Exception {
+        StringBuilder sb = new StringBuilder("GET " + target + " HTTP/1.1\r\nHost: x\r\n");
+        for (String l : headerLines) {
+            sb.append(l).append("\r\n");
+        }
+        return RawHttp.exchange(gateway.port(), sb.append("Connection: close\r\n\r\n").toString());
+    }
+
+    @Test
+    void signedProxyAuthorizationIsAcceptedAndNeverForwarded() throws Exception {
+        String date = now();
+        RawHttp.Response r = get("/reports/pa", "X-Date: " + date,
+                "Proxy-Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/reports/pa"));
+        assertThat(r.status()).isEqualTo(200);
+        var h = upstream.last().headers();
+        assertThat(upstream.last().uri()).isEqualTo("/reports/pa");
+        assertThat(h.get("x-app-key")).isEqualTo("shop-app");
+        // reports has hide-credentials off: the header is still dropped, as a hop-by-hop header.
+        assertThat(h.contains("proxy-authorization")).isFalse();
+    }
+
+    @Test
+    void hideCredentialsWithProxyAuthorizationKeepsTheUpstreamsAuthorization() throws Exception {
+        String date = now();
+        RawHttp.Response r = get("/orders/pa", "X-Date: " + date,
+                "Proxy-Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/orders/pa"),
+                "Authorization: Bearer for-the-upstream");
+        assertThat(r.status()).isEqualTo(200);
+        var h = upstream.last().headers();
+        assertThat(upstream.last().uri()).isEqualTo("/orders/pa");
+        assertThat(h.contains("proxy-authorization")).isFalse();
+        assertThat(h.get("authorization")).isEqualTo("Bearer for-the-upstream");
+    }
+
+    @Test
+    void withBothHeadersProxyAuthorizationWins() throws Exception {
+        // Both signatures are valid; only shop-app may call orders, so the answer tells which header was used.
+        String date = now();
+        RawHttp.Response shop = get("/orders/both", "X-Date: " + date,
+                "Proxy-Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/orders/both"),
+                "Authorization: " + signedOverXDate("other-app", "other", date, "/orders/both"));
+        assertThat(shop.status()).isEqualTo(200);
+        assertThat(upstream.last().headers().get("x-app-key")).isEqualTo("shop-app");
+
+        RawHttp.Response other = get("/orders/both", "X-Date: " + date,
+                "Proxy-Authorization: " + signedOverXDate("other-app", "other", date, "/orders/both"),
+                "Authorization: " + signedOverXDate("shop-app", "s3cret-new", date, "/orders/both"));
+        assertThat(other.status()).isEqualTo(403);
+        assertThat(other.text()).contains("\"error\":\"forbidden_route\"");
+    }
+
+    @Test
+    void unparsableXDateFallsBackToTheSignedDate() throws Exception {
+        String date = now();
+        RawHttp.Response r = get("/reports/date", "X-Date: not a date", "Date: " + date,
+                "Authorization: " + signedOverDate(date, "/reports/date"));
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(upstream.last().uri()).isEqualTo("/reports/date");
+    }
+
+    @Test
+    void unparsableXDateWithoutDateGets401MissingDate() throws Exception {
+        String date = now();
+        int before = upstream.received().size();
+        RawHttp.Response r = get("/reports/nodate", "X-Date: not a date",
+                "Authorization: " + signedOverDate(date, "/reports/nodate"));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"missing_date\"");
+        assertThat(upstream.received()).hasSize(before);
+    }
+
+    @Test
+    void staleDateAfterAnUnparsableXDateGets401ClockSkew() throws Exception {
+        String stale = DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                ZonedDateTime.now(ZoneOffset.UTC).minusMinutes(10)); // reports allows the default 300 s
+        int before = upstream.received().size();
+        RawHttp.Response r = get("/reports/stale", "X-Date: not a date", "Date: " + stale,
+                "Authorization: " + signedOverDate(stale, "/reports/stale"));
+        assertThat(r.status()).isEqualTo(401);
+        assertThat(r.text()).contains("\"error\":\"clock_skew\"");
+        assertThat(upstream.received()).hasSize(before);
+    }
+
     @Test
     void countsAuthFailuresByReason() throws Exception {
         signedGet("shop-app", "guess", "/orders/count");

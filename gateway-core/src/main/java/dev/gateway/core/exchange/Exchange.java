@@ -176,6 +176,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     @Override
     public void chainContinued() {
         filtersRan = route.filters().length;
+        ForwardedHeaders.afterFilters(request.headers());
         Terminal.Call c = route.terminal().open(this);
         if (finished) {
             c.cancel(); // answered while opening (no connection possible, say)

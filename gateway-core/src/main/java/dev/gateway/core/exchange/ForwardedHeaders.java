@@ -15,11 +15,11 @@ final class ForwardedHeaders {
     /**
      * Removes hop-by-hop headers and the identity headers only the gateway may set, re-establishes chunked framing
      * for the upstream hop, and sets X-Forwarded-For/-Proto/-Host/-Port: a trusted proxy's values are extended,
-     * anyone else's are replaced.
+     * anyone else's are replaced. Proxy-Authorization stays for the filters; {@link #afterFilters} removes it.
      */
     static void prepare(HttpRequest request, String host, boolean chunked, Downstream client) {
         HttpHeaders h = request.headers();
-        HopByHop.strip(h);
+        HopByHop.stripKeepingProxyAuthorization(h);
         // Identity headers come only from the gateway (hmac-auth sets them after verifying), on every route.
         h.remove(GatewayHeaders.X_APP_KEY);
         h.remove(GatewayHeaders.X_CONSUMER_GROUP);
@@ -43,5 +43,13 @@ final class ForwardedHeaders {
         if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_PORT)) {
             h.set(GatewayHeaders.X_FORWARDED_PORT, client.localPort());
         }
+    }
+
+    /**
+     * The filters let the request through: removes what only they may read. Proxy-Authorization is hop-by-hop, but
+     * hmac-auth reads credentials from it (as Kong does), so it is kept until here and never reaches the upstream.
+     */
+    static void afterFilters(HttpHeaders h) {
+        h.remove(GatewayHeaders.PROXY_AUTHORIZATION);
     }
 }

@@ -27,6 +27,15 @@ public final class HopByHop {
     }
 
     public static void strip(HttpHeaders h) {
+        stripKeepingProxyAuthorization(h);
+        h.remove(GatewayHeaders.PROXY_AUTHORIZATION);
+    }
+
+    /**
+     * As {@link #strip}, but leaves Proxy-Authorization (unless Connection names it): a request's filters may read
+     * credentials from it (hmac-auth, as Kong does). The caller removes it before the request goes upstream.
+     */
+    public static void stripKeepingProxyAuthorization(HttpHeaders h) {
         if (h.isEmpty()) {
             return;
         }
@@ -54,7 +63,6 @@ public final class HopByHop {
         }
         h.remove(GatewayHeaders.KEEP_ALIVE);
         h.remove(GatewayHeaders.PROXY_AUTHENTICATE);
-        h.remove(GatewayHeaders.PROXY_AUTHORIZATION);
         h.remove(GatewayHeaders.PROXY_CONNECTION);
         h.remove(GatewayHeaders.TE);
         h.remove(GatewayHeaders.TRAILER);

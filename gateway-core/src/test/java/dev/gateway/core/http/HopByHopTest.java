@@ -54,6 +54,21 @@ class HopByHopTest {
     }
 
     @Test
+    void forTheFiltersKeepsProxyAuthorizationAndStillRemovesTheOthers() {
+        HttpHeaders h = new DefaultHttpHeaders()
+                .add("Proxy-Authorization", "hmac username=\"a\"")
+                .add("Proxy-Authenticate", "Basic")
+                .add("Keep-Alive", "timeout=5")
+                .add("Connection", "close, X-Hop")
+                .add("X-Hop", "1")
+                .add("Accept", "*/*");
+
+        HopByHop.stripKeepingProxyAuthorization(h);
+
+        assertThat(h.names()).containsExactlyInAnyOrder("Proxy-Authorization", "Accept");
+    }
+
+    @Test
     void keepsEndToEndHeaders() {
         HttpHeaders h = new DefaultHttpHeaders()
                 .add("Host", "api.example.com")

@@ -99,10 +99,16 @@ final class HmacAuthFilter implements GatewayFilter {
         HttpHeaders h = ctx.headers();
         h.remove(X_APP_KEY);
         h.remove(X_CONSUMER_GROUP);
-        String value = h.get(HttpHeaderNames.PROXY_AUTHORIZATION);
+        // As Kong: Proxy-Authorization first (the exchange keeps it for filters and never forwards it), then
+        // Authorization when the first carries no hmac credentials.
+        AsciiString header = HttpHeaderNames.PROXY_AUTHORIZATION;
+        String value = h.get(header);
         if (value == null || !isHmac(value)) {
             String a = h.get(HttpHeaderNames.AUTHORIZATION);
-            value = a != null && isHmac(a) ? a : value;
+            if (a != null && isHmac(a)) {
+                header = HttpHeaderNames.AUTHORIZATION;
+                value = a;
+            }
         }
         if (value == null || !isHmac(value)) {
             return config.anonymous() ? FilterResult.proceed() : fail(ctx, Failure.MISSING_CREDENTIALS);
@@ -131,11 +137,12 @@ final class HmacAuthFilter implements GatewayFilter {
         }
         App app = apps.cached(c.username());
         if (app != null) {
-            return verify(ctx, c, app);
+            return verify(ctx, c, app, header);
         }
         // A miss may complete on the source's thread: verify on the request's loop, where the context lives.
+        AsciiString credentialsHeader = header;
         return apps.find(c.username()).thenComposeAsync(found -> found == null
-                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found), ctx.eventLoop());
+                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found, credentialsHeader), ctx.eventLoop());
     }
 
     private static boolean hasBody(RequestContext ctx) {
@@ -173,23 +180,30 @@ final class HmacAuthFilter implements GatewayFilter {
         return v.length() > 5 && v.regionMatches(true, 0, "hmac ", 0, 5);
     }
 
+    /**
+     * As Kong: X-Date, or Date when X-Date is absent or not an HTTP date; the skew is checked on the one chosen. A
+     * valid but stale X-Date is not rescued by Date (Kong would try Date then too): that would let anyone replay a
+     * captured request signed over x-date by adding a fresh, unsigned Date.
+     */
     private Failure checkDate(HttpHeaders h) {
-        String date = h.get(X_DATE);
-        if (date == null) {
-            date = h.get(HttpHeaderNames.DATE);
-        }
-        if (date == null) {
-            return Failure.MISSING_DATE;
-        }
-        long at = HttpDates.parse(date);
+        long at = epochSeconds(h.get(X_DATE));
         if (at == Long.MIN_VALUE) {
-            return Failure.MISSING_DATE;
+            at = epochSeconds(h.get(HttpHeaderNames.DATE));
+            if (at == Long.MIN_VALUE) {
+                return Failure.MISSING_DATE;
+            }
         }
         long now = clock.instant().getEpochSecond();
         return Math.abs(now - at) > skewSeconds ? Failure.CLOCK_SKEW : null;
     }
 
-    private CompletionStage<FilterResult> verify(RequestContext ctx, HmacCredentials c, App app) {
+    private static long epochSeconds(String date) {
+        return date == null ? Long.MIN_VALUE : HttpDates.parse(date);
+    }
+
+    /** @param credentialsHeader the header {@code c} came from: hide-credentials removes it (only it, as Kong) */
+    private CompletionStage<FilterResult> verify(RequestContext ctx, HmacCredentials c, App app,
+            AsciiString credentialsHeader) {
         HttpHeaders h = ctx.headers();
         String signing = SigningString.build(c.headers(), ctx.method().name(), ctx.rawUri(), ctx.protocolVersion(),
                 h::get);
@@ -209,8 +223,8 @@ final class HmacAuthFilter implements GatewayFilter {
             h.set(X_CONSUMER_GROUP, app.group());
         }
         if (config.hideCredentials()) {
-            h.remove(HttpHeaderNames.AUTHORIZATION);
-            h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+            // The other header may hold the upstream's own credentials (Authorization when these came by proxy).
+            h.remove(credentialsHeader);
         }
         if (!config.replayProtection()) {
             return FilterResult.proceed();

@@ -273,6 +273,141 @@ class HmacAuthFilterTest {
         assertProceeds(filter().apply(request("GET", "/x", "HTTP/1.1", h)));
     }
 
+    // Known answers: signatures computed outside the gateway, once, by
+    //   printf '%s' "$SIGNING_STRING" | openssl dgst -sha256 -hmac new-secret -binary | base64
+    // with the signing string given in each comment ($'...' quoting: \n is the newline). NOW is Mon, 23 Nov 2026
+    // 10:00:00 GMT; 09:54:59 is 301 s before it, one second past the 300 s skew.
+    static final String NOW_HTTP = "Mon, 23 Nov 2026 10:00:00 GMT";
+    static final String STALE_HTTP = "Mon, 23 Nov 2026 09:54:59 GMT";
+    /** $'x-date: Mon, 23 Nov 2026 10:00:00 GMT\nGET /orders?id=1 HTTP/1.1' */
+    static final String SIG_XDATE_ORDERS = "ymrVL76RHvmuTEK6gWROJMc0O0SUtk8lF/1BIHbtDMw=";
+    /** $'x-date: Mon, 23 Nov 2026 10:00:00 GMT\nGET /elsewhere HTTP/1.1' (right key, another request) */
+    static final String SIG_XDATE_ELSEWHERE = "fQoBIgBAnUIdiRdCnHPfUNGDH4UTzWNQEHsCizrefx4=";
+    /** $'date: Mon, 23 Nov 2026 10:00:00 GMT\nGET /x HTTP/1.1' */
+    static final String SIG_DATE = "dCQgj6slIoGlmKuTc5aWpcTizGQcS0ay4QYIEj3rLIc=";
+    /** $'x-date: not a date\ndate: Mon, 23 Nov 2026 10:00:00 GMT\nGET /x HTTP/1.1' */
+    static final String SIG_BAD_XDATE_AND_DATE = "b3xVdMXRZI6BTt+GdeR7ylUSBbHp5uUSwEctSFZmNDQ=";
+    /** $'x-date: not a date\nGET /x HTTP/1.1' */
+    static final String SIG_BAD_XDATE = "CZMpIZX9jwmjpGXQTN2gYvSkX/NoDCBC6GbLgurgNIA=";
+    /** $'date: Mon, 23 Nov 2026 09:54:59 GMT\nGET /x HTTP/1.1' */
+    static final String SIG_STALE_DATE = "I3OYiCx6Jr2rFpdZXZj4fR6VmoTOl6y1kdjDHTCI6co=";
+    /** $'x-date: Mon, 23 Nov 2026 09:54:59 GMT\nGET /x HTTP/1.1' */
+    static final String SIG_STALE_XDATE = "ukLiLxmy/RhI3ayl5qySS1JK8Z3ye/wgAsJTlQzitCI=";
+
+    /** A credentials header value for app alice, written out as a Kong client sends it. */
+    static String aliceHmac(String headers, String signature) {
+        return "hmac username=\"alice\", algorithm=\"hmac-sha256\", headers=\"" + headers + "\", signature=\""
+                + signature + "\"";
+    }
+
+    /** hide-credentials on, nothing required: requests may sign date instead of x-date. */
+    GatewayFilter lenientFilter() {
+        return filter(config(false, false, false, List.of()));
+    }
+
+    @Test
+    void signedProxyAuthorizationIsAccepted() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        RequestContext ctx = request("GET", "/orders?id=1", "HTTP/1.1", h);
+        assertProceeds(filter().apply(ctx));
+        assertThat(ctx.app()).isSameAs(ALICE);
+        assertThat(h.get("x-app-key")).isEqualTo("alice");
+    }
+
+    @Test
+    void proxyAuthorizationWinsOverAuthorizationAsInKong() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS))
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ELSEWHERE));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+        // Swapped: the valid signature in Authorization does not rescue a failing Proxy-Authorization.
+        HttpHeaders swapped = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ELSEWHERE))
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertThat(error(result(filter(), request("GET", "/orders?id=1", "HTTP/1.1", swapped))))
+                .isEqualTo("signature_mismatch");
+    }
+
+    @Test
+    void proxyAuthorizationWithoutHmacCredentialsFallsBackToAuthorization() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", "Basic Zm9vOmJhcg==")
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void hideCredentialsRemovesOnlyTheHeaderThatCarriedThem() {
+        HttpHeaders byProxy = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS))
+                .set("authorization", "Bearer for-the-upstream");
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", byProxy)));
+        assertThat(byProxy.contains("proxy-authorization")).isFalse();
+        assertThat(byProxy.get("authorization")).isEqualTo("Bearer for-the-upstream");
+
+        HttpHeaders direct = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", "Basic Zm9vOmJhcg==")
+                .set("authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(filter().apply(request("GET", "/orders?id=1", "HTTP/1.1", direct)));
+        assertThat(direct.contains("authorization")).isFalse();
+        // Not this filter's to remove; the exchange drops Proxy-Authorization before the upstream anyway.
+        assertThat(direct.get("proxy-authorization")).isEqualTo("Basic Zm9vOmJhcg==");
+    }
+
+    @Test
+    void withoutHideCredentialsTheCredentialsStayForLaterFilters() {
+        GatewayFilter keep = filter(new HmacAuthConfig(List.of(), Duration.ofSeconds(300), false, false, "shop",
+                false, false, false));
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", NOW_HTTP)
+                .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
+        assertProceeds(keep.apply(request("GET", "/orders?id=1", "HTTP/1.1", h)));
+        assertThat(h.contains("proxy-authorization")).isTrue();
+    }
+
+    @Test
+    void unparsableXDateFallsBackToTheSignedDate() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", "not a date").set("date", NOW_HTTP)
+                .set("authorization", aliceHmac("date request-line", SIG_DATE));
+        assertProceeds(lenientFilter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void unparsableXDateThatIsSignedStillFallsBackToDate() {
+        // What is signed is what headers= lists (here the bad X-Date as sent); freshness comes from Date.
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", "not a date").set("date", NOW_HTTP)
+                .set("authorization", aliceHmac("x-date date request-line", SIG_BAD_XDATE_AND_DATE));
+        assertProceeds(lenientFilter().apply(request("GET", "/x", "HTTP/1.1", h)));
+    }
+
+    @Test
+    void unparsableXDateWithoutDateIsMissingDate() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", "not a date")
+                .set("authorization", aliceHmac("x-date request-line", SIG_BAD_XDATE));
+        assertThat(error(result(lenientFilter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("missing_date");
+    }
+
+    @Test
+    void staleDateChosenAfterAnUnparsableXDateIsClockSkew() {
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", "not a date").set("date", STALE_HTTP)
+                .set("authorization", aliceHmac("date request-line", SIG_STALE_DATE));
+        assertThat(error(result(lenientFilter(), request("GET", "/x", "HTTP/1.1", h.copy()))))
+                .isEqualTo("clock_skew");
+        // The same request is fine at the time it was signed: the date was the only problem.
+        GatewayFilter then = new HmacAuthFilterFactory(APPS, replays, meters,
+                Clock.fixed(NOW.minusSeconds(301), ZoneOffset.UTC)).create(TestRequests.filterContext("orders", null),
+                config(false, false, false, List.of()));
+        assertProceeds(then.apply(request("GET", "/x", "HTTP/1.1", h.copy())));
+    }
+
+    @Test
+    void staleXDateIsNotRescuedByAFreshDate() {
+        // Kong would try Date here too; an unsigned fresh Date would then let a captured request be replayed.
+        HttpHeaders h = new DefaultHttpHeaders().set("x-date", STALE_HTTP).set("date", NOW_HTTP)
+                .set("authorization", aliceHmac("x-date request-line", SIG_STALE_XDATE));
+        assertThat(error(result(lenientFilter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("clock_skew");
+    }
+
     static String sha256(byte[] body) throws Exception {
         return java.util.Base64.getEncoder().encodeToString(
                 java.security.MessageDigest.getInstance("SHA-256").digest(body));

@@ -18,8 +18,8 @@ import sun.misc.Signal;
  * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}.
  *
  * <p>{@code --check} validates the whole configuration (including host resolution), prints every error and exits
- * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM or SIGINT drain it and exit 0, SIGHUP
- * reloads the configuration.
+ * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM drains it after the drain delay and
+ * SIGINT at once, both exit 0; SIGHUP reloads the configuration.
  */
 public final class GatewayMain {
     static {

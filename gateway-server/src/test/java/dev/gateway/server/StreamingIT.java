@@ -150,16 +150,7 @@ class StreamingIT {
 
     @Test
     void slowClientMakesGatewayStopReadingUpstreamUntilItReadsAgain() throws Exception {
-        try (TestUpstream endless = TestUpstream.start("endless", (ctx, r, up) -> up.sendStream(ctx, 8 * GIB, true));
-                GatewayServer gw = Gateways.start(Gateways.yaml("", """
-                        upstreams:
-                          endless:
-                            targets: ["${ENDLESS}"]
-                        routes:
-                          - id: endless
-                            paths: [/endless]
-                            upstream: endless
-                        """), Map.of("ENDLESS", endless.url()));
+        try (TestUpstream endless = endlessUpstream(); GatewayServer gw = gatewayTo(endless, "");
                 RawHttp c = new RawHttp(gw.port())) {
             c.send("GET /endless HTTP/1.1\r\nHost: gw.test\r\n\r\n");
             assertThat(c.readHead().status()).isEqualTo(200);
@@ -188,17 +179,8 @@ class StreamingIT {
 
     @Test
     void clientThatStopsReadingIsCutOffAfterTheWriteTimeoutWithItsUpstreamConnection() throws Exception {
-        try (TestUpstream endless = TestUpstream.start("endless", (ctx, r, up) -> up.sendStream(ctx, 8 * GIB, true));
-                GatewayServer gw = Gateways.start(Gateways.yaml("write-timeout: 1s\nidle-timeout: 60s", """
-                        upstreams:
-                          endless:
-                            targets: ["${ENDLESS}"]
-                        routes:
-                          - id: endless
-                            paths: [/endless]
-                            upstream: endless
-                            timeout: 60s
-                        """), Map.of("ENDLESS", endless.url()));
+        try (TestUpstream endless = endlessUpstream();
+                GatewayServer gw = gatewayTo(endless, "write-timeout: 1s\nidle-timeout: 60s");
                 RawHttp c = new RawHttp(gw.port())) {
             c.send("GET /endless HTTP/1.1\r\nHost: gw.test\r\n\r\n");
             assertThat(c.readHead().status()).isEqualTo(200);
@@ -215,6 +197,25 @@ class StreamingIT {
             assertThat(got).isLessThan(written);
             assertThat(c.isClosedByPeer()).isTrue();
         }
+    }
+
+    /** An upstream that answers every request with an 8 GiB chunked body, written as fast as it is taken. */
+    private static TestUpstream endlessUpstream() {
+        return TestUpstream.start("endless", (ctx, r, up) -> up.sendStream(ctx, 8 * GIB, true));
+    }
+
+    /** An in-process gateway with {@code serverExtra} settings routing /endless to {@code endless}. */
+    private static GatewayServer gatewayTo(TestUpstream endless, String serverExtra) throws Exception {
+        return Gateways.start(Gateways.yaml(serverExtra, """
+                upstreams:
+                  endless:
+                    targets: ["${ENDLESS}"]
+                routes:
+                  - id: endless
+                    paths: [/endless]
+                    upstream: endless
+                    timeout: 60s
+                """), Map.of("ENDLESS", endless.url()));
     }
 
     /** Waits until two readings of the upstream's byte count 200 ms apart are equal; returns that count. */

@@ -227,26 +227,8 @@ class RequestCorpusIT {
     }
 
     @ParameterizedTest(name = "{0}")
-    @MethodSource("versions")
-    void versions(Case c) throws IOException {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("requestLines")
-    void requestLines(Case c) throws IOException {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("hosts")
-    void hosts(Case c) throws IOException {
-        check(c);
-    }
-
-    @ParameterizedTest(name = "{0}")
-    @MethodSource("smuggling")
-    void smuggling(Case c) throws IOException {
+    @MethodSource({"versions", "requestLines", "hosts", "smuggling"})
+    void corpus(Case c) throws IOException {
         check(c);
     }
 

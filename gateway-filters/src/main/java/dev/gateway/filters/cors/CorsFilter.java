@@ -28,8 +28,9 @@ import java.util.concurrent.CompletionStage;
  *
  * <p>{@code Vary: Origin} goes on every response whose headers depend on the origin: all responses of a route whose
  * allow-list is not just {@code "*"} without credentials (also those to requests without Origin), and the refusals.
- * Origins, header values and refusals are compiled once, with the route; a request allocates only the preflight
- * answer that echoes its origin.
+ * Origins, header values and refusals are compiled once, with the route. A request allocates nothing here, except a
+ * preflight answer that echoes its origin, a Vary value joined with the upstream's, and the lower-case copy of an
+ * Origin sent in upper case (browsers don't).
  */
 final class CorsFilter implements GatewayFilter {
     private static final String VARY_ORIGIN = "Origin";

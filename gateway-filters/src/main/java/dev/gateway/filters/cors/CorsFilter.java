@@ -3,6 +3,7 @@ package dev.gateway.filters.cors;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -11,45 +12,87 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
 
 /**
- * CORS. A preflight ({@code OPTIONS} with {@code Origin} and {@code Access-Control-Request-Method}) is answered here,
- * before authentication, so it never needs credentials: 204 with the allow headers when origin, method and
- * requested headers are allowed, 204 without them otherwise (the browser then refuses the call). An actual
- * request from an allowed origin continues and its response, also an error made by a later filter, gets
- * {@code Access-Control-Allow-Origin}. Header values are computed once, when the route is compiled.
+ * CORS. A request without {@code Origin} is not a CORS request and passes. A preflight ({@code OPTIONS} with {@code
+ * Origin} and {@code Access-Control-Request-Method}) is answered here, before authentication, so it never needs
+ * credentials: 204 with the allow headers when origin, method and requested headers are allowed. An actual request
+ * from an allowed origin continues and its response, also an error made by a later filter, gets {@code
+ * Access-Control-Allow-Origin} (never {@code *} together with credentials).
+ *
+ * <p>What is not allowed depends on the mode. Strict: 403 {@code cors_origin_denied}, {@code cors_method_denied} or
+ * {@code cors_header_denied}, and the request never reaches the upstream. Permissive: the request is forwarded and a
+ * preflight answered 204, both without CORS headers, so the browser refuses the result.
+ *
+ * <p>{@code Vary: Origin} goes on every response whose headers depend on the origin: all responses of a route whose
+ * allow-list is not just {@code "*"} without credentials (also those to requests without Origin), and the refusals.
+ * Origins, header values and refusals are compiled once, with the route. A request allocates nothing here, except a
+ * preflight answer that echoes its origin, a Vary value joined with the upstream's, and the lower-case copy of an
+ * Origin sent in upper case (browsers don't).
  */
 final class CorsFilter implements GatewayFilter {
+    private static final String VARY_ORIGIN = "Origin";
     private static final Header VARY_PREFLIGHT = new Header("vary",
             "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
     private static final byte[] EMPTY = new byte[0];
 
-    private final boolean anyOrigin;
-    private final Set<String> origins;
-    private final List<String> wildcardSuffixes;
-    private final Set<String> methods;
-    private final Set<String> allowHeaders;
+    static final GatewayError ORIGIN_DENIED = new GatewayError(HttpResponseStatus.FORBIDDEN, "cors_origin_denied",
+            "the request's Origin is not allowed on this route").withHeader("vary", VARY_ORIGIN);
+    static final GatewayError PREFLIGHT_ORIGIN_DENIED = new GatewayError(HttpResponseStatus.FORBIDDEN,
+            "cors_origin_denied", "the request's Origin is not allowed on this route",
+            List.of(VARY_PREFLIGHT));
+    static final GatewayError METHOD_DENIED = new GatewayError(HttpResponseStatus.FORBIDDEN, "cors_method_denied",
+            "the method in Access-Control-Request-Method is not allowed on this route", List.of(VARY_PREFLIGHT));
+    static final GatewayError HEADER_DENIED = new GatewayError(HttpResponseStatus.FORBIDDEN, "cors_header_denied",
+            "a header in Access-Control-Request-Headers is not allowed on this route", List.of(VARY_PREFLIGHT));
+
+    private static final CompletionStage<FilterResult> REFUSE_ORIGIN = FilterResult.refuse(ORIGIN_DENIED);
+    private static final CompletionStage<FilterResult> REFUSE_PREFLIGHT_ORIGIN =
+            FilterResult.refuse(PREFLIGHT_ORIGIN_DENIED);
+    private static final CompletionStage<FilterResult> REFUSE_METHOD = FilterResult.refuse(METHOD_DENIED);
+    private static final CompletionStage<FilterResult> REFUSE_HEADER = FilterResult.refuse(HEADER_DENIED);
+    /** Permissive mode's answer to a preflight it does not allow: no permission, the browser refuses the call. */
+    private static final CompletionStage<FilterResult> NO_PERMISSION = FilterResult.respond(
+            new GatewayResponse(HttpResponseStatus.NO_CONTENT, List.of(VARY_PREFLIGHT), EMPTY));
+
+    private final boolean strict;
+    private final OriginMatcher origins;
     private final boolean credentials;
-    private final String allowMethodsValue;
-    private final String allowHeadersValue;
+    /** The allowed origins' responses differ by origin (anything but "*" without credentials). */
+    private final boolean varies;
+    private final Set<String> methods;
+    private final String[] allowHeaders;
     private final String exposeValue;
-    private final String maxAgeValue;
+    /** The allowed preflight's headers after Access-Control-Allow-Origin. */
+    private final List<Header> preflightHeaders;
+    /** The allowed preflight's answer when it does not depend on the origin ("*" without credentials), else null. */
+    private final CompletionStage<FilterResult> anyOriginPreflight;
 
     CorsFilter(CorsConfig c) {
-        this.anyOrigin = c.allowOrigins().contains("*");
-        this.origins = Set.copyOf(c.allowOrigins().stream().filter(o -> !o.contains("*")).toList());
-        // "https://*.example.com" -> scheme "https://" and suffix ".example.com"
-        this.wildcardSuffixes = c.allowOrigins().stream().filter(o -> o.contains("://*.")).toList();
-        this.methods = Set.copyOf(c.allowMethods());
-        this.allowHeaders = Set.copyOf(c.allowHeaders());
+        this.strict = c.mode() == CorsConfig.Mode.STRICT;
+        this.origins = OriginMatcher.compile(c.allowOrigins());
         this.credentials = c.allowCredentials();
-        this.allowMethodsValue = String.join(", ", c.allowMethods());
-        this.allowHeadersValue = String.join(", ", c.allowHeaders());
+        if (credentials && origins.isAny()) {
+            throw new IllegalArgumentException("credentials cannot be allowed for any origin");
+        }
+        this.varies = !origins.isAny();
+        this.methods = Set.copyOf(c.allowMethods());
+        this.allowHeaders = c.allowHeaders().toArray(String[]::new);
         this.exposeValue = c.exposeHeaders().isEmpty() ? null : String.join(", ", c.exposeHeaders());
-        this.maxAgeValue = Long.toString(c.maxAge().toSeconds());
+        List<Header> pre = new ArrayList<>(5);
+        pre.add(VARY_PREFLIGHT);
+        pre.add(new Header("access-control-allow-methods", String.join(", ", c.allowMethods())));
+        if (!c.allowHeaders().isEmpty()) {
+            pre.add(new Header("access-control-allow-headers", String.join(", ", c.allowHeaders())));
+        }
+        pre.add(new Header("access-control-max-age", Long.toString(c.maxAge().toSeconds())));
+        if (credentials) {
+            pre.add(new Header("access-control-allow-credentials", "true"));
+        }
+        this.preflightHeaders = List.copyOf(pre);
+        this.anyOriginPreflight = varies ? null : FilterResult.respond(allowedPreflight("*"));
     }
 
     @Override
@@ -59,46 +102,58 @@ final class CorsFilter implements GatewayFilter {
         if (origin == null) {
             return FilterResult.proceed();
         }
-        String requested = h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
-        if (ctx.method() == HttpMethod.OPTIONS && requested != null) {
-            return FilterResult.respond(preflight(origin, requested,
-                    h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS)));
+        if (ctx.method() == HttpMethod.OPTIONS) {
+            String method = h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_METHOD);
+            if (method != null) {
+                return preflight(origin, method, h.get(HttpHeaderNames.ACCESS_CONTROL_REQUEST_HEADERS));
+            }
+        }
+        if (strict && !origins.matches(origin)) {
+            return REFUSE_ORIGIN;
         }
         return FilterResult.proceed();
     }
 
-    private GatewayResponse preflight(String origin, String method, String requestedHeaders) {
-        List<Header> out = new ArrayList<>(6);
-        out.add(VARY_PREFLIGHT);
-        if (allowed(origin) && methods.contains(method.trim().toUpperCase(Locale.ROOT))
-                && headersAllowed(requestedHeaders)) {
-            out.add(new Header("access-control-allow-origin", allowOriginValue(origin)));
-            out.add(new Header("access-control-allow-methods", allowMethodsValue));
-            if (!allowHeadersValue.isEmpty()) {
-                out.add(new Header("access-control-allow-headers", allowHeadersValue));
-            }
-            out.add(new Header("access-control-max-age", maxAgeValue));
-            if (credentials) {
-                out.add(new Header("access-control-allow-credentials", "true"));
-            }
+    private CompletionStage<FilterResult> preflight(String origin, String method, String requestedHeaders) {
+        if (!origins.matches(origin)) {
+            return strict ? REFUSE_PREFLIGHT_ORIGIN : NO_PERMISSION;
         }
+        // Compared as sent: browsers upper-case the standard methods and compare the others case-sensitively.
+        if (!methods.contains(method)) {
+            return strict ? REFUSE_METHOD : NO_PERMISSION;
+        }
+        if (!headersAllowed(requestedHeaders)) {
+            return strict ? REFUSE_HEADER : NO_PERMISSION;
+        }
+        return anyOriginPreflight != null ? anyOriginPreflight : FilterResult.respond(allowedPreflight(origin));
+    }
+
+    private GatewayResponse allowedPreflight(String allowOrigin) {
+        List<Header> out = new ArrayList<>(preflightHeaders.size() + 1);
+        out.add(new Header("access-control-allow-origin", allowOrigin));
+        out.addAll(preflightHeaders);
         return new GatewayResponse(HttpResponseStatus.NO_CONTENT, out, EMPTY);
     }
 
     @Override
     public boolean editsResponse(RequestContext ctx) {
+        if (varies) {
+            return true;
+        }
         String origin = ctx.headers().get(HttpHeaderNames.ORIGIN);
-        return origin != null && allowed(origin);
+        return origin != null && origins.matches(origin);
     }
 
     @Override
     public void onResponse(RequestContext ctx, HttpHeaders response) {
+        if (varies) {
+            addVaryOrigin(response);
+        }
         String origin = ctx.headers().get(HttpHeaderNames.ORIGIN);
-        if (origin == null || !allowed(origin)) {
+        if (origin == null || !origins.matches(origin)) {
             return;
         }
-        response.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, allowOriginValue(origin));
-        response.add(HttpHeaderNames.VARY, "Origin");
+        response.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_ORIGIN, varies ? origin : "*");
         if (credentials) {
             response.set(HttpHeaderNames.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
         }
@@ -107,39 +162,82 @@ final class CorsFilter implements GatewayFilter {
         }
     }
 
-    private String allowOriginValue(String origin) {
-        return anyOrigin && !credentials ? "*" : origin;
+    /** Adds Origin to the response's Vary, keeping what the upstream listed ({@code *} already covers it). */
+    static void addVaryOrigin(HttpHeaders response) {
+        String first = response.get(HttpHeaderNames.VARY);
+        if (first == null) {
+            response.set(HttpHeaderNames.VARY, VARY_ORIGIN);
+            return;
+        }
+        List<String> all = response.getAll(HttpHeaderNames.VARY);
+        for (String v : all) {
+            if (hasToken(v, "origin") || hasToken(v, "*")) {
+                return;
+            }
+        }
+        response.set(HttpHeaderNames.VARY, String.join(", ", all) + ", " + VARY_ORIGIN);
     }
 
-    private boolean allowed(String origin) {
-        if (anyOrigin) {
+    /** Whether every name in the comma-separated {@code requested} is an allowed header (compared ignoring case). */
+    private boolean headersAllowed(String requested) {
+        if (requested == null) {
             return true;
         }
-        String o = origin.toLowerCase(Locale.ROOT);
-        if (origins.contains(o)) {
-            return true;
+        for (int i = 0, n = requested.length(); i < n; ) {
+            int end = itemEnd(requested, i);
+            int s = skipSpace(requested, i, end);
+            int e = trimSpace(requested, s, end);
+            if (e > s && !isAllowedHeader(requested, s, e - s)) {
+                return false;
+            }
+            i = end + 1;
         }
-        for (String w : wildcardSuffixes) {
-            int star = w.indexOf("*.");
-            String scheme = w.substring(0, star);
-            String suffix = w.substring(star + 1);
-            if (o.startsWith(scheme) && o.endsWith(suffix) && o.length() > scheme.length() + suffix.length()) {
+        return true;
+    }
+
+    private boolean isAllowedHeader(String s, int start, int length) {
+        for (String allowed : allowHeaders) {
+            if (allowed.length() == length && s.regionMatches(true, start, allowed, 0, length)) {
                 return true;
             }
         }
         return false;
     }
 
-    private boolean headersAllowed(String requested) {
-        if (requested == null || requested.isBlank()) {
-            return true;
-        }
-        for (String name : requested.split(",")) {
-            String n = name.trim().toLowerCase(Locale.ROOT);
-            if (!n.isEmpty() && !allowHeaders.contains(n)) {
-                return false;
+    /** Whether the comma-separated {@code value} holds {@code token}, ignoring case and spaces. */
+    static boolean hasToken(String value, String token) {
+        for (int i = 0, n = value.length(); i < n; ) {
+            int end = itemEnd(value, i);
+            int s = skipSpace(value, i, end);
+            int e = trimSpace(value, s, end);
+            if (e - s == token.length() && value.regionMatches(true, s, token, 0, token.length())) {
+                return true;
             }
+            i = end + 1;
         }
-        return true;
+        return false;
+    }
+
+    private static int itemEnd(String list, int from) {
+        int comma = list.indexOf(',', from);
+        return comma < 0 ? list.length() : comma;
+    }
+
+    private static int skipSpace(String s, int from, int end) {
+        while (from < end && isSpace(s.charAt(from))) {
+            from++;
+        }
+        return from;
+    }
+
+    private static int trimSpace(String s, int start, int end) {
+        while (end > start && isSpace(s.charAt(end - 1))) {
+            end--;
+        }
+        return end;
+    }
+
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t';
     }
 }

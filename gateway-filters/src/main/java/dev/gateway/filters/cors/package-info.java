@@ -1,2 +1,2 @@
-/** cors: answers preflights before authentication and adds CORS headers to responses for allowed origins. */
+/** cors: refuses (strict) or passes without permission (permissive) what a route's CORS policy does not allow. */
 package dev.gateway.filters.cors;

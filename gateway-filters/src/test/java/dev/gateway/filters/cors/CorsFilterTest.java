@@ -1,110 +1,269 @@
 package dev.gateway.filters.cors;
 
+import static dev.gateway.core.testing.TestRequests.refusalCode;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.testing.TestRequests;
+import dev.gateway.filters.cors.CorsConfig.Mode;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class CorsFilterTest {
+    static final String APP = "https://app.example.com";
+    static final String EVIL = "https://evil.example";
 
-    static CorsFilter filter(List<String> origins, boolean credentials) {
-        return new CorsFilter(new CorsConfig(origins, List.of("GET", "POST"), List.of("x-date"), List.of(),
-                credentials, Duration.ofSeconds(60)));
+    static CorsFilter filter(Mode mode, List<String> origins, boolean credentials) {
+        return new CorsFilter(new CorsConfig(mode, origins, List.of("GET", "POST", "PUT"), List.of("x-date",
+                "content-type"), List.of("x-request-id"), credentials, Duration.ofSeconds(60)));
+    }
+
+    static CorsFilter strict(String... origins) {
+        return filter(Mode.STRICT, List.of(origins), false);
+    }
+
+    static CorsFilter permissive(String... origins) {
+        return filter(Mode.PERMISSIVE, List.of(origins), false);
     }
 
     static RequestContext request(HttpMethod m, HttpHeaders h) {
         return TestRequests.context("r", m.name(), "/x", "HTTP/1.1", h);
     }
 
-    static HttpHeaders preflight(String origin, String method, String headers) {
+    static RequestContext from(String origin, HttpMethod m) {
+        return request(m, new DefaultHttpHeaders().set("origin", origin));
+    }
+
+    static RequestContext preflight(String origin, String method, String headers) {
         HttpHeaders h = new DefaultHttpHeaders().set("origin", origin).set("access-control-request-method", method);
         if (headers != null) {
             h.set("access-control-request-headers", headers);
         }
-        return h;
+        return request(HttpMethod.OPTIONS, h);
+    }
+
+    static FilterResult result(CorsFilter f, RequestContext ctx) {
+        return f.apply(ctx).toCompletableFuture().join();
+    }
+
+    static GatewayResponse answer(CorsFilter f, RequestContext ctx) {
+        FilterResult r = result(f, ctx);
+        assertThat(r).isInstanceOf(FilterResult.Respond.class);
+        return ((FilterResult.Respond) r).response();
     }
 
     /** The response's headers as name -> value (names are unique in a preflight answer). */
-    static java.util.Map<String, String> headers(GatewayResponse r) {
-        java.util.Map<String, String> m = new java.util.HashMap<>();
+    static Map<String, String> headers(GatewayResponse r) {
+        Map<String, String> m = new HashMap<>();
         r.headers().forEach(h -> m.put(h.name(), h.value()));
         return m;
     }
 
-    static FilterResult.Respond answer(CorsFilter f, HttpHeaders h) {
-        return (FilterResult.Respond) f.apply(request(HttpMethod.OPTIONS, h)).toCompletableFuture().join();
+    /** The headers the filter puts on a response (from the upstream or a later filter) to {@code ctx}. */
+    static HttpHeaders responseTo(CorsFilter f, RequestContext ctx, HttpHeaders upstream) {
+        f.onResponse(ctx, upstream);
+        return upstream;
+    }
+
+    // --- requests without Origin ---
+
+    @Test
+    void requestsWithoutOriginPassWithoutAllocating() {
+        assertThat((Object) strict(APP).apply(request(HttpMethod.POST, new DefaultHttpHeaders())))
+                .isSameAs(FilterResult.PROCEED);
+        assertThat((Object) strict("*").apply(request(HttpMethod.OPTIONS, new DefaultHttpHeaders()
+                .set("access-control-request-method", "PUT")))).isSameAs(FilterResult.PROCEED);
     }
 
     @Test
-    void requestsWithoutOriginAreNotCors() {
-        assertThat(filter(List.of("*"), false).apply(request(HttpMethod.GET, new DefaultHttpHeaders())) 
-                == FilterResult.PROCEED).isTrue();
+    void responsesToRequestsWithoutOriginVaryOnOriginUnlessTheListIsOnlyStar() {
+        HttpHeaders listed = responseTo(strict(APP), request(HttpMethod.GET, new DefaultHttpHeaders()),
+                new DefaultHttpHeaders());
+        assertThat(listed.getAll("vary")).containsExactly("Origin");
+        assertThat(listed.contains("access-control-allow-origin")).isFalse();
+        assertThat(strict(APP).editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isTrue();
+
+        CorsFilter any = strict("*");
+        assertThat(any.editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isFalse();
+        assertThat(responseTo(any, request(HttpMethod.GET, new DefaultHttpHeaders()), new DefaultHttpHeaders())
+                .isEmpty()).isTrue();
+    }
+
+    // --- actual requests ---
+
+    @Test
+    void strictRefusesARequestFromAnOriginNotAllowed() {
+        FilterResult r = result(strict(APP), from(EVIL, HttpMethod.POST));
+        assertThat(refusalCode(r)).isEqualTo("cors_origin_denied");
+        var error = ((FilterResult.Refuse) r).error();
+        assertThat(error.status().code()).isEqualTo(403);
+        assertThat(error.headers()).extracting(h -> h.name() + ": " + h.value()).containsExactly("vary: Origin");
     }
 
     @Test
-    void anyOriginWithoutCredentialsAnswersStar() {
-        var r = answer(filter(List.of("*"), false), preflight("https://x.test", "GET", null));
-        assertThat(headers(r.response())).containsEntry("access-control-allow-origin", "*");
+    void strictRefusalsAreBuiltOnce() {
+        CorsFilter f = strict(APP);
+        assertThat((Object) f.apply(from(EVIL, HttpMethod.POST))).isSameAs(f.apply(from("https://other.test",
+                HttpMethod.GET)));
     }
 
     @Test
-    void credentialsEchoTheOrigin() {
-        var r = answer(filter(List.of("https://app.example.com"), true),
-                preflight("https://app.example.com", "POST", "X-Date"));
-        assertThat(headers(r.response())).containsEntry("access-control-allow-origin", "https://app.example.com")
-                .containsEntry("access-control-allow-credentials", "true");
+    void strictLetsAnAllowedOriginThrough() {
+        assertThat((Object) strict(APP, "https://*.example.com").apply(from("https://a.example.com", HttpMethod.POST)))
+                .isSameAs(FilterResult.PROCEED);
     }
 
     @Test
-    void wildcardSubdomainsMatchButNotTheBareDomainOrOtherSchemes() {
-        CorsFilter f = filter(List.of("https://*.example.com"), false);
-        assertThat(headers(answer(f, preflight("https://a.b.example.com", "GET", null)).response()))
-                .containsKey("access-control-allow-origin");
-        assertThat(headers(answer(f, preflight("https://example.com", "GET", null)).response()))
-                .doesNotContainKey("access-control-allow-origin");
-        assertThat(headers(answer(f, preflight("http://a.example.com", "GET", null)).response()))
-                .doesNotContainKey("access-control-allow-origin");
+    void strictRefusesTheNullOriginUnlessListed() {
+        assertThat(refusalCode(result(strict("*"), from("null", HttpMethod.GET)))).isEqualTo("cors_origin_denied");
+        assertThat((Object) strict("null").apply(from("null", HttpMethod.GET))).isSameAs(FilterResult.PROCEED);
     }
 
     @Test
-    void disallowedMethodOrHeaderGetsNoPermission() {
-        CorsFilter f = filter(List.of("*"), false);
-        assertThat(headers(answer(f, preflight("https://x.test", "DELETE", null)).response()))
-                .doesNotContainKey("access-control-allow-origin");
-        assertThat(headers(answer(f, preflight("https://x.test", "GET", "x-date, x-secret")).response()))
-                .doesNotContainKey("access-control-allow-origin");
-        assertThat(answer(f, preflight("https://x.test", "GET", "x-date")).response().status().code())
-                .isEqualTo(204);
+    void permissiveForwardsARequestFromAnOriginNotAllowedWithoutCorsHeaders() {
+        CorsFilter f = permissive(APP);
+        RequestContext evil = from(EVIL, HttpMethod.POST);
+        assertThat((Object) f.apply(evil)).isSameAs(FilterResult.PROCEED);
+        HttpHeaders h = responseTo(f, evil, new DefaultHttpHeaders());
+        assertThat(h.contains("access-control-allow-origin")).isFalse();
+        assertThat(h.get("vary")).isEqualTo("Origin");
     }
 
     @Test
-    void responsesToAllowedOriginsGetAllowOriginAndVary() {
-        CorsFilter f = filter(List.of("https://app.example.com"), false);
-        HttpHeaders req = new DefaultHttpHeaders().set("origin", "https://app.example.com");
-        HttpHeaders resp = new DefaultHttpHeaders();
-        f.onResponse(request(HttpMethod.GET, req), resp);
-        assertThat(resp.get("access-control-allow-origin")).isEqualTo("https://app.example.com");
-        assertThat(resp.get("vary")).isEqualTo("Origin");
-        HttpHeaders other = new DefaultHttpHeaders();
-        f.onResponse(request(HttpMethod.GET, new DefaultHttpHeaders().set("origin", "https://evil.test")), other);
-        assertThat(other.isEmpty()).isTrue();
+    void responsesToAllowedOriginsGetAllowOriginExposeAndVary() {
+        HttpHeaders h = responseTo(strict(APP), from(APP, HttpMethod.GET), new DefaultHttpHeaders());
+        assertThat(h.get("access-control-allow-origin")).isEqualTo(APP);
+        assertThat(h.get("access-control-expose-headers")).isEqualTo("x-request-id");
+        assertThat(h.get("vary")).isEqualTo("Origin");
+        assertThat(h.contains("access-control-allow-credentials")).isFalse();
     }
 
     @Test
-    void editsResponsesOnlyOfRequestsFromAllowedOrigins() {
-        CorsFilter f = filter(List.of("https://app.example.com"), false);
-        assertThat(f.editsResponse(request(HttpMethod.GET,
-                new DefaultHttpHeaders().set("origin", "https://app.example.com")))).isTrue();
-        assertThat(f.editsResponse(request(HttpMethod.GET,
-                new DefaultHttpHeaders().set("origin", "https://evil.test")))).isFalse();
-        assertThat(f.editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isFalse();
+    void anyOriginWithoutCredentialsAnswersStarWithoutVary() {
+        CorsFilter f = strict("*");
+        assertThat(f.editsResponse(from(EVIL, HttpMethod.GET))).isTrue();
+        HttpHeaders h = responseTo(f, from(EVIL, HttpMethod.GET), new DefaultHttpHeaders());
+        assertThat(h.get("access-control-allow-origin")).isEqualTo("*");
+        assertThat(h.contains("vary")).isFalse();
+    }
+
+    @Test
+    void credentialsEchoTheOriginAndAreNeverSentWithStar() {
+        CorsFilter f = filter(Mode.STRICT, List.of(APP, "https://*.example.com"), true);
+        HttpHeaders h = responseTo(f, from("https://a.example.com", HttpMethod.GET), new DefaultHttpHeaders());
+        assertThat(h.get("access-control-allow-origin")).isEqualTo("https://a.example.com");
+        assertThat(h.get("access-control-allow-credentials")).isEqualTo("true");
+        assertThat(h.get("vary")).isEqualTo("Origin");
+    }
+
+    @Test
+    void credentialsWithStarCannotBeConfigured() {
+        assertThatThrownBy(() -> filter(Mode.STRICT, List.of("*"), true))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"*\"");
+        assertThatThrownBy(() -> filter(Mode.PERMISSIVE, List.of(APP, "*"), true))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void varyOriginIsAppendedToTheUpstreamsVary() {
+        HttpHeaders h = responseTo(strict(APP), from(APP, HttpMethod.GET),
+                new DefaultHttpHeaders().add("vary", "Accept-Encoding").add("vary", "Accept-Language"));
+        assertThat(h.getAll("vary")).containsExactly("Accept-Encoding, Accept-Language, Origin");
+        HttpHeaders already = responseTo(strict(APP), from(APP, HttpMethod.GET),
+                new DefaultHttpHeaders().add("vary", "accept-encoding, ORIGIN"));
+        assertThat(already.getAll("vary")).containsExactly("accept-encoding, ORIGIN");
+        HttpHeaders star = responseTo(strict(APP), from(APP, HttpMethod.GET), new DefaultHttpHeaders().add("vary",
+                "*"));
+        assertThat(star.getAll("vary")).containsExactly("*");
+    }
+
+    @Test
+    void hasTokenComparesWholeItems() {
+        assertThat(CorsFilter.hasToken("Accept, Origin", "origin")).isTrue();
+        assertThat(CorsFilter.hasToken(" origin ", "origin")).isTrue();
+        assertThat(CorsFilter.hasToken("X-Origin, Origins", "origin")).isFalse();
+        assertThat(CorsFilter.hasToken("", "origin")).isFalse();
+    }
+
+    // --- preflights ---
+
+    @Test
+    void allowedPreflightGets204WithThePermissions() {
+        GatewayResponse r = answer(filter(Mode.STRICT, List.of(APP), true), preflight(APP, "PUT",
+                "X-Date,Content-Type"));
+        assertThat(r.status().code()).isEqualTo(204);
+        assertThat(headers(r)).containsEntry("access-control-allow-origin", APP)
+                .containsEntry("access-control-allow-methods", "GET, POST, PUT")
+                .containsEntry("access-control-allow-headers", "x-date, content-type")
+                .containsEntry("access-control-max-age", "60")
+                .containsEntry("access-control-allow-credentials", "true")
+                .containsEntry("vary", "Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    }
+
+    @Test
+    void allowedPreflightForAnyOriginAnswersStarAndIsBuiltOnce() {
+        CorsFilter f = strict("*");
+        assertThat(headers(answer(f, preflight(EVIL, "GET", null))))
+                .containsEntry("access-control-allow-origin", "*");
+        assertThat((Object) f.apply(preflight(EVIL, "GET", null)))
+                .isSameAs(f.apply(preflight(APP, "POST", "x-date")));
+    }
+
+    @Test
+    void strictRefusesAPreflightFromAnOriginNotAllowed() {
+        FilterResult r = result(strict(APP), preflight(EVIL, "POST", null));
+        assertThat(refusalCode(r)).isEqualTo("cors_origin_denied");
+        assertThat(((FilterResult.Refuse) r).error().headers()).extracting(h -> h.name() + ": " + h.value())
+                .containsExactly("vary: Origin, Access-Control-Request-Method, Access-Control-Request-Headers");
+    }
+
+    @Test
+    void strictRefusesAPreflightForAMethodNotAllowed() {
+        assertThat(refusalCode(result(strict(APP), preflight(APP, "DELETE", null)))).isEqualTo("cors_method_denied");
+        // Methods are compared as sent, as browsers compare them with Access-Control-Allow-Methods.
+        assertThat(refusalCode(result(strict(APP), preflight(APP, "put", null)))).isEqualTo("cors_method_denied");
+    }
+
+    @Test
+    void strictRefusesAPreflightForAHeaderNotAllowed() {
+        CorsFilter f = strict(APP);
+        assertThat(refusalCode(result(f, preflight(APP, "GET", "x-date,x-secret")))).isEqualTo("cors_header_denied");
+        assertThat(refusalCode(result(f, preflight(APP, "GET", "x-dates")))).isEqualTo("cors_header_denied");
+        assertThat(refusalCode(result(f, preflight(APP, "GET", "x-dat")))).isEqualTo("cors_header_denied");
+        assertThat(answer(f, preflight(APP, "GET", "X-Date ,  content-type")).status().code()).isEqualTo(204);
+        assertThat(answer(f, preflight(APP, "GET", "")).status().code()).isEqualTo(204);
+    }
+
+    @Test
+    void strictChecksTheOriginBeforeTheMethod() {
+        assertThat(refusalCode(result(strict(APP), preflight(EVIL, "DELETE", "x-secret"))))
+                .isEqualTo("cors_origin_denied");
+    }
+
+    @Test
+    void permissiveAnswersARefusedPreflight204WithoutPermissions() {
+        CorsFilter f = permissive(APP);
+        for (RequestContext ctx : List.of(preflight(EVIL, "GET", null), preflight(APP, "DELETE", null),
+                preflight(APP, "GET", "x-secret"))) {
+            GatewayResponse r = answer(f, ctx);
+            assertThat(r.status().code()).isEqualTo(204);
+            assertThat(headers(r)).doesNotContainKey("access-control-allow-origin")
+                    .containsKey("vary");
+        }
+    }
+
+    @Test
+    void optionsWithOriginButNoRequestMethodIsAnActualRequest() {
+        assertThat((Object) strict(APP).apply(from(APP, HttpMethod.OPTIONS))).isSameAs(FilterResult.PROCEED);
+        assertThat(refusalCode(result(strict(APP), from(EVIL, HttpMethod.OPTIONS)))).isEqualTo("cors_origin_denied");
     }
 }

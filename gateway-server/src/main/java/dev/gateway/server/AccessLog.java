@@ -11,6 +11,7 @@ import com.fasterxml.jackson.core.io.JsonStringEncoder;
 import dev.gateway.core.config.AccessLogConfig;
 import dev.gateway.core.exchange.ExchangeLog;
 import dev.gateway.core.exchange.ExchangeRecord;
+import dev.gateway.core.exchange.WebSocketSession;
 import java.time.Instant;
 import org.slf4j.LoggerFactory;
 
@@ -164,6 +165,44 @@ public final class AccessLog implements ExchangeLog {
             } else {
                 millis(sb, upstreamNanos);
             }
+        }
+        logger.info(sb.toString());
+    }
+
+    /**
+     * The close line of a relayed WebSocket, after the handshake's own line (status=101) with the same request id:
+     * {@code request_id=... event=websocket_close client=... path=... route=... upstream=... closed_by=client
+     * duration_ms=... bytes_client_to_upstream=... bytes_upstream_to_client=...}, or the same fields as JSON.
+     */
+    @Override
+    public void webSocketClosed(WebSocketSession s, WebSocketSession.CloseCause cause, long bytesClientToUpstream,
+            long bytesUpstreamToClient, long durationNanos) {
+        StringBuilder sb = new StringBuilder(256);
+        if (s.accessLog().format() == AccessLogConfig.Format.JSON) {
+            JsonStringEncoder enc = JsonStringEncoder.getInstance();
+            sb.append("{\"time\":\"").append(Instant.now()).append('"');
+            field(sb, enc, "request_id", s.requestId());
+            field(sb, enc, "event", "websocket_close");
+            field(sb, enc, "client", s.client());
+            field(sb, enc, "path", s.path());
+            field(sb, enc, "route", s.route());
+            field(sb, enc, "upstream", s.target());
+            field(sb, enc, "closed_by", cause.text());
+            sb.append(",\"duration_ms\":");
+            millis(sb, durationNanos);
+            sb.append(",\"bytes_client_to_upstream\":").append(bytesClientToUpstream)
+                    .append(",\"bytes_upstream_to_client\":").append(bytesUpstreamToClient).append('}');
+        } else {
+            sb.append("request_id=").append(s.requestId())
+                    .append(" event=websocket_close client=").append(s.client())
+                    .append(" path=").append(s.path())
+                    .append(" route=").append(dash(s.route()))
+                    .append(" upstream=").append(dash(s.target()))
+                    .append(" closed_by=").append(cause.text())
+                    .append(" duration_ms=");
+            millis(sb, durationNanos);
+            sb.append(" bytes_client_to_upstream=").append(bytesClientToUpstream)
+                    .append(" bytes_upstream_to_client=").append(bytesUpstreamToClient);
         }
         logger.info(sb.toString());
     }

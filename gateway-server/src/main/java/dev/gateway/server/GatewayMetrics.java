@@ -98,6 +98,9 @@ public final class GatewayMetrics implements AutoCloseable {
                 .description("Open client connections on the proxy listener").strongReference(true).register(registry);
         Gauge.builder(GatewayMeters.REQUESTS_ACTIVE, state.activeRequests(), AtomicInteger::get)
                 .description("Requests received and not yet answered in full").strongReference(true).register(registry);
+        Gauge.builder(GatewayMeters.WEBSOCKET_CONNECTIONS_ACTIVE, state.webSockets(), AtomicInteger::get)
+                .description("WebSocket connections relayed now (after the upstream's 101)").strongReference(true)
+                .register(registry);
     }
 
     /**

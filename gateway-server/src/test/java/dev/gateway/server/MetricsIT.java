@@ -137,6 +137,7 @@ class MetricsIT {
     void exposesGaugesCountersJvmAndNettyAllocator() throws Exception {
         String text = scrape(null);
         assertThat(text).contains("gateway_connections_active ", "gateway_requests_active ",
+                "gateway_websocket_connections_active 0.0",
                 "gateway_upstream_connections{state=\"open\",target=\"" + upstream.url() + "\",upstream=\"orders\"}",
                 "gateway_upstream_connections{state=\"idle\"", "gateway_upstream_pending{",
                 "gateway_config_reloads_total{result=\"success\"} 1.0",

@@ -36,6 +36,8 @@ public final class ConfigLoader {
     static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private static final Pattern HOST = Pattern.compile("(\\*\\.)?[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?"
             + "(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
+    /** A WebSocket relay without a byte either way for this long is closed (nginx's proxy_read_timeout default). */
+    static final Duration DEFAULT_WEBSOCKET_IDLE = Duration.ofSeconds(60);
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
     private final Function<String, String> env;
@@ -375,13 +377,15 @@ public final class ConfigLoader {
         Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(30));
         Duration filterTimeout = s.positiveDuration("filter-timeout", Duration.ofSeconds(5));
         String group = s.string("group", null);
+        boolean websocket = s.bool("websocket", false);
+        Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
         List<FilterSpec> routeFilters = readFilters(s);
         s.finish();
         if (id == null) {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle);
     }
 
     private static String trimSlash(String prefix) {

@@ -5,7 +5,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
-/** One route as configured: what it matches and where it sends the request. */
+/**
+ * One route as configured: what it matches and where it sends the request. {@code websocket}: WebSocket handshakes
+ * are forwarded with their Upgrade headers and the connection relays bytes after the upstream's 101, closed after
+ * {@code websocketIdleTimeout} without a byte either way.
+ */
 public record RouteConfig(
         String id,
         ConfigNode.Location location,
@@ -19,7 +23,9 @@ public record RouteConfig(
         Duration timeout,
         Duration filterTimeout,
         String group,
-        List<FilterSpec> filters) {
+        List<FilterSpec> filters,
+        boolean websocket,
+        Duration websocketIdleTimeout) {
 
     public RouteConfig {
         filters = List.copyOf(filters);

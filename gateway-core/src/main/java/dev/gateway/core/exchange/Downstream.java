@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
 import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.UpstreamConnection;
 import java.net.InetAddress;
 
 /**
@@ -80,4 +81,25 @@ public interface Downstream {
      * {@code abort}: the response was cut short and the connection must close now.
      */
     void exchangeEnded(Exchange exchange, boolean abort);
+
+    // ----- WebSocket (routes with websocket: true)
+
+    /**
+     * The current request is a WebSocket handshake being forwarded: what the client sends after its head is no
+     * longer HTTP. Called from {@link Exchange#begin()}; the downstream stops parsing requests (bytes that follow are
+     * held for the upstream) and closes the connection after the response unless {@link #upgrade} follows.
+     */
+    default void upgradeRequested() {}
+
+    /**
+     * The upstream answered the handshake with 101 on {@code upstream}, which the downstream owns from now on: it
+     * writes the 101 ({@code head}'s status and Sec-WebSocket-* lines, the upstream's Upgrade, Connection: upgrade,
+     * X-Request-Id) and relays bytes both ways until either side closes. Called from within
+     * {@link dev.gateway.core.upstream.UpstreamListener#onResponseHead}, so that
+     * {@link UpstreamConnection#switchProtocols} can be used.
+     */
+    default void upgrade(ResponseHead head, CharSequence requestId, UpstreamConnection upstream,
+            WebSocketSession session) {
+        upstream.abort();
+    }
 }

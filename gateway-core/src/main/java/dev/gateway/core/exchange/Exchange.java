@@ -16,6 +16,7 @@ import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.TerminalExchange;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamGroup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
@@ -78,6 +79,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private long bytesIn;
     private long bytesOut;
     private long upstreamNanos = -1;
+    /** The client's Upgrade value of a WebSocket handshake on a route that allows it, else null. */
+    private String upgrade;
 
     /**
      * A request whose head just arrived. Its id is its valid X-Request-Id, else a new one (set on the request, so the
@@ -146,7 +149,13 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         if (upstreamPath != target.rawPath() || target.raw() != request.uri()) {
             request.setUri(target.upstreamTarget(upstreamPath));
         }
+        String upgrade = route.websocket() ? WebSocketHandshake.upgrade(request, hasBody) : null;
         ForwardedHeaders.prepare(request, host, chunked, downstream);
+        if (upgrade != null) {
+            this.upgrade = upgrade;
+            WebSocketHandshake.forward(h, upgrade);
+            downstream.upgradeRequested();
+        }
         GatewayFilter[] filters = route.filters();
         if (filters.length == 0) {
             chainContinued();
@@ -438,6 +447,27 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     @Override
     public void fail(GatewayError error) {
         respondError(error, !requestRead);
+    }
+
+    @Override
+    public boolean isUpgrade() {
+        return upgrade != null;
+    }
+
+    @Override
+    public void upgraded(ResponseHead head, long upstreamNanos, UpstreamConnection connection) {
+        if (finished) {
+            connection.abort();
+            return;
+        }
+        finished = true;
+        responseStarted = true;
+        status = head.status();
+        this.upstreamNanos = upstreamNanos;
+        downstream.upgrade(head, requestId, connection, new WebSocketSession(snapshot.config().accessLog(),
+                requestId.toString(), downstream.clientIp().toString(), target.path(), route.id(),
+                sentTo == null ? null : sentTo.url(), route.websocketIdleTimeoutNanos()));
+        end(false);
     }
 
     /** Abandons the exchange after its response started: the client connection closes to show the truncation. */

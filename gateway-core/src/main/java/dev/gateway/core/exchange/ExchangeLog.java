@@ -13,6 +13,13 @@ public interface ExchangeLog {
 
     void log(ExchangeRecord exchange);
 
+    /**
+     * The close line of a relayed WebSocket (after the handshake's own line): its duration and the bytes relayed each
+     * way. Called on the event loop; must not block.
+     */
+    default void webSocketClosed(WebSocketSession session, WebSocketSession.CloseCause cause,
+            long bytesClientToUpstream, long bytesUpstreamToClient, long durationNanos) {}
+
     ExchangeLog NONE = new ExchangeLog() {
         @Override
         public boolean isEnabled(AccessLogConfig settings) {

@@ -115,7 +115,8 @@ public final class ConfigCompiler {
             editsResponses |= f != null && overridesOnResponse(f);
         }
         return new Route(r.id(), r.group(), methods, from, to, TimeUnit.NANOSECONDS.convert(r.filterTimeout()),
-                chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm);
+                chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm,
+                r.websocket(), r.websocketIdleTimeout().toNanos());
     }
 
     /** Whether {@code f} overrides {@link GatewayFilter#onResponse}: only then are response headers edited. */

@@ -18,6 +18,7 @@ public final class GatewayMeters {
     public static final String LOOP_DELAY_HISTOGRAM = "gateway_event_loop_delay_seconds";
     public static final String CONNECTIONS_ACTIVE = "gateway.connections.active";
     public static final String REQUESTS_ACTIVE = "gateway.requests.active";
+    public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
     public static final String CONFIG_RELOADS = "gateway.config.reloads";

@@ -22,6 +22,8 @@ public final class Route {
     private final boolean editsResponses;
     private final Terminal terminal;
     private final RequestMetrics metrics;
+    private final boolean websocket;
+    private final long websocketIdleTimeoutNanos;
 
     /**
      * @param group the route group (apps may be allowed a whole group), or null
@@ -33,6 +35,17 @@ public final class Route {
     public Route(String id, String group, Set<String> methods, String rewriteFrom, String rewriteTo,
             long filterTimeoutNanos, GatewayFilter[] filters, boolean needsBody, boolean editsResponses,
             Terminal terminal, RequestMetrics metrics) {
+        this(id, group, methods, rewriteFrom, rewriteTo, filterTimeoutNanos, filters, needsBody, editsResponses,
+                terminal, metrics, false, 0);
+    }
+
+    /**
+     * @param websocket WebSocket handshakes are forwarded with their Upgrade headers and relayed after a 101
+     * @param websocketIdleTimeoutNanos a relay without a byte either way for this long is closed
+     */
+    public Route(String id, String group, Set<String> methods, String rewriteFrom, String rewriteTo,
+            long filterTimeoutNanos, GatewayFilter[] filters, boolean needsBody, boolean editsResponses,
+            Terminal terminal, RequestMetrics metrics, boolean websocket, long websocketIdleTimeoutNanos) {
         this.id = id;
         this.group = group;
         this.methods = Set.copyOf(methods);
@@ -44,6 +57,8 @@ public final class Route {
         this.editsResponses = editsResponses;
         this.terminal = terminal;
         this.metrics = metrics;
+        this.websocket = websocket;
+        this.websocketIdleTimeoutNanos = websocketIdleTimeoutNanos;
     }
 
     /** A route that only matches (no filters, no terminal): for tests and benchmarks of the route table. */
@@ -95,6 +110,16 @@ public final class Route {
     /** This route's request timers (resolved at compile time). */
     public RequestMetrics metrics() {
         return metrics;
+    }
+
+    /** True if the route forwards WebSocket handshakes ({@code websocket: true}). */
+    public boolean websocket() {
+        return websocket;
+    }
+
+    /** How long a WebSocket relay of this route may go without a byte either way. */
+    public long websocketIdleTimeoutNanos() {
+        return websocketIdleTimeoutNanos;
     }
 
     /** The upstream path for a normalised request path: the configured prefix replaced, else unchanged. */

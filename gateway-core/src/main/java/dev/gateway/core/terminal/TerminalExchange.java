@@ -5,6 +5,7 @@ import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
+import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamGroup;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
@@ -79,4 +80,20 @@ public interface TerminalExchange {
 
     /** The terminal failed after the response started: the client connection must close to show the truncation. */
     void abort();
+
+    /**
+     * True for a WebSocket handshake on a route that allows it: its upstream connection must never be reused, and a
+     * 101 goes to {@link #upgraded} instead of {@link #responseHead}.
+     */
+    default boolean isUpgrade() {
+        return false;
+    }
+
+    /**
+     * The upstream switched protocols (101) on {@code connection}, which no longer belongs to the call or its pool:
+     * the exchange owns it from now on. Called during {@link dev.gateway.core.upstream.UpstreamListener#onResponseHead}.
+     */
+    default void upgraded(ResponseHead head, long upstreamNanos, UpstreamConnection connection) {
+        connection.abort();
+    }
 }

@@ -207,8 +207,16 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         responseStarted = true;
         long upstreamNanos = System.nanoTime() - startNanos;
         target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
-        // Not reusable when the upstream answered before the whole request was sent.
-        upstreamReusable = head.isKeepAlive() && ex.isRequestRead();
+        if (code == 101 && ex.isUpgrade()) {
+            // A WebSocket: the connection leaves the call (and its pool) for the exchange's relay.
+            done = true;
+            UpstreamConnection c = connection;
+            connection = null;
+            ex.upgraded(head, upstreamNanos, c);
+            return;
+        }
+        // Not reusable when the upstream answered before the whole request was sent, nor after a handshake.
+        upstreamReusable = head.isKeepAlive() && ex.isRequestRead() && !ex.isUpgrade();
         ex.responseHead(head, upstreamNanos);
     }
 

@@ -156,6 +156,14 @@ public final class ConnectionPool {
         forgetIfDone();
     }
 
+    /** {@code c} switched protocols (a WebSocket): it leaves the pool for good and no longer counts as open. */
+    void detach(UpstreamConnection c) {
+        open--;
+        idle.remove(c);
+        serveWaiter();
+        forgetIfDone();
+    }
+
     /** The endpoint was retired: close the idle connections now; busy ones close when their request is done. */
     void closeIdle() {
         UpstreamConnection c;

@@ -2,11 +2,13 @@ package dev.gateway.core.upstream;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestEncoder;
 import io.netty.util.ByteProcessor;
 import io.netty.util.ReferenceCountUtil;
 
@@ -23,7 +25,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     static final int MAX_HEAD = 64 * 1024;
     private static final int MAX_CHUNK_LINE = 4096;
 
-    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, BROKEN }
+    private enum State { HEAD, LENGTH, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, TRAILERS, UNTIL_CLOSE, BROKEN, UPGRADED }
 
     private final ConnectionPool pool;
     private final ResponseHead head = new ResponseHead();
@@ -99,6 +101,21 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         pool.release(this, reusable);
     }
 
+    /**
+     * Takes the connection out of HTTP after a 101 (a WebSocket): it leaves its pool for good (no longer counted as
+     * open or outstanding, never reused) and the listener gets no further events. The request encoder leaves the
+     * pipeline now (writes are raw bytes from here on) and {@code next} is added at its end; once the current read
+     * is parsed, this handler leaves too and the bytes that followed the 101 head go to {@code next}, which owns the
+     * channel from then on. Call only from {@link UpstreamListener#onResponseHead} of a 101.
+     */
+    public void switchProtocols(ChannelHandler next) {
+        unbind();
+        state = State.UPGRADED;
+        pool.detach(this);
+        channel.pipeline().remove(HttpRequestEncoder.class); // writes from now on are raw bytes
+        channel.pipeline().addLast("relay", next);
+    }
+
     /** Detaches the listener and closes the connection (exchange aborted). */
     public void abort() {
         unbind();
@@ -130,11 +147,25 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         try {
             decode(ctx, cumulation);
         } finally {
-            if (cumulation != null && !cumulation.isReadable()) {
+            if (state == State.UPGRADED) {
+                handOver(ctx);
+            } else if (cumulation != null && !cumulation.isReadable()) {
                 cumulation.release();
                 cumulation = null;
             }
         }
+    }
+
+    /** After {@link #switchProtocols}: leave the pipeline; what was read after the 101 head goes to the next handler. */
+    private void handOver(ChannelHandlerContext ctx) {
+        ByteBuf rest = cumulation;
+        cumulation = null;
+        if (rest != null && rest.isReadable()) {
+            ctx.fireChannelRead(rest);
+        } else if (rest != null) {
+            rest.release();
+        }
+        ctx.pipeline().remove(this);
     }
 
     @Override
@@ -245,6 +276,9 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
             return false;
         }
         listener.onResponseHead(head);
+        if (state == State.UPGRADED) {
+            return false; // switched protocols: the rest is not HTTP (see handOver)
+        }
         int status = head.status();
         if (status < 200 && status != 101) {
             return true; // interim: the final head follows

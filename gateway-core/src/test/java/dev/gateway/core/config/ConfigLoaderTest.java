@@ -699,6 +699,49 @@ class ConfigLoaderTest {
                 .containsExactly(List.of(), List.of("/x"), java.util.Set.of(), null, Duration.ofSeconds(30));
     }
 
+    @Test
+    void routesRelayNoWebSocketUnlessTheySayAndIdleAfterSixtySeconds() throws Exception {
+        write("gateway.yml", UPSTREAM_A + """
+                routes:
+                  - id: r
+                    paths: /x
+                    upstream: a
+                  - id: ws
+                    paths: /ws
+                    upstream: a
+                    websocket: true
+                    websocket-idle-timeout: 5m
+                """);
+
+        List<RouteConfig> routes = load().routes();
+
+        assertThat(routes).extracting(RouteConfig::websocket, RouteConfig::websocketIdleTimeout)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple(false, Duration.ofSeconds(60)),
+                        org.assertj.core.groups.Tuple.tuple(true, Duration.ofMinutes(5)));
+    }
+
+    @Test
+    void rejectsAWebSocketIdleTimeoutThatIsNoDurationOrZeroAtItsLine() throws Exception {
+        write("gateway.yml", UPSTREAM_A + """
+                routes:
+                  - id: r
+                    paths: /x
+                    upstream: a
+                    websocket: maybe
+                    websocket-idle-timeout: 60
+                  - id: s
+                    paths: /y
+                    upstream: a
+                    websocket-idle-timeout: 0s
+                """);
+
+        assertThat(errors()).containsExactly(
+                at("gateway.yml", 8) + ": routes[0].websocket: expected true or false, found 'maybe'",
+                at("gateway.yml", 9) + ": routes[0].websocket-idle-timeout: expected a duration such as 500ms, 30s,"
+                        + " 5m, found '60'",
+                at("gateway.yml", 13) + ": routes[1].websocket-idle-timeout: must be above 0");
+    }
+
     // --- targets ---
 
     @Test

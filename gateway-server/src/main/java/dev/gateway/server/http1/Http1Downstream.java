@@ -2,9 +2,11 @@ package dev.gateway.server.http1;
 
 import dev.gateway.core.exchange.Downstream;
 import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.UpstreamConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -278,6 +280,28 @@ final class Http1Downstream implements Downstream {
         }
         flushSoon();
         connection.responded(closeAfterResponse);
+    }
+
+    @Override
+    public void upgradeRequested() {
+        // Unless the upstream switches protocols, the connection closes after the response: what the client sent
+        // after the handshake can't be told from a next request.
+        keepAlive = false;
+        connection.upgradeRequested();
+    }
+
+    @Override
+    public void upgrade(ResponseHead head, CharSequence requestId, UpstreamConnection upstream,
+            WebSocketSession session) {
+        ByteBuf out = ctx.alloc().directBuffer(head.length() + 64 + requestId.length());
+        head.writeStatusLine(out);
+        head.writeForwardedLines(out); // Sec-WebSocket-Accept and the like; hop-by-hop ones are left out
+        WebSocketRelay.writeUpgradeLines(out, head);
+        out.writeBytes(Http1Writer.REQUEST_ID_PREFIX);
+        Http1Writer.writeText(out, requestId);
+        out.writeShort(Http1Writer.CRLF_SHORT);
+        out.writeShort(Http1Writer.CRLF_SHORT);
+        connection.switchToRelay(out, upstream, session);
     }
 
     @Override

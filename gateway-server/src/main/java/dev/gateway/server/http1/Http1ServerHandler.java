@@ -3,9 +3,13 @@ package dev.gateway.server.http1;
 import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.exchange.Downstream;
 import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.upstream.UpstreamConnection;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -17,6 +21,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -42,6 +47,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private static final Logger logger = LoggerFactory.getLogger(Http1ServerHandler.class);
     /** The method recorded for a response to no request at all (a header-read timeout, the connection limit). */
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
+    /** Bytes a client may send after a WebSocket handshake before it is answered (it should send none). */
+    private static final int MAX_HELD_FOR_UPSTREAM = 64 * 1024;
 
     private final ProxyState state;
     private final long idleTimeoutNanos;
@@ -65,6 +72,12 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     /** Reading the request body is paused: the upstream can't take it yet. */
     private boolean backPressured;
     private boolean queueFull;
+    /** A WebSocket handshake is being forwarded: no more HTTP parsing, bytes that follow it are held. */
+    private boolean upgrading;
+    /** What the client sent after its handshake, for the upstream once it switches protocols; or null. */
+    private CompositeByteBuf heldForUpstream;
+    /** The connection became a WebSocket relay and this handler left its pipeline. */
+    private boolean relayed;
     /** The connection as its exchanges see it, and their responses' bytes. */
     private final Http1Downstream downstream;
 
@@ -133,6 +146,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         }
         current = null;
         releaseQueued();
+        releaseHeld();
         downstream.releasePendingHead();
         ctx.fireChannelInactive();
     }
@@ -231,6 +245,10 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         inReadBatch = true;
         readMessage = true;
         if (!(msg instanceof HttpObject obj) || closing) {
+            if (upgrading && !closing && msg instanceof ByteBuf bytes) {
+                holdForUpstream(bytes);
+                return;
+            }
             ReferenceCountUtil.release(msg);
             return;
         }
@@ -338,7 +356,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void updateAutoRead() {
-        boolean want = !backPressured && !queueFull;
+        boolean want = !backPressured && !queueFull && !upgrading;
         if (channel.config().isAutoRead() != want) {
             channel.config().setAutoRead(want);
         }
@@ -398,6 +416,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             ex.reject(GatewayErrors.BAD_REQUEST);
         } else {
             ex.begin();
+            if (upgrading) {
+                stopParsing();
+            }
         }
     }
 
@@ -459,6 +480,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             updateAutoRead();
         }
         if (downstream.closeAfterResponse() || closing) {
+            if (relayed) {
+                return; // the connection is a WebSocket relay now
+            }
             closing = true;
             releaseQueued();
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -474,5 +498,67 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         if (!nothingQueued) {
             drainQueue();
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------------------------
+    // WebSocket: the handshake, then the switch to a relay (WebSocketRelay)
+
+    /** The current request is a WebSocket handshake being forwarded (see {@link Downstream#upgradeRequested}). */
+    void upgradeRequested() {
+        upgrading = true;
+    }
+
+    /**
+     * After the handshake's head: the request decoder leaves the pipeline, so nothing the client sends next is
+     * parsed as HTTP; the bytes it still held come to {@link #channelRead} as a buffer right away (Netty's decoder
+     * passes them on when removed), and are held with anything read later until the upstream answers.
+     */
+    private void stopParsing() {
+        updateAutoRead();
+        if (ctx.pipeline().get(HttpRequestDecoder.class) != null) {
+            ctx.pipeline().remove(HttpRequestDecoder.class);
+        }
+    }
+
+    private void holdForUpstream(ByteBuf bytes) {
+        if (heldForUpstream == null) {
+            heldForUpstream = ctx.alloc().compositeBuffer();
+        }
+        heldForUpstream.addComponent(true, bytes);
+        if (heldForUpstream.readableBytes() > MAX_HELD_FOR_UPSTREAM) {
+            logger.debug("{} sent over {} bytes before its handshake was answered", channel.remoteAddress(),
+                    MAX_HELD_FOR_UPSTREAM);
+            closing = true;
+            releaseHeld();
+            channel.close();
+        }
+    }
+
+    private void releaseHeld() {
+        if (heldForUpstream != null) {
+            heldForUpstream.release();
+            heldForUpstream = null;
+        }
+    }
+
+    /**
+     * The upstream switched protocols: {@code response} (the 101 head) goes to the client and the connection becomes
+     * a {@link WebSocketRelay}; this handler leaves the pipeline (its exchange ends right after, see exchangeEnded).
+     */
+    void switchToRelay(ByteBuf response, UpstreamConnection upstream, WebSocketSession session) {
+        closing = true;
+        relayed = true;
+        upgrading = false;
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        releaseQueued(); // nothing can follow a handshake as HTTP; a client that pipelined anyway loses it
+        downstream.releasePendingHead();
+        ByteBuf early = heldForUpstream;
+        heldForUpstream = null;
+        WebSocketRelay relay = WebSocketRelay.start(channel, response, upstream, early, session, state);
+        ctx.pipeline().remove(this);
+        relay.resume();
     }
 }

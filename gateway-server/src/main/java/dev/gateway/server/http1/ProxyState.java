@@ -18,6 +18,7 @@ public final class ProxyState {
     private final ChannelGroup connections;
     private final AtomicInteger connectionCount = new AtomicInteger();
     private final AtomicInteger activeRequests = new AtomicInteger();
+    private final AtomicInteger webSockets = new AtomicInteger();
     private volatile boolean draining;
     /** The text of the listener's port for X-Forwarded-Port, made once and shared by its connections. */
     private volatile AsciiString localPort = AsciiString.EMPTY_STRING;
@@ -53,6 +54,11 @@ public final class ProxyState {
     /** Requests received and not yet answered in full. */
     public AtomicInteger activeRequests() {
         return activeRequests;
+    }
+
+    /** WebSocket relays open now (their client connections also count in {@link #connectionCount()}). */
+    public AtomicInteger webSockets() {
+        return webSockets;
     }
 
     /** {@code port} as text, shared by every connection on it (no string per connection). */

@@ -118,12 +118,16 @@ class Http1ServerHandlerTest {
     };
 
     private EmbeddedChannel start(GatewayFilter... filters) throws Exception {
+        return start(false, filters);
+    }
+
+    private EmbeddedChannel start(boolean websocket, GatewayFilter... filters) throws Exception {
         Path file = dir.resolve("gateway.yml");
         Files.writeString(file, "server:\n  listen: 127.0.0.1:0\n");
         GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
         RequestMetrics metrics = new RequestMetrics(meters.requests(), "r", new String[] {"default"});
         Route route = new Route("r", null, Set.of(), null, null, TimeUnit.SECONDS.toNanos(5), filters, false, true,
-                okTerminal, metrics);
+                okTerminal, metrics, websocket, TimeUnit.SECONDS.toNanos(60));
         RouteTable table = RouteTable.compile(List.of(new RouteTable.Entry(route, List.of(), List.of("/**"))));
         Snapshot snapshot = new Snapshot(config, table, Map.of(), Instant.now(), 30_000);
         ExchangeLog log = new ExchangeLog() {
@@ -185,6 +189,38 @@ class Http1ServerHandlerTest {
 
     private List<String> names() {
         return events.stream().map(e -> e.split(" ")[0]).toList();
+    }
+
+    // ----- WebSocket handshakes
+
+    private static final String HANDSHAKE = "GET /chat HTTP/1.1\r\nHost: h\r\nUpgrade: websocket\r\n"
+            + "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+
+    @Test
+    void aHandshakeOnAWebSocketRouteStopsRequestParsingAndAnAnswerOtherThan101Closes() throws Exception {
+        start(true, proceeds("a"));
+
+        // What follows the handshake looks like a request, but is a frame's payload: it must not be parsed.
+        send(HANDSHAKE + GET);
+
+        assertThat(names()).containsExactly("a", "terminal");
+        assertThat(channel.pipeline().get(HttpRequestDecoder.class)).isNull();
+        Response r = response();
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("connection")).isEqualTo("close");
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(logged).hasSize(1);
+    }
+
+    @Test
+    void aHandshakeOnARouteWithoutWebSocketIsAPlainKeepAliveRequest() throws Exception {
+        start(false, proceeds("a"));
+
+        send(HANDSHAKE + GET);
+
+        assertThat(names()).containsExactly("a", "terminal", "a", "terminal");
+        assertThat(channel.pipeline().get(HttpRequestDecoder.class)).isNotNull();
+        assertThat(channel.isOpen()).isTrue();
     }
 
     // ----- order and short-circuit

@@ -46,6 +46,11 @@ class WebSocketIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
     static final ListAppender<ILoggingEvent> access = new ListAppender<>();
     static WebSocketUpstream upstream;
+    /**
+     * The plain route's own upstream: the keep-alive connection its answer leaves in a pool must not count among the
+     * connections the WebSocket tests expect to find none of.
+     */
+    static WebSocketUpstream plainUpstream;
     static GatewayServer gateway;
 
     @TempDir
@@ -56,9 +61,11 @@ class WebSocketIT {
         access.start();
         ((Logger) LoggerFactory.getLogger("gateway.access")).addAppender(access);
         upstream = WebSocketUpstream.start();
+        plainUpstream = WebSocketUpstream.start();
         gateway = Gateways.start(Gateways.yaml("", """
                 upstreams:
                   ws: { targets: ["${U}"] }
+                  plain: { targets: ["${P}"] }
                 apps:
                   - key: chat-app
                     secrets: [s3cret]
@@ -81,14 +88,15 @@ class WebSocketIT {
                       hmac-auth: {}
                   - id: plain
                     paths: [/plain/**]
-                    upstream: ws
-                """), Map.of("U", upstream.url()));
+                    upstream: plain
+                """), Map.of("U", upstream.url(), "P", plainUpstream.url()));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
         upstream.close();
+        plainUpstream.close();
         ((Logger) LoggerFactory.getLogger("gateway.access")).detachAppender(access);
     }
 
@@ -108,7 +116,9 @@ class WebSocketIT {
     }
 
     static int pooledToUpstream() {
-        return gateway.upstreamClient().pools().stream().mapToInt(ConnectionPool::open).sum();
+        return gateway.upstreamClient().pools().stream()
+                .filter(p -> p.endpoint().address().getPort() == upstream.port())
+                .mapToInt(ConnectionPool::open).sum();
     }
 
     // ----- relaying
@@ -291,7 +301,8 @@ class WebSocketIT {
             assertThat(r.header("connection")).isEqualTo("close");
             assertThat(raw.isClosedByPeer()).isTrue();
         }
-        assertThat(pooledToUpstream()).as("the refused handshake's connection is not reused").isZero();
+        // The gateway closes it after the response, on its loop: the client may see the response first.
+        Await.until(WAIT, "the refused handshake's connection to be closed, not pooled", () -> pooledToUpstream() == 0);
     }
 
     @Test
@@ -303,8 +314,8 @@ class WebSocketIT {
             assertThat(r.header("upgrade")).isNull();
             assertThat(r.header("connection")).isNull(); // still keep-alive
         }
-        HttpHeaders seen = upstream.requests().get(upstream.requests().size() - 1);
-        assertThat(upstream.paths().get(upstream.paths().size() - 1)).isEqualTo("/plain/x");
+        HttpHeaders seen = plainUpstream.requests().get(plainUpstream.requests().size() - 1);
+        assertThat(plainUpstream.paths().get(plainUpstream.paths().size() - 1)).isEqualTo("/plain/x");
         assertThat(seen.contains("upgrade")).isFalse();
         assertThat(seen.contains("connection")).isFalse();
         assertThat(seen.get("sec-websocket-key")).isEqualTo("dGhlIHNhbXBsZSBub25jZQ==");

@@ -81,7 +81,11 @@ public final class WebSocketUpstream implements AutoCloseable {
     }
 
     public String url() {
-        return "http://127.0.0.1:" + ((InetSocketAddress) server.localAddress()).getPort();
+        return "http://127.0.0.1:" + port();
+    }
+
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
     }
 
     /** Request heads received (handshakes and plain requests), in order. */

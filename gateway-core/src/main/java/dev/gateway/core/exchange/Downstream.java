@@ -1,14 +1,16 @@
 package dev.gateway.core.exchange;
 
+import dev.gateway.core.http.Header;
+import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.UpstreamConnection;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import dev.gateway.core.upstream.ResponseHead;
-import dev.gateway.core.upstream.UpstreamConnection;
 import java.net.InetAddress;
+import java.util.List;
 
 /**
  * Where an exchange's response goes and what it knows of the client: the HTTP/1.1 connection that carried the
@@ -40,10 +42,12 @@ public interface Downstream {
     // ----- a forwarded response
 
     /**
-     * The upstream's final response head. {@code headers} is null to forward the head's own lines (the fast path),
-     * else the complete set to send instead. {@code mustClose}: the connection must close after this response.
+     * The upstream's final response head. {@code headers} is null to forward the head's own lines (the fast path)
+     * followed by the {@code extra} lines (null when none), else the complete set to send instead. {@code mustClose}:
+     * the connection must close after this response.
      */
-    void forwardHead(ResponseHead head, HttpHeaders headers, CharSequence requestId, boolean mustClose);
+    void forwardHead(ResponseHead head, HttpHeaders headers, List<Header> extra, CharSequence requestId,
+            boolean mustClose);
 
     /** {@code length} bytes of {@code in} from {@code index}: copy them or take a retained slice, nothing else. */
     void forwardContent(ByteBuf in, int index, int length);

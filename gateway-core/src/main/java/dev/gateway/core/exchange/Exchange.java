@@ -8,6 +8,7 @@ import dev.gateway.core.http.ErrorResponder;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayResponse;
+import dev.gateway.core.http.Header;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.route.Route;
@@ -28,6 +29,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -399,12 +401,15 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         status = head.status();
         this.upstreamNanos = upstreamNanos;
         HttpHeaders edited = null;
+        List<Header> extra = null;
         if (ResponseEdits.needed(context, route.filters(), filtersRan, route.editsResponses())) {
             // The slow path: the headers as an object, for filters that change them.
             edited = head.forwardedHeaders();
             ResponseEdits.apply(context, route.filters(), filtersRan, edited);
+        } else {
+            extra = ResponseEdits.asLines(context, head);
         }
-        downstream.forwardHead(head, edited, requestId, !requestRead);
+        downstream.forwardHead(head, edited, extra, requestId, !requestRead);
     }
 
     @Override

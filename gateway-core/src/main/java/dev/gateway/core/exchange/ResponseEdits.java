@@ -5,25 +5,28 @@ import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
+import dev.gateway.core.upstream.ResponseHead;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
 import java.util.List;
 
-/** What happens to response headers on the way back: the context's headers, then the filters' onResponse hooks. */
+/**
+ * What happens to response headers on the way back: the context's set and added headers, then the filters'
+ * onResponse hooks. Only the hooks need the headers as an object (the slow path); the context's headers are written
+ * as lines after the upstream's own.
+ */
 final class ResponseEdits {
     private ResponseEdits() {}
 
     /**
-     * Whether the forwarded response's headers must become an object: the context sets headers, or a filter that ran
-     * ({@code filtersRan} of {@code filters}) would edit them for this request.
+     * Whether the forwarded response's headers must become an object: a filter that ran ({@code filtersRan} of
+     * {@code filters}) would edit them for this request.
      */
     static boolean needed(RequestContext ctx, GatewayFilter[] filters, int filtersRan, boolean routeEdits) {
         if (ctx == null) {
             return false;
-        }
-        if (ctx.responseHeaders() != null) {
-            return true;
         }
         if (routeEdits) {
             for (int i = filtersRan - 1; i >= 0; i--) {
@@ -35,15 +38,46 @@ final class ResponseEdits {
         return false;
     }
 
-    /** Sets the context's response headers, then runs the onResponse hooks of the filters that ran, in reverse. */
+    /**
+     * The fast path's edits of a forwarded head: drops the upstream's lines of the names the context sets, and
+     * returns the lines to write after the upstream's (set, then added), or null.
+     */
+    static List<Header> asLines(RequestContext ctx, ResponseHead head) {
+        if (ctx == null) {
+            return null;
+        }
+        List<Header> set = ctx.responseHeadersSet();
+        List<Header> added = ctx.responseHeadersAdded();
+        if (set == null) {
+            return added;
+        }
+        for (int i = 0; i < set.size(); i++) {
+            head.dropForwarded(set.get(i).name());
+        }
+        if (added == null) {
+            return set;
+        }
+        List<Header> all = new ArrayList<>(set.size() + added.size());
+        all.addAll(set);
+        all.addAll(added);
+        return all;
+    }
+
+    /** Sets and adds the context's response headers, then runs the onResponse hooks of the filters that ran, in reverse. */
     static void apply(RequestContext ctx, GatewayFilter[] filters, int filtersRan, HttpHeaders h) {
         if (ctx == null) {
             return;
         }
-        List<String> set = ctx.responseHeaders();
+        List<Header> set = ctx.responseHeadersSet();
         if (set != null) {
-            for (int i = 0; i + 1 < set.size(); i += 2) {
-                h.set(set.get(i), set.get(i + 1));
+            for (int i = 0; i < set.size(); i++) {
+                h.set(set.get(i).name(), set.get(i).value());
+            }
+        }
+        List<Header> added = ctx.responseHeadersAdded();
+        if (added != null) {
+            for (int i = 0; i < added.size(); i++) {
+                h.add(added.get(i).name(), added.get(i).value());
             }
         }
         for (int i = filtersRan - 1; i >= 0; i--) {

@@ -1,5 +1,6 @@
 package dev.gateway.core.filter;
 
+import dev.gateway.core.http.Header;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.upstream.UpstreamGroup;
 import io.netty.channel.EventLoop;
@@ -36,7 +37,9 @@ public final class RequestContext {
     private App app;
     private String variant;
     private UpstreamGroup upstreamOverride;
-    private List<String> responseHeaders;
+    /** Response headers replacing the upstream's of the same name, and response headers added; null when none. */
+    private List<Header> responseHeadersSet;
+    private List<Header> responseHeadersAdded;
     private Object cancelHooks;
     private boolean cancelled;
 
@@ -164,19 +167,50 @@ public final class RequestContext {
 
     /**
      * Sets a header on the response this request gets, whatever answers it (the upstream, a filter or an error):
-     * it replaces a header of the same name from the upstream.
+     * it replaces the upstream's header lines of that name, and an earlier value set here. Written as a line after
+     * the upstream's own, without turning the response head into an object. Framing and connection headers
+     * ({@code Content-Length}, {@code Transfer-Encoding}, {@code Connection}) and {@code X-Request-Id} belong to
+     * the gateway: setting them throws.
      */
     public void setResponseHeader(String name, String value) {
-        if (responseHeaders == null) {
-            responseHeaders = new ArrayList<>(4);
+        Header h = new Header(checkedName(name), value);
+        if (responseHeadersSet == null) {
+            responseHeadersSet = new ArrayList<>(4);
+        } else {
+            responseHeadersSet.removeIf(e -> e.name().equalsIgnoreCase(name));
         }
-        responseHeaders.add(name);
-        responseHeaders.add(value);
+        responseHeadersSet.add(h);
     }
 
-    /** Headers to set on the response, as name, value, name, value...; null when there are none. */
-    public List<String> responseHeaders() {
-        return responseHeaders;
+    /**
+     * Adds a header line to the response this request gets, whatever answers it, keeping the upstream's lines of
+     * the same name: for list-valued fields such as {@code Vary}, where two lines mean what one line with both
+     * values means (RFC 9110 5.3). {@code header} may be a shared constant.
+     */
+    public void addResponseHeader(Header header) {
+        checkedName(header.name());
+        if (responseHeadersAdded == null) {
+            responseHeadersAdded = new ArrayList<>(2);
+        }
+        responseHeadersAdded.add(header);
+    }
+
+    private static String checkedName(String name) {
+        if (name.equalsIgnoreCase("content-length") || name.equalsIgnoreCase("transfer-encoding")
+                || name.equalsIgnoreCase("connection") || name.equalsIgnoreCase("x-request-id")) {
+            throw new IllegalArgumentException("the gateway sets " + name + " itself");
+        }
+        return name;
+    }
+
+    /** The headers {@link #setResponseHeader} set, in order; null when there are none. */
+    public List<Header> responseHeadersSet() {
+        return responseHeadersSet;
+    }
+
+    /** The headers {@link #addResponseHeader} added, in order; null when there are none. */
+    public List<Header> responseHeadersAdded() {
+        return responseHeadersAdded;
     }
 
     /**

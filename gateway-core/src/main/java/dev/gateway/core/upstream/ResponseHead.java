@@ -350,6 +350,30 @@ public final class ResponseHead {
         }
     }
 
+    /** Stops forwarding the header lines named {@code name} (ignoring case): the gateway sets that header itself. */
+    public void dropForwarded(String name) {
+        int n = name.length();
+        int[] l = lines;
+        for (int i = 0; i < count; i++) {
+            int o = i * 6;
+            if (l[o + 5] != 0 && l[o + 1] - l[o] == n && nameIs(l[o], name)) {
+                l[o + 5] = 0;
+                dropped++;
+            }
+        }
+    }
+
+    private boolean nameIs(int at, String name) {
+        for (int j = 0, n = name.length(); j < n; j++) {
+            char a = (char) (bytes[at + j] & 0xff);
+            char b = name.charAt(j);
+            if (a != b && Character.toLowerCase(a) != Character.toLowerCase(b)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** The forwarded headers as a mutable object, for response filters (the slow path). */
     public HttpHeaders forwardedHeaders() {
         HttpHeaders h = DefaultHttpHeadersFactory.headersFactory().withValidation(false).newHeaders();

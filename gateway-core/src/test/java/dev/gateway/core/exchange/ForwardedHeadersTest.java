@@ -2,6 +2,7 @@ package dev.gateway.core.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.http.Header;
 import dev.gateway.core.upstream.ResponseHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** The request head the filters see, and the one the upstream gets. */
@@ -63,8 +65,8 @@ class ForwardedHeadersTest {
         @Override public EventLoop loop() { throw new UnsupportedOperationException(); }
         @Override public ByteBufAllocator alloc() { throw new UnsupportedOperationException(); }
         @Override public boolean inReadBatch() { throw new UnsupportedOperationException(); }
-        @Override public void forwardHead(ResponseHead head, HttpHeaders headers, CharSequence requestId,
-                boolean mustClose) { throw new UnsupportedOperationException(); }
+        @Override public void forwardHead(ResponseHead head, HttpHeaders headers, List<Header> extra,
+                CharSequence requestId, boolean mustClose) { throw new UnsupportedOperationException(); }
         @Override public void forwardContent(ByteBuf in, int index, int length) {
             throw new UnsupportedOperationException();
         }

@@ -68,16 +68,25 @@ class CorsFilterTest {
         return m;
     }
 
-    /** The headers the filter puts on a response (from the upstream or a later filter) to {@code ctx}. */
+    /**
+     * The headers of a response (from the upstream or a later filter) to {@code ctx} after the filter let it through,
+     * as the exchange builds them: the headers the filter added to the context, then its onResponse hook.
+     */
     static HttpHeaders responseTo(CorsFilter f, RequestContext ctx, HttpHeaders upstream) {
-        f.onResponse(ctx, upstream);
+        assertThat(result(f, ctx)).isInstanceOf(FilterResult.Continue.class);
+        if (ctx.responseHeadersAdded() != null) {
+            ctx.responseHeadersAdded().forEach(h -> upstream.add(h.name(), h.value()));
+        }
+        if (f.editsResponse(ctx)) {
+            f.onResponse(ctx, upstream);
+        }
         return upstream;
     }
 
     // --- requests without Origin ---
 
     @Test
-    void requestsWithoutOriginPassWithoutAllocating() {
+    void requestsWithoutOriginPass() {
         assertThat((Object) strict(APP).apply(request(HttpMethod.POST, new DefaultHttpHeaders())))
                 .isSameAs(FilterResult.PROCEED);
         assertThat((Object) strict("*").apply(request(HttpMethod.OPTIONS, new DefaultHttpHeaders()
@@ -86,16 +95,17 @@ class CorsFilterTest {
 
     @Test
     void responsesToRequestsWithoutOriginVaryOnOriginUnlessTheListIsOnlyStar() {
-        HttpHeaders listed = responseTo(strict(APP), request(HttpMethod.GET, new DefaultHttpHeaders()),
-                new DefaultHttpHeaders());
+        RequestContext noOrigin = request(HttpMethod.GET, new DefaultHttpHeaders());
+        HttpHeaders listed = responseTo(strict(APP), noOrigin, new DefaultHttpHeaders());
         assertThat(listed.getAll("vary")).containsExactly("Origin");
         assertThat(listed.contains("access-control-allow-origin")).isFalse();
-        assertThat(strict(APP).editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isTrue();
+        // Vary comes through the context, so the upstream's head stays on the fast path.
+        assertThat(strict(APP).editsResponse(noOrigin)).isFalse();
 
         CorsFilter any = strict("*");
-        assertThat(any.editsResponse(request(HttpMethod.GET, new DefaultHttpHeaders()))).isFalse();
-        assertThat(responseTo(any, request(HttpMethod.GET, new DefaultHttpHeaders()), new DefaultHttpHeaders())
-                .isEmpty()).isTrue();
+        RequestContext noOriginToAny = request(HttpMethod.GET, new DefaultHttpHeaders());
+        assertThat(responseTo(any, noOriginToAny, new DefaultHttpHeaders()).isEmpty()).isTrue();
+        assertThat(noOriginToAny.responseHeadersAdded()).isNull();
     }
 
     // --- actual requests ---
@@ -174,24 +184,10 @@ class CorsFilterTest {
     }
 
     @Test
-    void varyOriginIsAppendedToTheUpstreamsVary() {
+    void varyOriginIsALineOfItsOwnBesideTheUpstreamsVary() {
         HttpHeaders h = responseTo(strict(APP), from(APP, HttpMethod.GET),
                 new DefaultHttpHeaders().add("vary", "Accept-Encoding").add("vary", "Accept-Language"));
-        assertThat(h.getAll("vary")).containsExactly("Accept-Encoding, Accept-Language, Origin");
-        HttpHeaders already = responseTo(strict(APP), from(APP, HttpMethod.GET),
-                new DefaultHttpHeaders().add("vary", "accept-encoding, ORIGIN"));
-        assertThat(already.getAll("vary")).containsExactly("accept-encoding, ORIGIN");
-        HttpHeaders star = responseTo(strict(APP), from(APP, HttpMethod.GET), new DefaultHttpHeaders().add("vary",
-                "*"));
-        assertThat(star.getAll("vary")).containsExactly("*");
-    }
-
-    @Test
-    void hasTokenComparesWholeItems() {
-        assertThat(CorsFilter.hasToken("Accept, Origin", "origin")).isTrue();
-        assertThat(CorsFilter.hasToken(" origin ", "origin")).isTrue();
-        assertThat(CorsFilter.hasToken("X-Origin, Origins", "origin")).isFalse();
-        assertThat(CorsFilter.hasToken("", "origin")).isFalse();
+        assertThat(h.getAll("vary")).containsExactly("Accept-Encoding", "Accept-Language", "Origin");
     }
 
     // --- preflights ---

@@ -4,6 +4,7 @@ import dev.gateway.core.exchange.Downstream;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayHeaders;
+import dev.gateway.core.http.Header;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.UpstreamConnection;
@@ -22,6 +23,7 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.List;
 
 /**
  * One HTTP/1.1 client connection as its exchanges see it ({@link Downstream}): who the client is, and the response
@@ -160,7 +162,8 @@ final class Http1Downstream implements Downstream {
     }
 
     @Override
-    public void forwardHead(ResponseHead head, HttpHeaders headers, CharSequence requestId, boolean close) {
+    public void forwardHead(ResponseHead head, HttpHeaders headers, List<Header> extra, CharSequence requestId,
+            boolean close) {
         ResponseHead.Framing framing = head.framing();
         if (framing == ResponseHead.Framing.CHUNKED || framing == ResponseHead.Framing.UNTIL_CLOSE) {
             // A body of unknown length (HEAD, 204, 304 and 101 have none: the head's framing says so).
@@ -174,7 +177,13 @@ final class Http1Downstream implements Downstream {
         // Room for a small sized body too: it is copied in behind the head (one buffer, one write).
         long length = head.contentLength();
         int bodyRoom = framing == ResponseHead.Framing.LENGTH && length <= SMALL_BODY ? (int) length : 0;
-        ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom);
+        int extraRoom = 0;
+        if (extra != null) {
+            for (int i = 0; i < extra.size(); i++) {
+                extraRoom += extra.get(i).name().length() + extra.get(i).value().length() + 4;
+            }
+        }
+        ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom + extraRoom);
         head.writeStatusLine(out);
         if (headers != null) {
             // The slow path: headers edited by filters, as an object.
@@ -191,6 +200,12 @@ final class Http1Downstream implements Downstream {
         } else {
             // The fast path: the upstream's header lines as they arrived, hop-by-hop ones left out.
             head.writeForwardedLines(out);
+            if (extra != null) {
+                // Headers the request's context set or added (the upstream's of a set name were dropped).
+                for (int i = 0; i < extra.size(); i++) {
+                    Http1Writer.writeHeaderLine(out, extra.get(i).name(), extra.get(i).value());
+                }
+            }
             if (chunkToClient) {
                 out.writeBytes(Http1Writer.CHUNKED_LINE);
             }

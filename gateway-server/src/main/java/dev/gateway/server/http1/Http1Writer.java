@@ -83,11 +83,16 @@ final class Http1Writer {
         Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence();
         while (it.hasNext()) {
             Map.Entry<CharSequence, CharSequence> e = it.next();
-            writeText(out, e.getKey());
-            out.writeByte(':').writeByte(' ');
-            writeText(out, e.getValue());
-            out.writeShort(CRLF_SHORT);
+            writeHeaderLine(out, e.getKey(), e.getValue());
         }
+    }
+
+    /** {@code name: value\r\n}. */
+    static void writeHeaderLine(ByteBuf out, CharSequence name, CharSequence value) {
+        writeText(out, name);
+        out.writeByte(':').writeByte(' ');
+        writeText(out, value);
+        out.writeShort(CRLF_SHORT);
     }
 
     static void writeText(ByteBuf out, CharSequence s) {

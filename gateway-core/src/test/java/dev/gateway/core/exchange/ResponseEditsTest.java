@@ -1,0 +1,74 @@
+package dev.gateway.core.exchange;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.Header;
+import dev.gateway.core.testing.TestRequests;
+import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.upstream.TestHeads;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Response headers a request's context sets or adds, on the fast path (lines) and on the object path. */
+class ResponseEditsTest {
+    static final String UPSTREAM = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-RateLimit-Remaining: 99\r\n"
+            + "Vary: Accept-Encoding\r\nx-ratelimit-remaining: 98\r\nContent-Length: 2\r\n\r\n";
+
+    static RequestContext context() {
+        return TestRequests.context("r", "GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
+    }
+
+    @Test
+    void withoutEditsTheHeadIsForwardedAsItCame() {
+        ResponseHead head = TestHeads.parse(UPSTREAM);
+        assertThat(ResponseEdits.asLines(context(), head)).isNull();
+        assertThat(ResponseEdits.asLines(null, head)).isNull();
+        assertThat(TestHeads.forwardedLines(head)).isEqualTo("Content-Type: text/plain\r\n"
+                + "X-RateLimit-Remaining: 99\r\nVary: Accept-Encoding\r\nx-ratelimit-remaining: 98\r\n"
+                + "Content-Length: 2\r\n");
+    }
+
+    @Test
+    void aSetHeaderDropsTheUpstreamsLinesOfThatNameAndAnAddedOneKeepsThem() {
+        RequestContext ctx = context();
+        ctx.setResponseHeader("X-RateLimit-Remaining", "5");
+        ctx.setResponseHeader("x-ratelimit-remaining", "4"); // the later set wins
+        ctx.addResponseHeader(new Header("vary", "Origin"));
+        ResponseHead head = TestHeads.parse(UPSTREAM);
+
+        List<Header> lines = ResponseEdits.asLines(ctx, head);
+
+        assertThat(lines).containsExactly(new Header("x-ratelimit-remaining", "4"), new Header("vary", "Origin"));
+        assertThat(TestHeads.forwardedLines(head)).isEqualTo("Content-Type: text/plain\r\nVary: Accept-Encoding\r\n"
+                + "Content-Length: 2\r\n");
+    }
+
+    @Test
+    void onTheObjectPathSetReplacesAndAddAppends() {
+        RequestContext ctx = context();
+        ctx.setResponseHeader("X-RateLimit-Remaining", "5");
+        ctx.addResponseHeader(new Header("vary", "Origin"));
+        HttpHeaders h = TestHeads.parse(UPSTREAM).forwardedHeaders();
+
+        ResponseEdits.apply(ctx, null, 0, h);
+
+        assertThat(h.getAll("x-ratelimit-remaining")).containsExactly("5");
+        assertThat(h.getAll("vary")).containsExactly("Accept-Encoding", "Origin");
+    }
+
+    @Test
+    void theGatewaysOwnHeadersCannotBeSetOrAdded() {
+        RequestContext ctx = context();
+        for (String name : List.of("Content-Length", "transfer-encoding", "Connection", "X-Request-Id")) {
+            assertThatThrownBy(() -> ctx.setResponseHeader(name, "1")).isInstanceOf(IllegalArgumentException.class);
+            assertThatThrownBy(() -> ctx.addResponseHeader(new Header(name, "1")))
+                    .isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(ctx.responseHeadersSet()).isNull();
+        assertThat(ctx.responseHeadersAdded()).isNull();
+    }
+}

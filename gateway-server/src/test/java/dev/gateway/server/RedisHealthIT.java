@@ -99,7 +99,8 @@ class RedisHealthIT {
                     .singleElement().asString().startsWith("redis: RedisConfig[redis://:***@127.0.0.1:")
                     .contains("readiness=degraded] -> RedisConfig[").endsWith("readiness=required]");
             String config = admin(gateway.adminPort(), "/admin/config").text();
-            assertThat(config).contains("\"redis\":\"RedisConfig[redis://:***@127.0.0.1:", "\"restart_needed\":[\"redis:")
+            assertThat(config).contains("\"redis\":\"RedisConfig[redis://:***@127.0.0.1:",
+                    "\"restart_needed\":[\"redis:")
                     .doesNotContain(PASSWORD);
         } finally {
             gateway.close();

@@ -3,6 +3,7 @@ package dev.gateway.core.redis;
 import dev.gateway.core.config.RedisConfig;
 import dev.gateway.core.config.RedisUris;
 import dev.gateway.core.metrics.GatewayMeters;
+import io.lettuce.core.AbstractRedisClient;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisConnectionStateListener;
@@ -34,16 +35,13 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,8 +56,8 @@ import reactor.core.Disposable;
  * <p><b>Threads.</b> Lettuce runs on its own small {@link ClientResources}: two I/O threads (Lettuce's minimum; one
  * connection, or one per cluster node, each pinned to one of them), two computation threads (Lettuce's minimum:
  * events, reconnects, the health check) and one timer thread with a 10 ms tick for command timeouts. The gateway's
- * event loops are not lent to Lettuce: a slow Redis callback can never delay proxied requests. Nothing of it runs on the gateway's event loops, and the request
- * path only ever starts commands: {@link #call} returns a stage that completes on a Lettuce thread, so a caller hops
+ * event loops are not lent to Lettuce: a slow Redis callback can never delay proxied requests. The request path only
+ * ever starts commands: {@link #call} returns a stage that completes on a Lettuce thread, so a caller hops
  * back to its event loop before touching a channel or a request.
  *
  * <p><b>Timeouts.</b> Every command fails with a {@code RedisCommandTimeoutException} after
@@ -82,7 +80,6 @@ public final class RedisService implements AutoCloseable {
 
     private final RedisConfig config;
     private final RedisKeys keys;
-    private final Clock clock;
     private final HashedWheelTimer timer;
     private final ClientResources resources;
     /** Standalone or Sentinel; null on Cluster. */
@@ -92,22 +89,19 @@ public final class RedisService implements AutoCloseable {
     private final ClusterClient clusterClient;
     /** What no message may show: the passwords of the configured URIs. */
     private final List<String> secrets = new ArrayList<>();
-    private final AtomicReference<RedisHealth> health;
+    private final HealthState health;
     private final AtomicLong pings = new AtomicLong();
     private final Disposable events;
     private volatile StatefulConnection<String, String> connection;
     private volatile RedisClusterAsyncCommands<String, String> commands;
     private volatile String lastFailure = "not connected yet";
     private volatile boolean closed;
-    /** Whether Redis was ever up: the first "up" is logged as such, later ones as a recovery. */
-    private volatile boolean wasUp;
-    private io.netty.util.concurrent.ScheduledFuture<?> healthTask;
+    private volatile io.netty.util.concurrent.ScheduledFuture<?> healthTask;
 
     private RedisService(RedisConfig config, MeterRegistry registry, Clock clock) {
         this.config = config;
         this.keys = new RedisKeys(config.keyPrefix());
-        this.clock = clock;
-        this.health = new AtomicReference<>(RedisHealth.down("connecting", clock.instant()));
+        this.health = new HealthState(config.target(), clock);
         this.timer = new HashedWheelTimer(new DefaultThreadFactory("lettuce-timer", true), 10, TimeUnit.MILLISECONDS);
         this.resources = DefaultClientResources.builder()
                 .ioThreadPoolSize(2) // Lettuce's minimum; one shared connection needs no more
@@ -165,14 +159,12 @@ public final class RedisService implements AutoCloseable {
                 checkSoon();
             }
         };
-        if (client != null) {
-            client.addListener(listener);
-        } else {
-            clusterClient.addListener(listener);
-        }
+        AbstractRedisClient lettuce = client != null ? client : clusterClient;
+        lettuce.addListener(listener);
         this.events = resources.eventBus().get().subscribe(e -> {
             if (e instanceof ReconnectFailedEvent f) {
-                lastFailure = "reconnect to " + f.remoteAddress() + " failed: " + describe(f.getCause());
+                lastFailure = "reconnect to " + f.remoteAddress() + " failed: "
+                        + Failures.describe(secrets, f.getCause());
             }
         });
         if (registry != null) {
@@ -180,12 +172,7 @@ public final class RedisService implements AutoCloseable {
                     .description("1 while the shared Redis answers, 0 while it does not")
                     .strongReference(true)
                     .register(registry);
-            CommandMetrics metrics = new CommandMetrics(registry);
-            if (client != null) {
-                client.addListener(metrics);
-            } else {
-                clusterClient.addListener(metrics);
-            }
+            lettuce.addListener(new CommandMetrics(registry));
         }
     }
 
@@ -221,7 +208,7 @@ public final class RedisService implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             logger.warn("redis {} is down at start-up ({}); starting without it, commands fail until it answers",
                     config.target(), e instanceof TimeoutException ? "no connection within "
-                            + config.connectTimeout() : redis.describe(e.getCause()));
+                            + config.connectTimeout() : Failures.describe(redis.secrets, e.getCause()));
         } catch (InterruptedException e) {
             redis.close();
             throw e;
@@ -244,8 +231,8 @@ public final class RedisService implements AutoCloseable {
             if (t == null) {
                 connected(c);
             } else {
-                lastFailure = "cannot connect: " + describe(t);
-                markDown(lastFailure);
+                lastFailure = "cannot connect: " + Failures.describe(secrets, t);
+                health.down(lastFailure);
                 retry(n + 1);
             }
         });
@@ -308,7 +295,7 @@ public final class RedisService implements AutoCloseable {
         call(c -> c.scriptLoad(lua)).whenComplete((sha, t) -> {
             if (t != null) {
                 logger.debug("redis script {} not loaded now ({}); EVAL loads it on first use", script.sha(),
-                        describe(t));
+                        Failures.describe(secrets, t));
             }
         });
         return script;
@@ -352,7 +339,7 @@ public final class RedisService implements AutoCloseable {
 
     /** The current health; a volatile read, cheap on any thread. */
     public RedisHealth health() {
-        return health.get();
+        return health.current();
     }
 
     /** Lettuce's resources, e.g. for its event bus; the gateway's event loops are not among them. */
@@ -379,11 +366,11 @@ public final class RedisService implements AutoCloseable {
             return;
         }
         if (c == null || cmds == null) {
-            markDown(lastFailure);
+            health.down(lastFailure);
             return;
         }
         if (!c.isOpen()) {
-            markDown(lastFailure);
+            health.down(lastFailure);
             return;
         }
         long n = pings.incrementAndGet();
@@ -391,7 +378,7 @@ public final class RedisService implements AutoCloseable {
         try {
             ping = cmds.ping();
         } catch (RuntimeException e) {
-            markDown("PING failed: " + describe(e));
+            health.down("PING failed: " + Failures.describe(secrets, e));
             return;
         }
         ping.whenComplete((pong, t) -> {
@@ -399,53 +386,11 @@ public final class RedisService implements AutoCloseable {
                 return; // a later check decides
             }
             if (t == null) {
-                markUp();
+                health.up();
             } else {
-                markDown("PING failed: " + describe(t));
+                health.down("PING failed: " + Failures.describe(secrets, t));
             }
         });
-    }
-
-    private void markUp() {
-        RedisHealth prev = health.getAndUpdate(h -> h.up() ? h : RedisHealth.up(clock.instant()));
-        if (!prev.up()) {
-            lastFailure = "connection lost";
-            logger.info("redis up: {} answers{}", config.target(), !wasUp ? ""
-                    : " again (down since " + prev.since() + ": " + prev.reason() + ")");
-            wasUp = true;
-        }
-    }
-
-    private void markDown(String reason) {
-        RedisHealth prev = health.getAndUpdate(h -> h.up() ? RedisHealth.down(reason, clock.instant())
-                : Objects.equals(h.reason(), reason) ? h : new RedisHealth(false, reason, h.since()));
-        if (prev.up()) {
-            logger.warn("redis down: {} ({}); commands fail fast until it answers again", reason, config.target());
-        }
-    }
-
-    /** A failure as one line: the exception and its causes' messages, passwords masked. */
-    String describe(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException) && t.getCause() != null) {
-            t = t.getCause();
-        }
-        StringBuilder b = new StringBuilder();
-        for (Throwable x = t; x != null && b.length() < 500; x = x.getCause() == x ? null : x.getCause()) {
-            String m = x.getMessage() == null || x.getMessage().isBlank() ? x.getClass().getSimpleName()
-                    : x.getMessage();
-            if (b.indexOf(m) >= 0) {
-                continue; // wrappers repeat their cause's message
-            }
-            if (b.length() > 0) {
-                b.append(": ");
-            }
-            b.append(m);
-        }
-        String out = b.toString();
-        for (String s : secrets) {
-            out = out.replace(s, "***");
-        }
-        return out;
     }
 
     /** Closes the connections and Lettuce's threads (at most a few seconds). Not on a Lettuce or event-loop thread. */
@@ -466,12 +411,12 @@ public final class RedisService implements AutoCloseable {
                 clusterClient.shutdown(Duration.ZERO, Duration.ofSeconds(2));
             }
         } catch (RuntimeException e) {
-            logger.debug("redis client shutdown: {}", describe(e));
+            logger.debug("redis client shutdown: {}", Failures.describe(secrets, e));
         }
         try {
             resources.shutdown(0, 2, TimeUnit.SECONDS).get(5, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
-            logger.debug("redis resources shutdown: {}", describe(e));
+            logger.debug("redis resources shutdown: {}", Failures.describe(secrets, e));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -1,2 +1,2 @@
-/** The shared Redis: one auto-reconnecting Lettuce connection (standalone, Sentinel or Cluster), keys, scripts, health. */
+/** The shared Redis: one auto-reconnecting Lettuce connection (standalone, Sentinel, Cluster), keys, health. */
 package dev.gateway.core.redis;

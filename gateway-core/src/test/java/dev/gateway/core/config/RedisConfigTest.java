@@ -83,8 +83,8 @@ class RedisConfigTest {
 
     @Test
     void refusesASectionWithNeitherUriNorCluster() throws IOException {
-        assertThat(errors("redis:\n  key-prefix: 'x:'\n")).containsExactly(at(1)
-                + ": redis.uri: a Redis uri (or a cluster seed list) is required; remove the redis section for no Redis");
+        assertThat(errors("redis:\n  key-prefix: 'x:'\n")).containsExactly(at(1) + ": redis.uri: a Redis uri (or a "
+                + "cluster seed list) is required; remove the redis section for no Redis");
     }
 
     @Test

@@ -9,6 +9,7 @@ import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metadata.EmbeddedMetadata;
 import dev.gateway.core.metrics.RequestMetrics;
+import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.runtime.CurrentConfig;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
@@ -45,7 +46,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running gateway: it builds the services once (event loops, upstream client, metadata, replay store, meters,
- * access log), hands them to the filter factories, compiles the configuration into the first snapshot, binds the
+ * the shared Redis, access log), hands them to the filter factories, compiles the configuration into the first snapshot, binds the
  * proxy, admin and optional demo echo listeners, and owns the {@link ConfigReloader} that swaps in later
  * snapshots. {@link #start()} binds everything; {@link #drain(Duration)} shuts down gracefully.
  */
@@ -62,6 +63,8 @@ public final class GatewayServer implements AutoCloseable {
     /** The admin listener's own loop: a scrape never waits behind proxy traffic, nor delays it. */
     private EventLoopGroup adminGroup;
     private GatewayMetrics metrics;
+    /** The shared Redis, or null without a {@code redis:} section. */
+    private RedisService redis;
     private Services services;
     private CurrentConfig current;
     private AccessLog accessLog;
@@ -103,10 +106,12 @@ public final class GatewayServer implements AutoCloseable {
         adminGroup = transport.newGroup(1, "gateway-admin");
         try {
             metrics = settings.metrics().enabled() ? new GatewayMetrics() : null;
+            MeterRegistry registry = metrics == null ? null : metrics.registry();
+            // Waits at most redis.connect-timeout; a Redis that is down is reported and connected to later.
+            redis = settings.redis() == null ? null : RedisService.start(settings.redis(), registry);
             services = new Services(new UpstreamClient(transport, ioThreads), new EmbeddedMetadata(List.of()),
                     new LocalReplayStore(REPLAY_STORE_SIZE), metrics == null ? null : metrics.meters(),
-                    Clock.systemUTC(), group, ioThreads);
-            MeterRegistry registry = metrics == null ? null : metrics.registry();
+                    Clock.systemUTC(), group, ioThreads, redis);
             ConfigLoader loader = new ConfigLoader(env, Filters.inOrder(services, registry));
             ConfigCompiler compiler = new ConfigCompiler(services);
             GatewayConfig config;
@@ -167,7 +172,8 @@ public final class GatewayServer implements AutoCloseable {
         }
         proxyChannel = bind("proxy", group, config.server().listen(), new Http1Initializer(state));
         if (config.admin().enabled()) {
-            AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader);
+            AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader,
+                    redis);
             adminChannel = bind("admin", adminGroup, config.admin().listen(),
                     new ChannelInitializer<SocketChannel>() {
                         @Override
@@ -305,6 +311,9 @@ public final class GatewayServer implements AutoCloseable {
             if (g != null) {
                 g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
+        }
+        if (redis != null) {
+            redis.close();
         }
         if (metrics != null) {
             metrics.close();

@@ -119,6 +119,7 @@ public final class ConfigLoader {
         TracingConfig tracing = SettingsReader.readTracing(main.section("tracing"));
         demo = SettingsReader.readDemo(main.section("demo-echo"));
         ReloadConfig reload = SettingsReader.readReload(main.section("reload"));
+        RedisConfig redis = main.raw("redis") == null ? null : SettingsReader.readRedis(main.section("redis"));
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
         readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
@@ -129,7 +130,7 @@ public final class ConfigLoader {
         problems.throwIfAny();
         String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
         return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,
-                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList());
+                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis);
     }
 
 

@@ -10,6 +10,7 @@ import java.util.Map;
  *
  * @param sources every file it was read from, the main file first
  * @param version a hash of the sources' names and contents: the same files give the same version
+ * @param redis the shared Redis, or null when the configuration has no {@code redis:} section
  */
 public record GatewayConfig(
         Path file,
@@ -24,7 +25,8 @@ public record GatewayConfig(
         ReloadConfig reload,
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
-        List<App> apps) {
+        List<App> apps,
+        RedisConfig redis) {
 
     public GatewayConfig {
         sources = List.copyOf(sources);

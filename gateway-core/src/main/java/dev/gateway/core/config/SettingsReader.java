@@ -3,7 +3,7 @@ package dev.gateway.core.config;
 import java.time.Duration;
 import java.util.List;
 
-/** Reads the main file's settings sections: server, admin, access-log, metrics, tracing, reload, demo-echo. */
+/** Reads the main file's settings sections: server, admin, access-log, metrics, tracing, reload, demo-echo, redis. */
 final class SettingsReader {
     private SettingsReader() {}
 
@@ -87,5 +87,49 @@ final class SettingsReader {
         HostPort listen = s.listen("listen", new HostPort("127.0.0.1", 9091));
         s.finish();
         return new DemoEchoConfig(enabled, listen);
+    }
+
+    /** The {@code redis:} section; {@code s} is present (an absent or empty section means no Redis). */
+    static RedisConfig readRedis(Section s) {
+        Problems p = s.problems();
+        ConfigNode uriNode = s.raw("uri");
+        List<ConfigNode> seeds = s.list("cluster");
+        String uri = null;
+        boolean hasUri = uriNode instanceof ConfigNode.ScalarNode sn && sn.value() != null && !sn.value().isBlank();
+        if (hasUri && !seeds.isEmpty()) {
+            p.add(uriNode, "use uri or cluster, not both (cluster at " + s.raw("cluster").location() + ")");
+        } else if (uriNode instanceof ConfigNode.ScalarNode || uriNode == null) {
+            if (!hasUri && seeds.isEmpty()) {
+                p.add(uriNode == null ? s.node().location() : uriNode.location(), s.child("uri"),
+                        "a Redis uri (or a cluster seed list) is required; remove the redis section for no Redis");
+            }
+        } else {
+            p.add(uriNode, "expected a Redis URI such as redis://127.0.0.1:6379/0, found " + uriNode.kind());
+        }
+        if (hasUri && seeds.isEmpty() && RedisUris.parse((ConfigNode.ScalarNode) uriNode, p, false) != null) {
+            uri = ((ConfigNode.ScalarNode) uriNode).value().trim();
+        }
+        List<String> cluster = new java.util.ArrayList<>();
+        for (ConfigNode seed : seeds) {
+            if (seed instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
+                if (RedisUris.parse(sn, p, true) != null) {
+                    cluster.add(sn.value().trim());
+                }
+            } else {
+                p.add(seed, "expected a Redis URI such as redis://10.0.0.1:7000, found " + seed.kind());
+            }
+        }
+        Duration commandTimeout = s.positiveDuration("command-timeout", Duration.ofMillis(250));
+        Duration connectTimeout = s.positiveDuration("connect-timeout", Duration.ofSeconds(2));
+        String prefix = s.string("key-prefix", "gw:");
+        if (prefix.length() > 64 || prefix.chars().anyMatch(c -> c == '{' || c == '}' || Character.isWhitespace(c)
+                || Character.isISOControl(c))) {
+            p.add(s.raw("key-prefix"), "a key prefix is at most 64 characters with no '{', '}' or whitespace "
+                    + "(a hash tag in it would put every key in one cluster slot), found '" + prefix + "'");
+        }
+        RedisConfig.Readiness readiness = s.enumValue("readiness", RedisConfig.Readiness.class,
+                RedisConfig.Readiness.DEGRADED);
+        s.finish();
+        return new RedisConfig(uri, cluster, commandTimeout, connectTimeout, prefix, readiness);
     }
 }

@@ -22,6 +22,10 @@ public final class GatewayMeters {
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
     public static final String CONFIG_RELOADS = "gateway.config.reloads";
+    /** 1 while the shared Redis answers, 0 while it does not (only with a {@code redis:} section). */
+    public static final String REDIS_UP = "gateway.redis.up";
+    /** Redis command latency by command and outcome (success, error, timeout). */
+    public static final String REDIS_COMMANDS = "gateway.redis.commands";
 
     /** Histogram buckets for latencies: sub-millisecond to a minute. */
     public static final Duration[] LATENCY_BUCKETS = {

@@ -3,6 +3,7 @@ package dev.gateway.core.runtime;
 import dev.gateway.core.auth.ReplayStore;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.metrics.Meters;
+import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
@@ -10,12 +11,20 @@ import java.time.Clock;
 /**
  * What outlives a configuration, built once by the server and handed to filter factories (through their
  * constructors) and to the compiler: the upstream client with its pools by address and balancer positions, the app
- * metadata, the replay store, the meters, the clock and the event loops. Later issues add the Redis client and the
- * limit stores here. Nothing in it is reset by a reload.
+ * metadata, the replay store, the meters, the clock, the event loops and the shared Redis. Later issues add the limit
+ * stores here. Nothing in it is reset by a reload.
  *
  * @param meters null when metrics are off
  * @param eventLoops the proxy's event loops; null where nothing is served ({@code --check})
  * @param ioThreads the number of event loops (per-target connection limits are split among them)
+ * @param redis the shared Redis connection; null when the configuration has no {@code redis:} section
  */
 public record Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
-        Clock clock, EventLoopGroup eventLoops, int ioThreads) {}
+        Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis) {
+
+    /** Services without Redis. */
+    public Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
+            Clock clock, EventLoopGroup eventLoops, int ioThreads) {
+        this(upstreams, metadata, replays, meters, clock, eventLoops, ioThreads, null);
+    }
+}

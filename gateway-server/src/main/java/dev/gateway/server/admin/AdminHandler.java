@@ -2,6 +2,8 @@ package dev.gateway.server.admin;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gateway.core.redis.RedisHealth;
+import dev.gateway.core.redis.RedisService;
 import dev.gateway.server.reload.ConfigReloader;
 import dev.gateway.server.reload.ReloadResult;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -31,7 +33,8 @@ import java.util.function.BooleanSupplier;
  * <ul>
  *   <li>{@code GET /health/live}: 200 while the process runs.</li>
  *   <li>{@code GET /health/ready}: 200 once the configuration is loaded and the proxy listener is bound, 503 before
- *       that and while draining.</li>
+ *       that and while draining. With Redis configured the body says {@code "redis": "up"} or {@code "down"} (with the
+ *       reason); with {@code readiness: required}, Redis down is a 503.</li>
  *   <li>{@code GET /metrics}: Prometheus text format, or OpenMetrics when the scraper's Accept header asks.</li>
  *   <li>{@code GET /admin/config}: the configuration in force (version, when loaded, files), the last rejected
  *       reload with its errors, and settings that wait for a restart.</li>
@@ -48,12 +51,20 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final BooleanSupplier ready;
     private final PrometheusMeterRegistry metrics;
     private final ConfigReloader reloader;
+    private final RedisService redis;
 
     /** @param metrics the registry to expose, or null when metrics are off (then /metrics is 404) */
     public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader) {
+        this(ready, metrics, reloader, null);
+    }
+
+    /** @param redis the shared Redis whose health readiness reports, or null without Redis */
+    public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader,
+            RedisService redis) {
         this.ready = ready;
         this.metrics = metrics;
         this.reloader = reloader;
+        this.redis = redis;
     }
 
     @Override
@@ -79,9 +90,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             }
             case "/health/ready" -> {
                 if (get) {
-                    boolean r = ready.getAsBoolean();
-                    send(ctx, keepAlive, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
-                            r ? "{\"status\":\"ready\"}" : "{\"status\":\"not_ready\"}");
+                    readiness(ctx, keepAlive);
                     return;
                 }
             }
@@ -116,6 +125,29 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             }
         }
         send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED, error("method_not_allowed", "use GET"));
+    }
+
+    /**
+     * {@code {"status":"ready"}} or {@code not_ready}; with Redis, {@code "redis":"up"|"down"} and, when down, why.
+     * Redis down makes it {@code not_ready} only with {@code readiness: required}.
+     */
+    private void readiness(ChannelHandlerContext ctx, boolean keepAlive) {
+        boolean r = ready.getAsBoolean();
+        if (redis == null) {
+            send(ctx, keepAlive, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE,
+                    r ? "{\"status\":\"ready\"}" : "{\"status\":\"not_ready\"}");
+            return;
+        }
+        RedisHealth h = redis.health();
+        boolean required = redis.isRequiredForReadiness();
+        r = r && (h.up() || !required);
+        Map<String, Object> body = ordered("status", r ? "ready" : "not_ready", "redis", h.up() ? "up" : "down");
+        if (!h.up()) {
+            body.put("reason", "redis " + (required ? "is required" : "is down, serving degraded") + ": "
+                    + h.reason());
+            body.put("redis_down_since", h.since().toString());
+        }
+        send(ctx, keepAlive, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json(body));
     }
 
     private void reload(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {

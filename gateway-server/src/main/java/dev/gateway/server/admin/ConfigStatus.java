@@ -20,6 +20,7 @@ final class ConfigStatus {
         out.put("files", s.config().sources().stream().map(Path::toString).toList());
         out.put("routes", s.routes().routes().size());
         out.put("upstreams", s.upstreams().size());
+        out.put("redis", s.config().redis() == null ? null : s.config().redis().toString()); // passwords masked
         out.put("restart_needed", reloader.restartNeeded());
         ReloadResult failure = reloader.lastFailure();
         if (failure == null) {

@@ -1,0 +1,2 @@
+/** The shared Redis: one auto-reconnecting Lettuce connection (standalone, Sentinel, Cluster), keys, health. */
+package dev.gateway.core.redis;

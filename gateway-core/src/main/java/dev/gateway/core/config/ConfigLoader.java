@@ -120,6 +120,7 @@ public final class ConfigLoader {
         demo = SettingsReader.readDemo(main.section("demo-echo"));
         ReloadConfig reload = SettingsReader.readReload(main.section("reload"));
         RedisConfig redis = main.raw("redis") == null ? null : SettingsReader.readRedis(main.section("redis"));
+        MetadataConfig metadata = SettingsReader.readMetadata(main.section("metadata"), redis != null);
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
         readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
@@ -130,7 +131,8 @@ public final class ConfigLoader {
         problems.throwIfAny();
         String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
         return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,
-                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis);
+                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis,
+                metadata);
     }
 
 

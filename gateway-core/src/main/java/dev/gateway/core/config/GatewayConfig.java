@@ -11,6 +11,7 @@ import java.util.Map;
  * @param sources every file it was read from, the main file first
  * @param version a hash of the sources' names and contents: the same files give the same version
  * @param redis the shared Redis, or null when the configuration has no {@code redis:} section
+ * @param metadata where app metadata comes from (the files' {@code apps:} by default)
  */
 public record GatewayConfig(
         Path file,
@@ -26,7 +27,8 @@ public record GatewayConfig(
         Map<String, UpstreamConfig> upstreams,
         List<RouteConfig> routes,
         List<App> apps,
-        RedisConfig redis) {
+        RedisConfig redis,
+        MetadataConfig metadata) {
 
     public GatewayConfig {
         sources = List.copyOf(sources);

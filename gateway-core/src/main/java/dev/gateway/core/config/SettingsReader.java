@@ -90,6 +90,47 @@ final class SettingsReader {
     }
 
     /** The {@code redis:} section; {@code s} is present (an absent or empty section means no Redis). */
+    static MetadataConfig readMetadata(Section s, boolean hasRedis) {
+        MetadataConfig d = MetadataConfig.defaults();
+        MetadataConfig.Source source = s.enumValue("source", MetadataConfig.Source.class, d.source());
+        if (source == MetadataConfig.Source.REDIS && !hasRedis) {
+            s.problems().add(s.raw("source"), "source: redis needs a redis: section (redis.uri or redis.cluster)");
+        }
+        Section c = s.section("cache");
+        MetadataConfig.Cache cd = d.cache();
+        MetadataConfig.Cache cache = new MetadataConfig.Cache(c.size("max-size", cd.maxSize(), 1, 100_000_000),
+                c.positiveDuration("refresh-after", cd.refreshAfter()),
+                c.positiveDuration("expire-after", cd.expireAfter()),
+                c.positiveDuration("negative-ttl", cd.negativeTtl()),
+                c.duration("stale-if-error", cd.staleIfError()));
+        if (cache.refreshAfter().compareTo(cache.expireAfter()) >= 0) {
+            s.problems().add(c.raw("refresh-after"), "refresh-after (" + cache.refreshAfter()
+                    + ") must be shorter than expire-after (" + cache.expireAfter() + ")");
+        }
+        c.finish();
+        Section b = s.section("bloom");
+        MetadataConfig.Bloom bd = d.bloom();
+        long expected = b.size("expected-keys", bd.expectedKeys(), 1, 1_000_000_000);
+        double fpp = bd.fpp();
+        ConfigNode fppNode = b.raw("fpp");
+        if (fppNode instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
+            try {
+                fpp = Double.parseDouble(sn.value().trim());
+            } catch (NumberFormatException e) {
+                fpp = -1;
+            }
+            if (!(fpp > 0 && fpp < 0.5)) {
+                s.problems().add(fppNode, "expected a false-positive probability between 0 and 0.5 such as 0.001, "
+                        + "found '" + sn.value() + "'");
+                fpp = bd.fpp();
+            }
+        }
+        Duration rebuild = b.positiveDuration("rebuild-interval", bd.rebuildInterval());
+        b.finish();
+        s.finish();
+        return new MetadataConfig(source, cache, new MetadataConfig.Bloom(expected, fpp, rebuild));
+    }
+
     static RedisConfig readRedis(Section s) {
         Problems p = s.problems();
         ConfigNode uriNode = s.raw("uri");

@@ -21,4 +21,14 @@ public interface MetadataSource {
      * A source that serves the configuration files' apps takes them; others ignore them. Called off the event loops.
      */
     default void configLoaded(List<App> apps) {}
+
+    /**
+     * The app {@code key} was created, changed or deleted elsewhere (a change message from another node, or this
+     * node's admin API): a source that caches forgets its entry now and learns the key exists. Called off the event
+     * loops; must not block.
+     */
+    default void changed(String key) {}
+
+    /** Change messages may have been missed (the subscription was down): a source that caches starts over. */
+    default void resync() {}
 }

@@ -2,6 +2,7 @@ package dev.gateway.core.config;
 
 import dev.gateway.core.metadata.App;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -16,6 +17,15 @@ public final class AppChecks {
 
     /** The problems of {@code app} against {@code routes}, each {@code field: message}; empty when it is fine. */
     public static List<String> againstRoutes(App app, List<RouteConfig> routes) {
+        return againstRoutes(app.routes(), app.routeGroups(), routes);
+    }
+
+    /**
+     * The problems of an app's {@code routes} and {@code route-groups} (as given, even when other fields of the app
+     * are invalid) against {@code routes}, each {@code field: message}, in sorted order.
+     */
+    public static List<String> againstRoutes(Collection<String> appRoutes, Collection<String> appGroups,
+            List<RouteConfig> routes) {
         Set<String> ids = new HashSet<>();
         Set<String> groups = new HashSet<>();
         for (RouteConfig r : routes) {
@@ -25,9 +35,9 @@ public final class AppChecks {
             }
         }
         List<String> problems = new ArrayList<>();
-        app.routes().stream().sorted().filter(r -> !ids.contains(r)).forEach(r -> problems.add(
+        appRoutes.stream().distinct().sorted().filter(r -> !ids.contains(r)).forEach(r -> problems.add(
                 "routes: no route with id '" + r + "'" + Suggestions.suggestion(r, ids)));
-        app.routeGroups().stream().sorted().filter(g -> !groups.contains(g)).forEach(g -> problems.add(
+        appGroups.stream().distinct().sorted().filter(g -> !groups.contains(g)).forEach(g -> problems.add(
                 "route-groups: no route is in group '" + g + "'" + Suggestions.suggestion(g, groups)));
         return problems;
     }

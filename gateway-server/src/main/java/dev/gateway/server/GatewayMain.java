@@ -15,7 +15,8 @@ import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 
 /**
- * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}.
+ * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}, or
+ * {@code java -jar gateway-server.jar apps import FILE [--redis URI] [--key-prefix gw:]} ({@link AppsImport}).
  *
  * <p>{@code --check} validates the whole configuration (including host resolution), prints every error and exits
  * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM drains it after the drain delay and
@@ -45,6 +46,9 @@ public final class GatewayMain {
 
     /** Runs the command; returns the exit code, or -1 when the server is running and exits on its own. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && args[0].equals("apps")) {
+            return AppsImport.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err, System::getenv);
+        }
         Path config = Path.of(DEFAULT_CONFIG);
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -61,6 +65,8 @@ public final class GatewayMain {
                     out.println("usage: gateway-server [--config FILE] [--check]");
                     out.println("  --config FILE  configuration file (default " + DEFAULT_CONFIG + ")");
                     out.println("  --check        validate the configuration, print errors or a summary, and exit");
+                    out.println("or:    gateway-server apps import FILE [--redis URI] [--key-prefix PREFIX]");
+                    out.println("  load the apps of FILE into Redis (idempotent; see apps import --help)");
                     return 0;
                 }
                 default -> {

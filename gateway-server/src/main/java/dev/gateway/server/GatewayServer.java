@@ -1,12 +1,16 @@
 package dev.gateway.server;
 
 import dev.gateway.core.auth.LocalReplayStore;
+import dev.gateway.core.auth.RedisReplayStore;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
+import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.internal.ConfigCompiler;
+import dev.gateway.core.metadata.AppChanges;
+import dev.gateway.core.metadata.AppRecords;
 import dev.gateway.core.metadata.EmbeddedMetadata;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.redis.RedisService;
@@ -65,6 +69,9 @@ public final class GatewayServer implements AutoCloseable {
     private GatewayMetrics metrics;
     /** The shared Redis, or null without a {@code redis:} section. */
     private RedisService redis;
+    /** The app records in Redis and this node's subscription to their changes; null unless source is redis. */
+    private AppRecords appRecords;
+    private AppChanges appChanges;
     private Services services;
     private CurrentConfig current;
     private AccessLog accessLog;
@@ -109,9 +116,14 @@ public final class GatewayServer implements AutoCloseable {
             MeterRegistry registry = metrics == null ? null : metrics.registry();
             // Waits at most redis.connect-timeout; a Redis that is down is reported and connected to later.
             redis = settings.redis() == null ? null : RedisService.start(settings.redis(), registry);
+            // With Redis, replay protection is shared by every node (and fails closed while Redis is down).
             services = new Services(new UpstreamClient(transport, ioThreads), new EmbeddedMetadata(List.of()),
-                    new LocalReplayStore(REPLAY_STORE_SIZE), metrics == null ? null : metrics.meters(),
-                    Clock.systemUTC(), group, ioThreads, redis);
+                    redis == null ? new LocalReplayStore(REPLAY_STORE_SIZE) : new RedisReplayStore(redis),
+                    metrics == null ? null : metrics.meters(), Clock.systemUTC(), group, ioThreads, redis);
+            if (redis != null && settings.metadata().source() == MetadataConfig.Source.REDIS) {
+                appRecords = new AppRecords(redis);
+                appChanges = AppChanges.start(redis, services.metadata(), registry);
+            }
             ConfigLoader loader = new ConfigLoader(env, Filters.inOrder(services, registry));
             ConfigCompiler compiler = new ConfigCompiler(services);
             GatewayConfig config;
@@ -173,13 +185,13 @@ public final class GatewayServer implements AutoCloseable {
         proxyChannel = bind("proxy", group, config.server().listen(), new Http1Initializer(state));
         if (config.admin().enabled()) {
             AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader,
-                    redis);
+                    redis, appRecords, services.metadata());
             adminChannel = bind("admin", adminGroup, config.admin().listen(),
                     new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
                             ch.pipeline().addLast(new HttpServerCodec(4096, 8192, 8192))
-                                    .addLast(new HttpObjectAggregator(8192))
+                                    .addLast(new HttpObjectAggregator(64 * 1024)) // an app with many routes
                                     .addLast(admin);
                         }
                     });
@@ -311,6 +323,9 @@ public final class GatewayServer implements AutoCloseable {
             if (g != null) {
                 g.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
+        }
+        if (appChanges != null) {
+            appChanges.close();
         }
         if (redis != null) {
             redis.close();

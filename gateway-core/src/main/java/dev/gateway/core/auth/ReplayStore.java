@@ -11,7 +11,8 @@ public interface ReplayStore {
 
     /**
      * Records {@code key} for {@code ttl}. The stage completes with true if the key was not recorded before (first
-     * use), false if it was (a replay).
+     * use), false if it was (a replay). A store that cannot answer (a shared store whose server is down) fails the
+     * stage instead; the caller decides what that means for the request.
      */
     CompletionStage<Boolean> markUsed(String key, Duration ttl);
 }

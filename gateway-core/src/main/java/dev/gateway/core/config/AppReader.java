@@ -66,10 +66,11 @@ final class AppReader {
         return new App(key, secrets, enabled, allowed, groups, group, priority, gray, limits);
     }
 
+    /** @param routes the routes apps may name, or null not to check the names (an apps file on its own) */
     static void validateApps(List<AppEntry> apps, List<RouteConfig> routes, Problems p) {
         Set<String> routeIds = new HashSet<>();
         Set<String> routeGroups = new HashSet<>();
-        for (RouteConfig r : routes) {
+        for (RouteConfig r : routes == null ? List.<RouteConfig>of() : routes) {
             routeIds.add(r.id());
             if (r.group() != null) {
                 routeGroups.add(r.group());
@@ -80,6 +81,9 @@ final class AppReader {
             AppEntry prev = keys.putIfAbsent(e.app().key(), e);
             if (prev != null) {
                 p.add(e.node(), "app key '" + e.app().key() + "' is already used at " + prev.node().location());
+            }
+            if (routes == null) {
+                continue;
             }
             for (String r : e.app().routes()) {
                 if (!routeIds.contains(r)) {

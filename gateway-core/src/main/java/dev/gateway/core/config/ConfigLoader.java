@@ -44,6 +44,8 @@ public final class ConfigLoader {
     private final List<FilterFactory<?>> filters;
     /** Skip routes' filter sections (a settings-only load, before the filter factories exist). */
     private final boolean skipFilters;
+    /** A load for the apps it holds: with no routes in the files, apps' route references are not checked. */
+    private final boolean forApps;
 
     /** A loader that knows no filters (a route naming one is an error). */
     public ConfigLoader(Function<String, String> env) {
@@ -56,9 +58,25 @@ public final class ConfigLoader {
     }
 
     private ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters, boolean skipFilters) {
+        this(env, filters, skipFilters, false);
+    }
+
+    private ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters, boolean skipFilters,
+            boolean forApps) {
         this.env = env;
         this.filters = List.copyOf(filters);
         this.skipFilters = skipFilters;
+        this.forApps = forApps;
+    }
+
+    /**
+     * A loader for the {@code apps:} of a file (the {@code apps import} command): an apps file such as
+     * {@code conf/apps.yml}, or a {@code gateway.yml} with its includes. Apps are read and checked as in any load
+     * (every problem located); their {@code routes} and {@code route-groups} are checked only when the files define
+     * routes, since an apps file alone names routes defined elsewhere. Routes' filter sections are skipped.
+     */
+    public static ConfigLoader forApps(Function<String, String> env) {
+        return new ConfigLoader(env, List.of(), true, true);
     }
 
     /**
@@ -127,7 +145,7 @@ public final class ConfigLoader {
         main.finish();
 
         validate(upstreams, routes, problems);
-        AppReader.validateApps(apps, routes, problems);
+        AppReader.validateApps(apps, forApps && routes.isEmpty() ? null : routes, problems);
         problems.throwIfAny();
         String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
         return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,

@@ -26,6 +26,8 @@ public final class GatewayMeters {
     public static final String REDIS_UP = "gateway.redis.up";
     /** Redis command latency by command and outcome (success, error, timeout). */
     public static final String REDIS_COMMANDS = "gateway.redis.commands";
+    /** App change events applied to the metadata source, by type (changed, resync). */
+    public static final String METADATA_EVENTS = "gateway.metadata.events";
 
     /** Histogram buckets for latencies: sub-millisecond to a minute. */
     public static final Duration[] LATENCY_BUCKETS = {

@@ -318,6 +318,11 @@ public final class RedisService implements AutoCloseable {
         }
     }
 
+    /** A failure as one line for a log or an error body: the messages of it and its causes, passwords masked. */
+    public String describe(Throwable failure) {
+        return Failures.describe(secrets, failure);
+    }
+
     /** The key builder over {@code key-prefix}. */
     public RedisKeys keys() {
         return keys;

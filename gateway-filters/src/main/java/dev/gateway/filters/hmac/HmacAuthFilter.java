@@ -47,7 +47,9 @@ final class HmacAuthFilter implements GatewayFilter {
         REPLAYED_REQUEST(401, "this signature was already used"),
         REQUIRED_HEADER_NOT_SIGNED(401, "a header this route requires is not among the signed headers"),
         DIGEST_MISMATCH(401, "the Digest header is missing or does not match the body"),
-        APP_DISABLED(403, "the app is disabled");
+        APP_DISABLED(403, "the app is disabled"),
+        /** The shared replay store (Redis) did not answer: fail closed, a replay could pass on another node. */
+        REPLAY_CHECK_UNAVAILABLE(503, "the replay check is unavailable; retry with a new signature");
 
         final HttpResponseStatus status;
         final String code = name().toLowerCase(java.util.Locale.ROOT);
@@ -231,7 +233,9 @@ final class HmacAuthFilter implements GatewayFilter {
         }
         // The store may answer on another thread: only map its answer here, the context is already set.
         return replays.markUsed(c.username() + ':' + c.signature(), replayWindow)
-                .thenCompose(first -> first ? FilterResult.proceed() : fail(ctx, Failure.REPLAYED_REQUEST));
+                .handle((first, error) -> error != null ? fail(ctx, Failure.REPLAY_CHECK_UNAVAILABLE)
+                        : first ? FilterResult.proceed() : fail(ctx, Failure.REPLAYED_REQUEST))
+                .thenCompose(r -> r);
     }
 
     private CompletionStage<FilterResult> fail(RequestContext ctx, Failure f) {

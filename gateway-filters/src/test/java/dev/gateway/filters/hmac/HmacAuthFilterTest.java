@@ -255,6 +255,20 @@ class HmacAuthFilterTest {
     }
 
     @Test
+    void refusesWith503WhenTheReplayStoreCannotAnswer() {
+        dev.gateway.core.auth.ReplayStore down = (key, ttl) -> java.util.concurrent.CompletableFuture.failedStage(
+                new IllegalStateException("redis is down"));
+        GatewayFilter f = new HmacAuthFilterFactory(APPS, down, meters, CLOCK).create(
+                TestRequests.filterContext("orders", null), config(false, true, false, List.of()));
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        FilterResult r = result(f, request("GET", "/x", "HTTP/1.1", h));
+        assertThat(error(r)).isEqualTo("replay_check_unavailable");
+        assertThat(((FilterResult.Refuse) r).error().status().code()).isEqualTo(503);
+        assertThat(meters.get("gateway.auth.failures").tag("reason", "replay_check_unavailable").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
     void replayStoreOutlivesTheFilterSoARecompiledRouteStillRefusesAReplay() {
         HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
         assertThat(result(filter(config(false, true, false, List.of())), request("GET", "/x", "HTTP/1.1", h.copy())))

@@ -40,6 +40,7 @@ import java.util.function.BooleanSupplier;
  *       reload with its errors, and settings that wait for a restart.</li>
  *   <li>{@code POST /admin/reload}: reloads; 200 with the new version, or 400 with every error as
  *       {@code file:line: key.path: message}. A write: it needs {@code Authorization: Bearer <admin.token>}.</li>
+ *   <li>{@code /admin/apps}: the apps (see {@link AppsApi}).</li>
  * </ul>
  */
 @ChannelHandler.Sharable
@@ -52,19 +53,33 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     private final PrometheusMeterRegistry metrics;
     private final ConfigReloader reloader;
     private final RedisService redis;
+    private final AppsApi apps;
 
     /** @param metrics the registry to expose, or null when metrics are off (then /metrics is 404) */
     public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader) {
-        this(ready, metrics, reloader, null);
+        this(ready, metrics, reloader, null, null, null);
+    }
+
+    /**
+     * @param redis the shared Redis whose health readiness reports, or null without Redis
+     * @param appStore the app records in Redis with {@code metadata.source: redis}, else null (the configuration
+     *     files' apps are shown and writes answer 409)
+     * @param metadata told about each app written here ({@code changed(key)})
+     */
+    public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader,
+            RedisService redis, dev.gateway.core.metadata.AppRecords appStore,
+            dev.gateway.core.metadata.MetadataSource metadata) {
+        this.ready = ready;
+        this.metrics = metrics;
+        this.reloader = reloader;
+        this.redis = redis;
+        this.apps = new AppsApi(() -> reloader.current().get().config(), appStore, metadata, redis);
     }
 
     /** @param redis the shared Redis whose health readiness reports, or null without Redis */
     public AdminHandler(BooleanSupplier ready, PrometheusMeterRegistry metrics, ConfigReloader reloader,
             RedisService redis) {
-        this.ready = ready;
-        this.metrics = metrics;
-        this.reloader = reloader;
-        this.redis = redis;
+        this(ready, metrics, reloader, redis, null, null);
     }
 
     @Override
@@ -119,6 +134,10 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
                 return;
             }
             default -> {
+                if (path.equals(AppsApi.PATH) || path.startsWith(AppsApi.PATH + "/")) {
+                    apps.handle(ctx, req, keepAlive, path);
+                    return;
+                }
                 send(ctx, keepAlive, HttpResponseStatus.NOT_FOUND,
                         error("not_found", "no admin endpoint at this path"));
                 return;
@@ -150,19 +169,29 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         send(ctx, keepAlive, r ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, json(body));
     }
 
-    private void reload(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
-        AdminToken.Check check = AdminToken.check(reloader.current().get().config().admin().token(),
-                req.headers().get(HttpHeaderNames.AUTHORIZATION));
+    /**
+     * Checks an admin write's bearer token against {@code configured}; when it is refused, answers (403
+     * {@code admin_token_not_configured} or 401) and returns false.
+     */
+    static boolean authorized(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive, String configured) {
+        AdminToken.Check check = AdminToken.check(configured, req.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (check == AdminToken.Check.NOT_CONFIGURED) {
             send(ctx, keepAlive, HttpResponseStatus.FORBIDDEN, error("admin_token_not_configured",
                     "admin writes are disabled: set admin.token (e.g. token: ${ADMIN_TOKEN})"));
-            return;
+            return false;
         }
         if (check == AdminToken.Check.REFUSED) {
             FullHttpResponse r = response(ctx, HttpResponseStatus.UNAUTHORIZED,
                     error("unauthorized", "a valid Authorization: Bearer <admin token> is required"));
             r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"gateway-admin\"");
             write(ctx, r, keepAlive);
+            return false;
+        }
+        return true;
+    }
+
+    private void reload(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (!authorized(ctx, req, keepAlive, reloader.current().get().config().admin().token())) {
             return;
         }
         reloader.reload("admin").thenAccept(result -> ctx.executor().execute(() -> {
@@ -201,7 +230,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
     }
 
     /** A JSON object's fields in the order given: name, value, name, value... */
-    private static Map<String, Object> ordered(Object... nameValue) {
+    static Map<String, Object> ordered(Object... nameValue) {
         Map<String, Object> m = new LinkedHashMap<>();
         for (int i = 0; i < nameValue.length; i += 2) {
             m.put((String) nameValue[i], nameValue[i + 1]);
@@ -217,7 +246,7 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         }
     }
 
-    private static FullHttpResponse response(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
+    static FullHttpResponse response(ChannelHandlerContext ctx, HttpResponseStatus status, String json) {
         ByteBuf body = ctx.alloc().buffer(json.length() + 1);
         body.writeCharSequence(json + "\n", StandardCharsets.UTF_8);
         FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, body);
@@ -226,11 +255,11 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
         return r;
     }
 
-    private static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json) {
+    static void send(ChannelHandlerContext ctx, boolean keepAlive, HttpResponseStatus status, String json) {
         write(ctx, response(ctx, status, json), keepAlive);
     }
 
-    private static void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
+    static void write(ChannelHandlerContext ctx, FullHttpResponse r, boolean keepAlive) {
         if (keepAlive) {
             ctx.writeAndFlush(r);
         } else {

@@ -143,6 +143,9 @@ public final class AccessLog implements ExchangeLog {
             } else {
                 millis(sb, upstreamNanos);
             }
+            if (ex.limit() != null) {
+                field(sb, enc, "limit", ex.limit());
+            }
             sb.append('}');
         } else {
             sb.append("request_id=").append(requestId)
@@ -164,6 +167,9 @@ public final class AccessLog implements ExchangeLog {
                 sb.append('-');
             } else {
                 millis(sb, upstreamNanos);
+            }
+            if (ex.limit() != null) {
+                sb.append(" limit=").append(ex.limit());
             }
         }
         logger.info(sb.toString());

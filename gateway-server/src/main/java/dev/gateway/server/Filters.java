@@ -5,6 +5,7 @@ import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
+import dev.gateway.filters.ratelimit.RateLimitFilterFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
 
@@ -21,6 +22,7 @@ public final class Filters {
         return List.of(
                 new CorsFilterFactory(),
                 new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
-                new AuthorizationFilterFactory());
+                new AuthorizationFilterFactory(),
+                new RateLimitFilterFactory(services.limits(), services.meters()));
     }
 }

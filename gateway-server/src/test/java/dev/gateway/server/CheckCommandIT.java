@@ -223,6 +223,15 @@ class CheckCommandIT {
         }
 
         @Test
+        void shippedPerIpLimitAnnouncesItselfOnAdmittedResponses() throws Exception {
+            RawHttp.Response r = get("/echo/limited");
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("ratelimit-policy")).isEqualTo("\"per-ip\";q=200;w=2");
+            assertThat(r.header("ratelimit")).matches("\"per-ip\";r=\\d+;t=\\d+");
+        }
+
+        @Test
         void unroutedPathGets404JsonError() throws Exception {
             RawHttp.Response r = get("/nope");
 

@@ -39,6 +39,8 @@ class MetricsIT {
                 routes:
                   - { id: orders, paths: [/orders/**], upstream: orders }
                   - { id: dead, paths: [/dead/**], upstream: dead }
+                limits:
+                  - { id: orders-q, routes: [orders], rate: 1000/s, on-exceed: queue }
                 """), Map.of("U", upstream.url(), "DEAD", Integer.toString(deadPort)));
         // The known sequence: 3 GET + 2 POST to orders, 1 to a dead upstream, 2 that match no route.
         for (int i = 0; i < 3; i++) {
@@ -143,6 +145,19 @@ class MetricsIT {
                 "gateway_config_reloads_total{result=\"success\"} 1.0",
                 "jvm_memory_used_bytes{", "jvm_threads_live_threads ", "jvm_gc_", "process_cpu_usage ",
                 "netty_allocator_memory_used{allocator_type=\"PooledByteBufAllocator\",id=");
+    }
+
+    @Test
+    void countsRateLimitDecisionsAndExposesTheQueue() throws Exception {
+        String text = scrapeWhenCounted("route=\"-\",status=\"4xx\",variant=\"default\"} 1");
+        assertThat(text).contains(
+                "gateway_ratelimit_decisions_total{limit=\"orders-q\",result=\"admitted\"} 5.0",
+                "gateway_ratelimit_decisions_total{limit=\"orders-q\",result=\"rejected\"} 0.0",
+                "gateway_ratelimit_decisions_total{limit=\"orders-q\",result=\"queued\"} 0.0",
+                "gateway_ratelimit_decisions_total{limit=\"orders-q\",result=\"fallback\"} 0.0",
+                "gateway_ratelimit_decisions_total{limit=\"orders-q\",result=\"error\"} 0.0",
+                "gateway_ratelimit_queue_length{limit=\"orders-q\"} 0.0",
+                "# TYPE gateway_ratelimit_queue_wait_seconds histogram");
     }
 
     @Test

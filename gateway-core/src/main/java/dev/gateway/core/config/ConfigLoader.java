@@ -119,6 +119,8 @@ public final class ConfigLoader {
         Map<String, UpstreamConfig> upstreams = new LinkedHashMap<>();
         List<RouteConfig> routes = new ArrayList<>();
         List<AppReader.AppEntry> apps = new ArrayList<>();
+        List<LimitConfig> limits = new ArrayList<>();
+        List<ConfigNode> limitsSettings = new ArrayList<>();
         ServerConfig server;
         AdminConfig admin;
         AccessLogConfig accessLog;
@@ -141,21 +143,77 @@ public final class ConfigLoader {
         MetadataConfig metadata = SettingsReader.readMetadata(main.section("metadata"), redis != null);
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
-        readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
+        readContent(main, mainFile, problems, upstreams, routes, apps, seen, load, limits, limitsSettings);
         main.finish();
+        LimitsSettings limitSettings = limitsSettings.isEmpty() ? LimitsSettings.DEFAULT
+                : LimitReader.readSettings(Section.of(limitsSettings.get(0), problems));
+        for (ConfigNode again : limitsSettings.subList(Math.min(1, limitsSettings.size()), limitsSettings.size())) {
+            problems.add(again, "limits-settings is already given at " + limitsSettings.get(0).location());
+        }
 
         validate(upstreams, routes, problems);
-        AppReader.validateApps(apps, forApps && routes.isEmpty() ? null : routes, problems);
+        boolean appsOnly = forApps && routes.isEmpty();
+        AppReader.validateApps(apps, appsOnly ? null : routes, problems);
+        if (!appsOnly) {
+            LimitReader.validate(limits, routes, redis != null, problems);
+        }
         problems.throwIfAny();
         String version = HexFormat.of().formatHex(load.digest.digest(), 0, 8);
-        return new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics, tracing, demo,
-                reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis,
-                metadata);
+        GatewayConfig config = new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics,
+                tracing, demo, reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis,
+                metadata, limits, limitSettings);
+        return withSelectedFilters(config);
+    }
+
+    /** Adds to each route the filters that the configuration selects for it without the route naming them. */
+    private GatewayConfig withSelectedFilters(GatewayConfig config) {
+        if (skipFilters) {
+            return config;
+        }
+        List<RouteConfig> out = new ArrayList<>(config.routes().size());
+        boolean changed = false;
+        for (RouteConfig r : config.routes()) {
+            List<FilterSpec> chain = null;
+            for (FilterFactory<?> f : filters) {
+                if (r.filters().stream().anyMatch(spec -> spec.factory() == f)) {
+                    continue;
+                }
+                Object cfg = f.selectedBy(config, r);
+                if (cfg != null) {
+                    chain = chain == null ? new ArrayList<>(r.filters()) : chain;
+                    chain.add(new FilterSpec(f, cfg, r.location(), r.path() + ".filters." + f.name()));
+                }
+            }
+            if (chain != null) {
+                chain.sort(java.util.Comparator.comparingInt(spec -> filters.indexOf(spec.factory())));
+                r = r.withFilters(chain);
+                changed = true;
+            }
+            out.add(r);
+        }
+        if (!changed) {
+            return config;
+        }
+        return new GatewayConfig(config.file(), config.sources(), config.version(), config.server(), config.admin(),
+                config.accessLog(), config.metrics(), config.tracing(), config.demoEcho(), config.reload(),
+                config.upstreams(), out, config.apps(), config.redis(), config.metadata(), config.limits(),
+                config.limitsSettings());
     }
 
 
     private void readContent(Section s, Path file, Problems problems, Map<String, UpstreamConfig> upstreams,
-            List<RouteConfig> routes, List<AppReader.AppEntry> apps, Set<Path> seen, Load load) {
+            List<RouteConfig> routes, List<AppReader.AppEntry> apps, Set<Path> seen, Load load,
+            List<LimitConfig> limits, List<ConfigNode> limitsSettings) {
+        for (ConfigNode l : s.list("limits")) {
+            LimitConfig limit = LimitReader.read(l, problems);
+            if (limit != null) {
+                limits.add(limit);
+            }
+        }
+        ConfigNode ls = s.raw("limits-settings");
+        if (ls != null && !(ls instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
+            limitsSettings.add(ls);
+        }
         for (ConfigNode a : s.list("apps")) {
             App app = AppReader.readApp(Section.of(a, problems));
             if (app != null) {
@@ -200,7 +258,8 @@ public final class ConfigLoader {
                 continue;
             }
             Section is = Section.of(incRoot, problems);
-            readContent(is, display.normalize(), problems, upstreams, routes, apps, seen, load);
+            readContent(is, display.normalize(), problems, upstreams, routes, apps, seen, load, limits,
+                    limitsSettings);
             is.finish();
         }
     }

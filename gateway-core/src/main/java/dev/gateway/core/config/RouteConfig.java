@@ -34,6 +34,12 @@ public record RouteConfig(
         methods = Set.copyOf(methods);
     }
 
+    /** This route with another filter list (filters that other parts of the configuration select). */
+    public RouteConfig withFilters(List<FilterSpec> chain) {
+        return new RouteConfig(id, location, path, hosts, paths, methods, upstream, upstreamLocation, rewrite, timeout,
+                filterTimeout, group, chain, websocket, websocketIdleTimeout);
+    }
+
     /** Replace the leading {@code from} of the normalised path with {@code to} (strip: {@code to} is empty). */
     public record Rewrite(String from, String to) {}
 }

@@ -4,6 +4,7 @@ import dev.gateway.core.config.AccessLogConfig;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.ErrorResponder;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
@@ -547,6 +548,9 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private void end(boolean abort) {
         long totalNanos = System.nanoTime() - startNanos;
         RequestContext ctx = context;
+        if (ctx != null) {
+            ctx.end();
+        }
         (route == null ? unrouted : route.metrics()).record(method, status, ctx == null ? null : ctx.variant(),
                 totalNanos);
         AccessLogConfig settings = snapshot.config().accessLog();
@@ -557,7 +561,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     target == null || target.path() == null ? "-" : target.path(),
                     route == null ? null : route.id(), ctx == null ? null : ctx.variant(),
                     app == null ? null : app.key(), sentTo == null ? null : sentTo.url(), status, bytesIn, bytesOut,
-                    totalNanos, upstreamNanos));
+                    totalNanos, upstreamNanos, ctx == null ? null : ctx.get(StandardAttrs.LIMIT)));
         }
         downstream.exchangeEnded(this, abort);
     }

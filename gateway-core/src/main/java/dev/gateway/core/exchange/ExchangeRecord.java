@@ -13,7 +13,17 @@ import dev.gateway.core.config.AccessLogConfig;
  * @param app the key of the app that signed the request
  * @param target the upstream target's URL
  * @param upstreamNanos time to the upstream's response head, or -1 when there was none
+ * @param limit the limit that refused the request (or answered or queued it), or null
  */
 public record ExchangeRecord(AccessLogConfig accessLog, String requestId, String traceId, String client,
         String method, String path, String route, String variant, String app, String target, int status,
-        long bytesIn, long bytesOut, long totalNanos, long upstreamNanos) {}
+        long bytesIn, long bytesOut, long totalNanos, long upstreamNanos, String limit) {
+
+    /** A record of a request no limit touched. */
+    public ExchangeRecord(AccessLogConfig accessLog, String requestId, String traceId, String client, String method,
+            String path, String route, String variant, String app, String target, int status, long bytesIn,
+            long bytesOut, long totalNanos, long upstreamNanos) {
+        this(accessLog, requestId, traceId, client, method, path, route, variant, app, target, status, bytesIn,
+                bytesOut, totalNanos, upstreamNanos, null);
+    }
+}

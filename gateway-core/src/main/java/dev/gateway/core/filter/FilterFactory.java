@@ -29,6 +29,16 @@ public interface FilterFactory<C> {
     }
 
     /**
+     * The config this filter gets on {@code route} when the route does not name it under {@code filters} but another
+     * part of the whole configuration selects the route (a {@code limits:} entry names its routes), or null when
+     * nothing does (the default). Asked once per route after every file is read and checked, off the event loops;
+     * the filter then takes its place in the chain order like a named one. Routes it returns null for pay nothing.
+     */
+    default C selectedBy(dev.gateway.core.config.GatewayConfig config, dev.gateway.core.config.RouteConfig route) {
+        return null;
+    }
+
+    /**
      * True if filters with this config read the request body ({@link RequestContext#body()}): the route then
      * buffers the body (up to max-body-size) before its chain runs. Only such routes pay for buffering.
      */

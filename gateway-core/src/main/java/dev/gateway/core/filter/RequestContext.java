@@ -42,6 +42,8 @@ public final class RequestContext {
     private List<Header> responseHeadersAdded;
     private Object cancelHooks;
     private boolean cancelled;
+    private Object endHooks;
+    private boolean ended;
 
     /**
      * @param rawUri the request target exactly as received (signatures cover it)
@@ -254,6 +256,56 @@ public final class RequestContext {
             @SuppressWarnings("unchecked")
             List<Runnable> list = (List<Runnable>) hooks;
             for (Runnable r : list) {
+                r.run();
+            }
+        }
+    }
+
+    /**
+     * Runs {@code hook} on the event loop when the request's exchange ends, whatever ended it: the response was
+     * sent, the client went away, the exchange was aborted (a concurrency limit releases its slot here). Runs once,
+     * at once if the exchange has already ended.
+     */
+    public void onEnd(Runnable hook) {
+        if (ended) {
+            hook.run();
+        } else {
+            endHooks = addHook(endHooks, hook);
+        }
+    }
+
+    /** The exchange ended: runs the end hooks once. Called by the exchange, on the loop. */
+    public void end() {
+        if (ended) {
+            return;
+        }
+        ended = true;
+        Object hooks = endHooks;
+        endHooks = null;
+        runHooks(hooks);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Object addHook(Object hooks, Runnable hook) {
+        if (hooks == null) {
+            return hook;
+        }
+        if (hooks instanceof Runnable first) {
+            List<Runnable> list = new ArrayList<>(2);
+            list.add(first);
+            list.add(hook);
+            return list;
+        }
+        ((List<Runnable>) hooks).add(hook);
+        return hooks;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void runHooks(Object hooks) {
+        if (hooks instanceof Runnable r) {
+            r.run();
+        } else if (hooks != null) {
+            for (Runnable r : (List<Runnable>) hooks) {
                 r.run();
             }
         }

@@ -16,6 +16,12 @@ public final class GatewayMeters {
     public static final String UPSTREAM_REQUEST_HISTOGRAM = "gateway_upstream_request_seconds";
     /** Event-loop scheduling delay histogram ({@link Meters#loopDelay()}). */
     public static final String LOOP_DELAY_HISTOGRAM = "gateway_event_loop_delay_seconds";
+    /** Queue wait of rate-limited requests that were served ({@link Meters#rateLimitQueueWait()}). */
+    public static final String RATELIMIT_QUEUE_WAIT_HISTOGRAM = "gateway_ratelimit_queue_wait_seconds";
+    /** Rate-limit decisions by limit and result (admitted, rejected, queued, fallback, error). */
+    public static final String RATELIMIT_DECISIONS = "gateway.ratelimit.decisions";
+    /** Requests waiting in a limit's queues now. */
+    public static final String RATELIMIT_QUEUE_LENGTH = "gateway.ratelimit.queue.length";
     public static final String CONNECTIONS_ACTIVE = "gateway.connections.active";
     public static final String REQUESTS_ACTIVE = "gateway.requests.active";
     public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";

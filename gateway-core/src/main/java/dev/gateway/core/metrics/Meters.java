@@ -9,7 +9,7 @@ import java.util.List;
  * the event loops' scheduling delay. One per process, so series carry over when the configuration is compiled again.
  */
 public record Meters(MeterRegistry registry, HistogramFamily requests, HistogramFamily upstream,
-        HistogramFamily loopDelay) {
+        HistogramFamily loopDelay, HistogramFamily rateLimitQueueWait) {
 
     /** The gateway's meters over {@code registry}, with fresh histogram families. */
     public static Meters create(MeterRegistry registry) {
@@ -22,11 +22,14 @@ public record Meters(MeterRegistry registry, HistogramFamily requests, Histogram
                         List.of("upstream", "target", "outcome"), GatewayMeters.LATENCY_BUCKETS),
                 new HistogramFamily(GatewayMeters.LOOP_DELAY_HISTOGRAM,
                         "How late the event loops ran a task due now (sampled every 50 ms per loop)",
-                        List.of(), GatewayMeters.LOOP_DELAY_BUCKETS));
+                        List.of(), GatewayMeters.LOOP_DELAY_BUCKETS),
+                new HistogramFamily(GatewayMeters.RATELIMIT_QUEUE_WAIT_HISTOGRAM,
+                        "How long requests queued by a rate limit waited before they were served, per limit",
+                        List.of("limit"), GatewayMeters.LATENCY_BUCKETS));
     }
 
     /** Every histogram family, for the exporter. */
     public List<HistogramFamily> histograms() {
-        return List.of(requests, upstream, loopDelay);
+        return List.of(requests, upstream, loopDelay, rateLimitQueueWait);
     }
 }

@@ -1,6 +1,7 @@
 package dev.gateway.core.runtime;
 
 import dev.gateway.core.auth.ReplayStore;
+import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.redis.RedisService;
@@ -11,16 +12,23 @@ import java.time.Clock;
 /**
  * What outlives a configuration, built once by the server and handed to filter factories (through their
  * constructors) and to the compiler: the upstream client with its pools by address and balancer positions, the app
- * metadata, the replay store, the meters, the clock, the event loops and the shared Redis. Later issues add the limit
- * stores here. Nothing in it is reset by a reload.
+ * metadata, the replay store, the meters, the clock, the event loops, the shared Redis and the local limit store
+ * (rate limits' and quotas' counters). Nothing in it is reset by a reload.
  *
  * @param meters null when metrics are off
  * @param eventLoops the proxy's event loops; null where nothing is served ({@code --check})
  * @param ioThreads the number of event loops (per-target connection limits are split among them)
  * @param redis the shared Redis connection; null when the configuration has no {@code redis:} section
+ * @param limits the counters of {@code scope: local} limits
  */
 public record Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
-        Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis) {
+        Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis, LocalLimits limits) {
+
+    /** Services with a local limit store of the default size on the system clock. */
+    public Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
+            Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis) {
+        this(upstreams, metadata, replays, meters, clock, eventLoops, ioThreads, redis, new LocalLimits());
+    }
 
     /** Services without Redis. */
     public Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,

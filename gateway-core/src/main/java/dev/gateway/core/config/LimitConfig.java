@@ -1,0 +1,115 @@
+package dev.gateway.core.config;
+
+import java.net.InetAddress;
+import java.time.Duration;
+import java.time.ZoneId;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One entry of {@code limits:} as configured and validated: which routes and methods it covers, what it counts by
+ * ({@link Dimension}s), what it allows (a token bucket {@link Rate}, a fixed-window {@link Quota} or a number of
+ * requests in flight) and what happens past it. Immutable; read by {@link LimitReader}.
+ *
+ * @param routes as written: route ids, {@code group:NAME} or {@code all}
+ * @param methods upper-case; empty for every method
+ * @param key the dimensions the limit counts by, in order; empty: one counter for everything it covers
+ * @param burst the bucket's capacity (rate limits; 0 otherwise)
+ * @param concurrency requests in flight at once (concurrency limits; 0 otherwise)
+ * @param priorityGroups group name to ratio, in the order written (listed first = higher priority); empty when none
+ */
+public record LimitConfig(String id, ConfigNode.Location location, String path, List<String> routes,
+        Set<String> methods, List<Dimension> key, Rate rate, long burst, Quota quota, int concurrency, Scope scope,
+        OnExceed onExceed, Queue queue, Fallback fallback, Map<String, Integer> priorityGroups,
+        List<Override> overrides) {
+
+    public LimitConfig {
+        routes = List.copyOf(routes);
+        methods = Set.copyOf(methods);
+        key = List.copyOf(key);
+        priorityGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(priorityGroups));
+        overrides = List.copyOf(overrides);
+    }
+
+    public enum Scope { LOCAL, CLUSTER }
+
+    public enum OnExceed { REJECT, QUEUE, FALLBACK }
+
+    public enum Kind { RATE, QUOTA, CONCURRENCY }
+
+    /** Whether this limit covers the route with this id and group (null when none). */
+    public boolean covers(String routeId, String routeGroup) {
+        for (String r : routes) {
+            if (r.equals("all") || r.equals(routeId)
+                    || (routeGroup != null && r.startsWith("group:") && r.substring(6).equals(routeGroup))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    public Kind kind() {
+        return rate != null ? Kind.RATE : quota != null ? Kind.QUOTA : Kind.CONCURRENCY;
+    }
+
+    /**
+     * What the state of this limit depends on: a reload that keeps it keeps the limit's counters (routes, methods,
+     * what happens past the limit and overrides may change freely).
+     */
+    public String fingerprint() {
+        return kind() + "|" + key + "|" + rate + "|" + burst + "|" + quota + "|" + concurrency + "|" + priorityGroups
+                + "|" + scope;
+    }
+
+    /** One dimension of a limit's key: {@code route}, {@code app}, {@code ip} or {@code header:NAME}. */
+    public record Dimension(Type type, String header) {
+        public enum Type { ROUTE, APP, IP, HEADER }
+
+        @java.lang.Override
+        public String toString() {
+            return type == Type.HEADER ? "header:" + header : type.name().toLowerCase(Locale.ROOT);
+        }
+    }
+
+    /** A token bucket's refill: {@code count} tokens every {@code period}. */
+    public record Rate(long count, Duration period) {
+        /** Nanoseconds between two tokens (at least 1). */
+        public long intervalNanos() {
+            return Math.max(1, Math.round(period.toNanos() / (double) count));
+        }
+
+        /** One second's worth of tokens, at least one: the default burst. */
+        public long perSecondCeil() {
+            return Math.max(1, (long) Math.ceil(count * 1e9 / period.toNanos()));
+        }
+
+        @java.lang.Override
+        public String toString() {
+            return count + "/" + (period.equals(Duration.ofSeconds(1)) ? "s" : period.equals(Duration.ofMinutes(1))
+                    ? "m" : "h");
+        }
+    }
+
+    /** A fixed-window quota: {@code limit} requests per minute, hour or day, windows starting in {@code zone}. */
+    public record Quota(long limit, Window window, ZoneId zone) {
+        public enum Window { MINUTE, HOUR, DAY }
+    }
+
+    /** {@code on-exceed: queue}: wait at most {@code maxWait}, behind at most {@code maxLength} others of the key. */
+    public record Queue(Duration maxWait, int maxLength) {}
+
+    /** {@code on-exceed: fallback}: the fixed answer. */
+    public record Fallback(int status, Map<String, String> headers, String body) {
+        public Fallback {
+            headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+        }
+    }
+
+    /**
+     * Another rate for requests whose {@code dimension} has one value: {@code "ip:203.0.113.7"} ({@code address}
+     * set) or {@code "header:X-Region=eu"} ({@code header} and {@code value} set).
+     */
+    public record Override(String text, InetAddress address, String header, String value, Rate rate, long burst) {}
+}

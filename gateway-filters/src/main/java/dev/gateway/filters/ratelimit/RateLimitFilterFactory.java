@@ -1,0 +1,55 @@
+package dev.gateway.filters.ratelimit;
+
+import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.LimitConfig;
+import dev.gateway.core.config.RouteConfig;
+import dev.gateway.core.config.Section;
+import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.limit.LocalLimits;
+import dev.gateway.core.metrics.Meters;
+import java.util.List;
+
+/**
+ * Builds the {@code rate-limit} filter of every route that a {@code limits:} entry selects (by id, by
+ * {@code group:NAME} or {@code all}); routes no limit selects get no filter and pay nothing. The counters live in
+ * the {@link LocalLimits} service, keyed by limit id and definition, so they outlive reloads.
+ */
+public final class RateLimitFilterFactory implements FilterFactory<RateLimitConfig> {
+    private final LocalLimits store;
+    private final Meters meters;
+
+    /** @param meters where decisions, queue lengths and waits are recorded; null when metrics are off */
+    public RateLimitFilterFactory(LocalLimits store, Meters meters) {
+        this.store = store;
+        this.meters = meters;
+    }
+
+    @Override
+    public String name() {
+        return "rate-limit";
+    }
+
+    @Override
+    public RateLimitConfig read(Section s) {
+        s.problems().add(s.node().location(), s.node().path(),
+                "rate limits are written under limits: (each names its routes), not in a route's filters");
+        return null;
+    }
+
+    @Override
+    public RateLimitConfig selectedBy(GatewayConfig config, RouteConfig route) {
+        List<LimitConfig> mine = config.limits().stream().filter(l -> l.covers(route.id(), route.group())).toList();
+        return mine.isEmpty() ? null : new RateLimitConfig(mine, config.limitsSettings());
+    }
+
+    @Override
+    public GatewayFilter create(FilterContext context, RateLimitConfig config) {
+        RouteLimit[] limits = config.limits().stream()
+                .map(l -> new RouteLimit(l, store.state(l), meters))
+                .sorted(RouteLimit.ORDER)
+                .toArray(RouteLimit[]::new);
+        return new RateLimitFilter(limits, store, config.settings());
+    }
+}

@@ -4,6 +4,7 @@ import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
+import dev.gateway.filters.iplist.IpRestrictionFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -19,6 +20,7 @@ public final class Filters {
     /** @param meters where filters count what they refuse, or null when metrics are off */
     public static List<FilterFactory<?>> inOrder(Services services, MeterRegistry meters) {
         return List.of(
+                new IpRestrictionFilterFactory(),
                 new CorsFilterFactory(),
                 new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
                 new AuthorizationFilterFactory());

@@ -123,8 +123,16 @@ public final class ConfigLoader {
         MetadataConfig metadata = SettingsReader.readMetadata(main.section("metadata"), redis != null);
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
+        List<FilterSpec> defaults = readGlobalFilters(main);
         readContent(main, mainFile, problems, upstreams, routes, apps, seen, load);
-        main.finish();
+        if (!skipFilters) {
+            // A settings-only load knows no filter factories, so not the top-level sections of filter defaults
+            // either; the full load that follows checks the keys.
+            main.finish();
+        }
+        if (!defaults.isEmpty()) {
+            routes.replaceAll(r -> withDefaults(r, defaults));
+        }
 
         validate(upstreams, routes, problems);
         AppReader.validateApps(apps, routes, problems);
@@ -309,6 +317,40 @@ public final class ConfigLoader {
             }
         }
         return out;
+    }
+
+    /** Top-level sections of filters that have a global default ({@link FilterFactory#hasGlobalDefault()}). */
+    private List<FilterSpec> readGlobalFilters(Section main) {
+        List<FilterSpec> out = new ArrayList<>();
+        for (FilterFactory<?> f : filters) {
+            if (f.hasGlobalDefault() && main.has(f.name())) {
+                Section section = main.section(f.name());
+                Object cfg = f.read(section);
+                if (cfg != null && !skipFilters) {
+                    out.add(new FilterSpec(f, cfg, section.node().location(), section.node().path()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code r} with the global defaults of the filters it does not name itself, in chain order. */
+    private RouteConfig withDefaults(RouteConfig r, List<FilterSpec> defaults) {
+        List<FilterSpec> chain = new ArrayList<>(r.filters());
+        boolean changed = false;
+        for (FilterSpec d : defaults) {
+            if (chain.stream().noneMatch(f -> f.factory() == d.factory())) {
+                chain.add(d);
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return r;
+        }
+        chain.sort(java.util.Comparator.comparingInt(f -> filters.indexOf(f.factory())));
+        return new RouteConfig(r.id(), r.location(), r.path(), r.hosts(), r.paths(), r.methods(), r.upstream(),
+                r.upstreamLocation(), r.rewrite(), r.timeout(), r.filterTimeout(), r.group(), chain, r.websocket(),
+                r.websocketIdleTimeout());
     }
 
     private RouteConfig readRoute(Section s) {

@@ -332,7 +332,9 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             c = new RequestContext(requestId.toString(), method, target.raw(), target.path(), target.query(),
                     request.headers(),
                     route == null ? null : route.id(), route == null ? null : route.group(),
-                    downstream.clientAddress(), downstream.loop(), startNanos, clientVersion);
+                    ForwardedHeaders.client(request.headers(), downstream.clientAddress(), downstream.isPeerTrusted(),
+                            snapshot::isTrustedProxy),
+                    downstream.loop(), startNanos, clientVersion);
             context = c;
         }
         return c;

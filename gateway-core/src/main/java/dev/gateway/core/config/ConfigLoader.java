@@ -350,7 +350,7 @@ public final class ConfigLoader {
         chain.sort(java.util.Comparator.comparingInt(f -> filters.indexOf(f.factory())));
         return new RouteConfig(r.id(), r.location(), r.path(), r.hosts(), r.paths(), r.methods(), r.upstream(),
                 r.upstreamLocation(), r.rewrite(), r.timeout(), r.filterTimeout(), r.group(), chain, r.websocket(),
-                r.websocketIdleTimeout());
+                r.websocketIdleTimeout(), r.mock());
     }
 
     private RouteConfig readRoute(Section s) {
@@ -386,7 +386,16 @@ public final class ConfigLoader {
             }
             return m;
         }));
-        String upstream = s.requiredString("upstream");
+        String upstream = s.string("upstream", null);
+        MockConfig mock = s.has("mock") ? MockReader.read(s.section("mock")) : null;
+        if (!s.has("mock")) {
+            s.raw("mock");
+        }
+        if (upstream != null && mock != null) {
+            p.add(s.node().location(), s.child("mock"), "use upstream or mock, not both");
+        } else if (upstream == null && mock == null) {
+            p.add(s.node().location(), s.child("upstream"), "is required (or mock)");
+        }
         ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
         RouteConfig.Rewrite rewrite = null;
         String strip = s.string("strip-prefix", null);
@@ -430,7 +439,7 @@ public final class ConfigLoader {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock);
     }
 
     private static String trimSlash(String prefix) {

@@ -8,7 +8,8 @@ import java.util.Set;
 /**
  * One route as configured: what it matches and where it sends the request. {@code websocket}: WebSocket handshakes
  * are forwarded with their Upgrade headers and the connection relays bytes after the upstream's 101, closed after
- * {@code websocketIdleTimeout} without a byte either way.
+ * {@code websocketIdleTimeout} without a byte either way. Exactly one of {@code upstream} and {@code mock} (the route
+ * answers itself) is set.
  */
 public record RouteConfig(
         String id,
@@ -25,7 +26,8 @@ public record RouteConfig(
         String group,
         List<FilterSpec> filters,
         boolean websocket,
-        Duration websocketIdleTimeout) {
+        Duration websocketIdleTimeout,
+        MockConfig mock) {
 
     public RouteConfig {
         filters = List.copyOf(filters);

@@ -65,6 +65,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private RequestTarget target;
     private String traceparent;
     private Terminal.Call call;
+    /** The filters let the request through to the route's terminal. */
+    private boolean terminalOpened;
     private Target sentTo;
     /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
     private PendingBody pendingBody;
@@ -188,6 +190,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public void chainContinued() {
         filtersRan = route.filters().length;
         ForwardedHeaders.afterFilters(request.headers());
+        terminalOpened = true;
         Terminal.Call c = route.terminal().open(this);
         if (finished) {
             c.cancel(); // answered while opening (no connection possible, say)
@@ -558,7 +561,9 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     downstream.clientIp().toString(), method.name(),
                     target == null || target.path() == null ? "-" : target.path(),
                     route == null ? null : route.id(), ctx == null ? null : ctx.variant(),
-                    app == null ? null : app.key(), sentTo == null ? null : sentTo.url(), status, bytesIn, bytesOut,
+                    app == null ? null : app.key(), sentTo != null ? sentTo.url()
+                            : terminalOpened ? route.terminal().logName() : null,
+                    status, bytesIn, bytesOut,
                     totalNanos, upstreamNanos));
         }
         downstream.exchangeEnded(this, abort);

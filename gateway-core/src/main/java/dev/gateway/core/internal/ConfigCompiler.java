@@ -17,6 +17,8 @@ import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.terminal.RetryPolicy;
+import dev.gateway.core.terminal.MockTerminal;
+import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
@@ -108,8 +110,10 @@ public final class ConfigCompiler {
         if (!methods.isEmpty()) {
             r.filters().forEach(f -> methods.addAll(f.extraMethods()));
         }
-        UpstreamTerminal terminal = new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(),
-                TargetSelector.BALANCED, RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
+        Terminal terminal = r.mock() != null
+                ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
+                : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), TargetSelector.BALANCED,
+                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && overridesOnResponse(f);

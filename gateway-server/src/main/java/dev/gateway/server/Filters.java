@@ -4,6 +4,7 @@ import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
+import dev.gateway.filters.gray.GrayFilterFactory;
 import dev.gateway.filters.iplist.IpRestrictionFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,6 +24,7 @@ public final class Filters {
                 new IpRestrictionFilterFactory(),
                 new CorsFilterFactory(),
                 new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
-                new AuthorizationFilterFactory());
+                new AuthorizationFilterFactory(),
+                new GrayFilterFactory());
     }
 }

@@ -105,7 +105,7 @@ public final class ConfigCompiler {
         String to = r.rewrite() == null ? null : r.rewrite().to();
         Meters meters = services.meters();
         RequestMetrics rm = meters == null ? RequestMetrics.NOOP
-                : new RequestMetrics(meters.requests(), r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
+                : new RequestMetrics(meters.requests(), r.id(), RequestMetrics.VARIANTS.toArray(new String[0]));
         Set<String> methods = new LinkedHashSet<>(r.methods());
         if (!methods.isEmpty()) {
             r.filters().forEach(f -> methods.addAll(f.extraMethods()));

@@ -74,8 +74,33 @@ public final class ConfigLoader {
         return new ConfigLoader(System::getenv, filters);
     }
 
+    /** The load running on this thread, for files that sections read besides the YAML ({@link #addSource}). */
+    private static final ThreadLocal<Load> CURRENT = new ThreadLocal<>();
+
     public GatewayConfig load(Path mainFile) throws ConfigException {
-        return new Load().run(mainFile);
+        Load load = new Load();
+        Load outer = CURRENT.get();
+        CURRENT.set(load);
+        try {
+            return load.run(mainFile);
+        } finally {
+            CURRENT.set(outer);
+        }
+    }
+
+    /**
+     * A file a section read besides the YAML (a values-file, a mock's body-file): it becomes one of the
+     * configuration's sources, so its contents are part of the version and the file watcher sees it change.
+     */
+    static void addSource(Path file, byte[] contents) {
+        Load load = CURRENT.get();
+        if (load != null) {
+            load.sources.add(file);
+            load.digest.update(file.toString().getBytes(StandardCharsets.UTF_8));
+            load.digest.update((byte) 0);
+            load.digest.update(contents);
+            load.digest.update((byte) 0);
+        }
     }
 
     /** One load: the files read so far and the hash of their contents, the version of the result. */

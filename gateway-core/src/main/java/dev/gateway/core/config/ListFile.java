@@ -10,7 +10,7 @@ import java.util.List;
 /**
  * A file of values, one per line, that a configuration key names ({@code values-file: lists/devices.txt}, relative
  * to the file that names it): blank lines and lines starting with {@code #} are skipped, the rest trimmed. Read at
- * load, off the event loops.
+ * load, off the event loops. The file becomes one of the configuration's sources (its version, the file watcher).
  */
 public final class ListFile {
     private ListFile() {}
@@ -33,7 +33,9 @@ public final class ListFile {
         Path file = resolve(sn);
         List<String> lines;
         try {
-            lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            byte[] bytes = Files.readAllBytes(file);
+            ConfigLoader.addSource(file, bytes);
+            lines = new String(bytes, StandardCharsets.UTF_8).lines().toList();
         } catch (IOException | RuntimeException e) {
             s.problems().add(n, "cannot read '" + sn.value() + "': " + e);
             return List.of();

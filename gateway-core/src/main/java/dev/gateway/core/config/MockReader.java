@@ -80,6 +80,7 @@ final class MockReader {
         byte[] bytes;
         try {
             bytes = Files.readAllBytes(ListFile.resolve(f));
+            ConfigLoader.addSource(ListFile.resolve(f), bytes);
         } catch (IOException | RuntimeException e) {
             p.add(f, "cannot read '" + f.value() + "': " + e);
             return BodyTemplate.literal(new byte[0]);

@@ -170,6 +170,24 @@ class GrayFilterTest {
     }
 
     @Test
+    void valuesFileIsASourceOfTheConfigurationVersion() throws Exception {
+        Files.writeString(dir.resolve("devices.txt"), "d-1\n");
+        String gray = """
+                upstream: canary
+                rules:
+                  - header: X-Device-Id
+                    values-file: devices.txt
+                """;
+        compile(gray);
+        String before = snapshot.config().version();
+        assertThat(snapshot.config().sources()).contains(dir.resolve("devices.txt"));
+        Files.writeString(dir.resolve("devices.txt"), "d-2\n");
+        GatewayFilter f = compile(gray);
+        assertThat(snapshot.config().version()).isNotEqualTo(before);
+        assertThat(variant(f, request(null, "X-Device-Id", "d-2"))).isEqualTo("canary");
+    }
+
+    @Test
     void percentShareIsWithinTwoPointsOverTenThousandKeys() throws Exception {
         for (int percent : new int[] {10, 50}) {
             GatewayFilter f = compile(PERCENT.formatted(percent));

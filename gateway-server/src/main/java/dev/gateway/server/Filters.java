@@ -4,7 +4,9 @@ import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
+import dev.gateway.filters.gray.GrayFilterFactory;
 import dev.gateway.filters.hmac.HmacAuthFilterFactory;
+import dev.gateway.filters.iplist.IpRestrictionFilterFactory;
 import dev.gateway.filters.ratelimit.RateLimitFilterFactory;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
@@ -20,9 +22,11 @@ public final class Filters {
     /** @param meters where filters count what they refuse, or null when metrics are off */
     public static List<FilterFactory<?>> inOrder(Services services, MeterRegistry meters) {
         return List.of(
+                new IpRestrictionFilterFactory(),
                 new CorsFilterFactory(),
                 new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
                 new AuthorizationFilterFactory(),
-                new RateLimitFilterFactory(services.limits(), services.meters()));
+                new RateLimitFilterFactory(services.limits(), services.meters()),
+                new GrayFilterFactory());
     }
 }

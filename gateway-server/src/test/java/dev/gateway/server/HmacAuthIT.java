@@ -418,6 +418,6 @@ class HmacAuthIT {
                 """))).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("gateway.yml:13: apps[0].routes: no route with id 'ordrs' (did you mean 'orders'?)")
                 .hasMessageContaining("gateway.yml:20: routes[0].filters.jwt-auth: unknown filter 'jwt-auth' "
-                        + "(known: cors, hmac-auth, authorization, rate-limit)");
+                        + "(known: ip-restriction, cors, hmac-auth, authorization, rate-limit, gray)");
     }
 }

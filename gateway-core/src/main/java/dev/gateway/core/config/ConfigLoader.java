@@ -92,8 +92,33 @@ public final class ConfigLoader {
         return new ConfigLoader(System::getenv, filters);
     }
 
+    /** The load running on this thread, for files that sections read besides the YAML ({@link #addSource}). */
+    private static final ThreadLocal<Load> CURRENT = new ThreadLocal<>();
+
     public GatewayConfig load(Path mainFile) throws ConfigException {
-        return new Load().run(mainFile);
+        Load load = new Load();
+        Load outer = CURRENT.get();
+        CURRENT.set(load);
+        try {
+            return load.run(mainFile);
+        } finally {
+            CURRENT.set(outer);
+        }
+    }
+
+    /**
+     * A file a section read besides the YAML (a values-file, a mock's body-file): it becomes one of the
+     * configuration's sources, so its contents are part of the version and the file watcher sees it change.
+     */
+    static void addSource(Path file, byte[] contents) {
+        Load load = CURRENT.get();
+        if (load != null) {
+            load.sources.add(file);
+            load.digest.update(file.toString().getBytes(StandardCharsets.UTF_8));
+            load.digest.update((byte) 0);
+            load.digest.update(contents);
+            load.digest.update((byte) 0);
+        }
     }
 
     /** One load: the files read so far and the hash of their contents, the version of the result. */
@@ -143,8 +168,16 @@ public final class ConfigLoader {
         MetadataConfig metadata = SettingsReader.readMetadata(main.section("metadata"), redis != null);
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
+        List<FilterSpec> defaults = readGlobalFilters(main);
         readContent(main, mainFile, problems, upstreams, routes, apps, seen, load, limits, limitsSettings);
-        main.finish();
+        if (!skipFilters) {
+            // A settings-only load knows no filter factories, so not the top-level sections of filter defaults
+            // either; the full load that follows checks the keys.
+            main.finish();
+        }
+        if (!defaults.isEmpty()) {
+            routes.replaceAll(r -> withDefaults(r, defaults));
+        }
         LimitsSettings limitSettings = limitsSettings.isEmpty() ? LimitsSettings.DEFAULT
                 : LimitReader.readSettings(Section.of(limitsSettings.get(0), problems));
         for (ConfigNode again : limitsSettings.subList(Math.min(1, limitsSettings.size()), limitsSettings.size())) {
@@ -388,6 +421,38 @@ public final class ConfigLoader {
         return out;
     }
 
+    /** Top-level sections of filters that have a global default ({@link FilterFactory#hasGlobalDefault()}). */
+    private List<FilterSpec> readGlobalFilters(Section main) {
+        List<FilterSpec> out = new ArrayList<>();
+        for (FilterFactory<?> f : filters) {
+            if (f.hasGlobalDefault() && main.has(f.name())) {
+                Section section = main.section(f.name());
+                Object cfg = f.read(section);
+                if (cfg != null && !skipFilters) {
+                    out.add(new FilterSpec(f, cfg, section.node().location(), section.node().path()));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** {@code r} with the global defaults of the filters it does not name itself, in chain order. */
+    private RouteConfig withDefaults(RouteConfig r, List<FilterSpec> defaults) {
+        List<FilterSpec> chain = new ArrayList<>(r.filters());
+        boolean changed = false;
+        for (FilterSpec d : defaults) {
+            if (chain.stream().noneMatch(f -> f.factory() == d.factory())) {
+                chain.add(d);
+                changed = true;
+            }
+        }
+        if (!changed) {
+            return r;
+        }
+        chain.sort(java.util.Comparator.comparingInt(f -> filters.indexOf(f.factory())));
+        return r.withFilters(chain);
+    }
+
     private RouteConfig readRoute(Section s) {
         Problems p = s.problems();
         String id = s.requiredString("id");
@@ -421,7 +486,16 @@ public final class ConfigLoader {
             }
             return m;
         }));
-        String upstream = s.requiredString("upstream");
+        String upstream = s.string("upstream", null);
+        MockConfig mock = s.has("mock") ? MockReader.read(s.section("mock")) : null;
+        if (!s.has("mock")) {
+            s.raw("mock");
+        }
+        if (upstream != null && mock != null) {
+            p.add(s.node().location(), s.child("mock"), "use upstream or mock, not both");
+        } else if (upstream == null && mock == null) {
+            p.add(s.node().location(), s.child("upstream"), "is required (or mock)");
+        }
         ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
         RouteConfig.Rewrite rewrite = null;
         String strip = s.string("strip-prefix", null);
@@ -465,7 +539,7 @@ public final class ConfigLoader {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock);
     }
 
     private static String trimSlash(String prefix) {

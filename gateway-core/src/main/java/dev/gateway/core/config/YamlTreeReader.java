@@ -15,7 +15,8 @@ import java.util.function.Function;
 
 /**
  * Reads one YAML document into a tree of {@link ConfigNode}s that keep file and line, with {@code ${NAME}} and
- * {@code ${NAME:default}} in scalars replaced from the environment. Problems (syntax errors, duplicate keys,
+ * {@code ${NAME:default}} in scalars replaced from the environment (except in a route's {@code mock.body}, whose
+ * {@code ${...}} are the mock's per-request substitutions). Problems (syntax errors, duplicate keys,
  * unset variables) are added to {@link Problems}; a syntax error yields {@code null}.
  */
 final class YamlTreeReader {
@@ -88,6 +89,10 @@ final class YamlTreeReader {
             return new ConfigNode.ScalarNode(location, path, null);
         }
         ConfigNode.ScalarNode raw = new ConfigNode.ScalarNode(location, path, p.getText());
+        if (path.endsWith(".mock.body")) {
+            // A mock body's ${...} are per-request substitutions (${request_id}, ${path}), parsed by the mock.
+            return raw;
+        }
         return new ConfigNode.ScalarNode(location, path, substitute(raw));
     }
 

@@ -66,6 +66,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private RequestTarget target;
     private String traceparent;
     private Terminal.Call call;
+    /** The filters let the request through to the route's terminal. */
+    private boolean terminalOpened;
     private Target sentTo;
     /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
     private PendingBody pendingBody;
@@ -189,6 +191,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public void chainContinued() {
         filtersRan = route.filters().length;
         ForwardedHeaders.afterFilters(request.headers());
+        terminalOpened = true;
         Terminal.Call c = route.terminal().open(this);
         if (finished) {
             c.cancel(); // answered while opening (no connection possible, say)
@@ -333,7 +336,9 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             c = new RequestContext(requestId.toString(), method, target.raw(), target.path(), target.query(),
                     request.headers(),
                     route == null ? null : route.id(), route == null ? null : route.group(),
-                    downstream.clientAddress(), downstream.loop(), startNanos, clientVersion);
+                    ForwardedHeaders.client(request.headers(), downstream.clientAddress(), downstream.isPeerTrusted(),
+                            snapshot::isTrustedProxy),
+                    downstream.loop(), startNanos, clientVersion);
             context = c;
         }
         return c;
@@ -560,8 +565,10 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     downstream.clientIp().toString(), method.name(),
                     target == null || target.path() == null ? "-" : target.path(),
                     route == null ? null : route.id(), ctx == null ? null : ctx.variant(),
-                    app == null ? null : app.key(), sentTo == null ? null : sentTo.url(), status, bytesIn, bytesOut,
-                    totalNanos, upstreamNanos, ctx == null ? null : ctx.get(StandardAttrs.LIMIT)));
+                    app == null ? null : app.key(),
+                    sentTo != null ? sentTo.url() : terminalOpened ? route.terminal().logName() : null,
+                    status, bytesIn, bytesOut, totalNanos, upstreamNanos,
+                    ctx == null ? null : ctx.get(StandardAttrs.LIMIT)));
         }
         downstream.exchangeEnded(this, abort);
     }

@@ -7,6 +7,10 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.util.NetUtil;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.function.Predicate;
 
 /** Turns the client's request head into the one sent upstream. */
 final class ForwardedHeaders {
@@ -51,5 +55,45 @@ final class ForwardedHeaders {
      */
     static void afterFilters(HttpHeaders h) {
         h.remove(GatewayHeaders.PROXY_AUTHORIZATION);
+    }
+
+    /**
+     * The address a request is attributed to: the socket {@code peer}, or, when the peer is a trusted proxy, the
+     * rightmost X-Forwarded-For entry that is not itself a trusted proxy (walking from the peer towards the client, as
+     * nginx's real_ip_recursive does). Entries left of the first untrusted one are the client's to invent and are
+     * never looked at. An entry that is not an IP literal ends the walk at the last address known. Called after
+     * {@link #prepare}, which appended the peer itself. Parses only the entries it walks, and only for requests that
+     * came through a trusted proxy; never a DNS lookup.
+     */
+    static InetAddress client(HttpHeaders h, InetAddress peer, boolean peerTrusted, Predicate<byte[]> trusted) {
+        if (!peerTrusted || peer == null) {
+            return peer;
+        }
+        String xff = h.get(GatewayHeaders.X_FORWARDED_FOR);
+        if (xff == null) {
+            return peer;
+        }
+        InetAddress last = peer;
+        int end = xff.length();
+        while (end > 0) {
+            int comma = xff.lastIndexOf(',', end - 1);
+            String entry = xff.substring(comma + 1, end).trim();
+            end = comma < 0 ? 0 : comma;
+            byte[] bytes = NetUtil.createByteArrayFromIpAddressString(entry);
+            if (bytes == null) {
+                return last;
+            }
+            InetAddress a;
+            try {
+                a = InetAddress.getByAddress(bytes); // bytes: no lookup
+            } catch (UnknownHostException e) {
+                return last;
+            }
+            if (!trusted.test(bytes)) {
+                return a;
+            }
+            last = a;
+        }
+        return last;
     }
 }

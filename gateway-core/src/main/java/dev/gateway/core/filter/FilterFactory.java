@@ -39,6 +39,14 @@ public interface FilterFactory<C> {
     }
 
     /**
+     * True if the main gateway.yml may hold a top-level section named {@link #name()}: its config applies to every
+     * route whose {@code filters} do not name this filter (a route's own section replaces it, never merges with it).
+     */
+    default boolean hasGlobalDefault() {
+        return false;
+    }
+
+    /**
      * True if filters with this config read the request body ({@link RequestContext#body()}): the route then
      * buffers the body (up to max-body-size) before its chain runs. Only such routes pay for buffering.
      */

@@ -49,7 +49,8 @@ public final class RequestContext {
      * @param rawUri the request target exactly as received (signatures cover it)
      * @param path the normalised path the route was matched on
      * @param query the raw query without '?', or null
-     * @param clientAddress the address the request is attributed to (the socket peer)
+     * @param clientAddress the address the request is attributed to: the socket peer, or the rightmost untrusted
+     *     X-Forwarded-For entry when the peer is a trusted proxy
      * @param protocolVersion the version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}
      */
     public RequestContext(String requestId, HttpMethod method, String rawUri, String path, String query,
@@ -107,7 +108,10 @@ public final class RequestContext {
         return routeGroup;
     }
 
-    /** The client's address (the socket peer), already parsed: IP rules compare bytes, never strings. */
+    /**
+     * The client's address, already parsed (IP rules compare bytes, never strings): the socket peer, or, when the peer
+     * is a configured trusted proxy, the rightmost X-Forwarded-For entry that is not a trusted proxy.
+     */
     public InetAddress clientAddress() {
         return clientAddress;
     }

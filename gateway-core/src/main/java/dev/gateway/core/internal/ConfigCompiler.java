@@ -17,6 +17,8 @@ import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.terminal.RetryPolicy;
+import dev.gateway.core.terminal.MockTerminal;
+import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
@@ -103,13 +105,15 @@ public final class ConfigCompiler {
         String to = r.rewrite() == null ? null : r.rewrite().to();
         Meters meters = services.meters();
         RequestMetrics rm = meters == null ? RequestMetrics.NOOP
-                : new RequestMetrics(meters.requests(), r.id(), new String[] {RequestMetrics.DEFAULT_VARIANT});
+                : new RequestMetrics(meters.requests(), r.id(), RequestMetrics.VARIANTS.toArray(new String[0]));
         Set<String> methods = new LinkedHashSet<>(r.methods());
         if (!methods.isEmpty()) {
             r.filters().forEach(f -> methods.addAll(f.extraMethods()));
         }
-        UpstreamTerminal terminal = new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(),
-                TargetSelector.BALANCED, RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
+        Terminal terminal = r.mock() != null
+                ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
+                : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), TargetSelector.BALANCED,
+                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && overridesOnResponse(f);

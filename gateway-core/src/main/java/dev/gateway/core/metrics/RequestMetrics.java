@@ -13,6 +13,11 @@ public final class RequestMetrics {
     private static final String[] STATUS_CLASSES = {"1xx", "2xx", "3xx", "4xx", "5xx"};
     /** No variant (gray routing off or not applicable). */
     public static final String DEFAULT_VARIANT = "default";
+    /**
+     * The variants a route records without a lookup: the default and gray routing's two sides. Series are created on
+     * first use, so a route without gray routing never shows stable or canary.
+     */
+    public static final java.util.List<String> VARIANTS = java.util.List.of(DEFAULT_VARIANT, "stable", "canary");
 
     /** Records nothing: metrics switched off. */
     public static final RequestMetrics NOOP = new RequestMetrics(null, "-", new String[] {DEFAULT_VARIANT});

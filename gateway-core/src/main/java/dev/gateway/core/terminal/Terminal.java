@@ -16,6 +16,11 @@ public interface Terminal {
      */
     Call open(TerminalExchange exchange);
 
+    /** What the access log's upstream field shows when no upstream target was chosen (a mock), or null. */
+    default String logName() {
+        return null;
+    }
+
     /** One request's use of a terminal. */
     interface Call {
 

@@ -50,6 +50,8 @@ public final class GatewayErrors {
             "dependency_timeout", "a service the gateway depends on did not answer in time");
     public static final GatewayError DEPENDENCY_UNAVAILABLE = new GatewayError(HttpResponseStatus.BAD_GATEWAY,
             "dependency_unavailable", "a service the gateway depends on could not be reached");
+    public static final GatewayError METADATA_UNAVAILABLE = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "metadata_unavailable", "app metadata could not be read; try again");
     public static final GatewayError OVERLOADED = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
             "overloaded", "the gateway is overloaded");
     public static final GatewayError INTERNAL = new GatewayError(HttpResponseStatus.INTERNAL_SERVER_ERROR,

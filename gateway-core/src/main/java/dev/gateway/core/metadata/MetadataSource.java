@@ -1,5 +1,6 @@
 package dev.gateway.core.metadata;
 
+import dev.gateway.core.config.MetadataConfig;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -21,6 +22,12 @@ public interface MetadataSource {
      * A source that serves the configuration files' apps takes them; others ignore them. Called off the event loops.
      */
     default void configLoaded(List<App> apps) {}
+
+    /**
+     * The {@code metadata:} section of a configuration about to take effect (at start and on every reload): a source
+     * that caches applies its sizes and ages. Called off the event loops.
+     */
+    default void settings(MetadataConfig config) {}
 
     /**
      * The app {@code key} was created, changed or deleted elsewhere (a change message from another node, or this

@@ -1,0 +1,331 @@
+package dev.gateway.core.metadata;
+
+import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
+import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Policy;
+import com.github.benmanes.caffeine.cache.Ticker;
+import dev.gateway.core.config.MetadataConfig;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayException;
+import dev.gateway.core.redis.RedisService;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Apps stored in Redis ({@code metadata.source: redis}), read through a Bloom filter and a local cache. An app is a
+ * Redis string at {@code <key-prefix>app:<key>} (e.g. {@code gw:app:shop-app}) holding {@link AppJson#write}.
+ *
+ * <p><b>Read path.</b> {@link #cached} is the hot path: a Caffeine hit, no allocation, no stage. On a miss,
+ * {@link #find} asks the Bloom filter ({@link AppKeyBloom}) first: a key it rejects is answered "no such app" at
+ * once, with no Redis read. A key it lets through is loaded by the cache's asynchronous loader with one GET; concurrent
+ * misses for one key share that one GET. A key Redis does not have (or whose record is malformed, logged once per
+ * key and value) is remembered as absent for {@code negative-ttl}.
+ *
+ * <p><b>Ages.</b> An entry older than {@code refresh-after} is still served while one background GET refreshes it
+ * (stale-while-revalidate). Past {@code expire-after} it is not served from memory: {@link #find} reads it again,
+ * and only if that read fails serves the old value. When Redis fails (down, slow past the command timeout), an
+ * entry is kept and served up to {@code stale-if-error} after Redis last gave it; a key never seen fails with
+ * {@link GatewayException} {@code metadata_unavailable} (503), never a false "unknown". No caller waits longer than
+ * Redis's command timeout, and recovery needs nothing but Redis answering again.
+ *
+ * <p><b>Threads.</b> {@link #cached} and {@link #find} are called on event loops and never block; the stages complete
+ * on Lettuce's threads. {@link #changed}, {@link #resync} and {@link #settings} are called off the event loops.
+ */
+public final class RedisMetadata implements MetadataSource, AutoCloseable {
+    private static final CompletionStage<App> NONE = CompletableFuture.completedStage(null);
+
+    private final RedisService redis;
+    /** {@code <key-prefix>app:}. */
+    private final String keyPrefix;
+    private final Ticker ticker;
+    private final AppKeyBloom bloom;
+    private final AsyncLoadingCache<String, Entry> cache;
+    private final BadRecords badRecords = new BadRecords();
+    private final Counter rejections;
+    private final LongAdder rejected = new LongAdder();
+    private volatile Ages ages;
+    /** Bumped by {@link #resync}: entries checked before it are read again before they are served. */
+    private volatile int generation;
+
+    /**
+     * A cached answer: the app, or null (Redis has no such key, or its record is malformed); when Redis last
+     * answered for it (ticker nanos); whether it is kept only because Redis failed since; and the resync generation it
+     * was last checked in.
+     */
+    record Entry(App app, long loadedAt, boolean stale, int generation) {}
+
+    /** The cache's ages in nanos. */
+    private record Ages(long expireAfter, long negativeTtl, long staleIfError, long servedAtMost) {
+        static Ages of(MetadataConfig.Cache c) {
+            long expire = c.expireAfter().toNanos();
+            long stale = c.staleIfError().toNanos();
+            return new Ages(expire, c.negativeTtl().toNanos(), stale, Math.max(expire, stale));
+        }
+    }
+
+    RedisMetadata(RedisService redis, MetadataConfig config, MeterRegistry registry, Ticker ticker,
+            Executor executor) {
+        this.redis = redis;
+        this.keyPrefix = redis.keys().key("app", "");
+        this.ticker = ticker;
+        this.ages = Ages.of(config.cache());
+        this.bloom = new AppKeyBloom(redis, keyPrefix, config.bloom());
+        MetadataConfig.Cache c = config.cache();
+        this.cache = Caffeine.newBuilder()
+                .maximumSize(c.maxSize())
+                .refreshAfterWrite(c.refreshAfter())
+                .expireAfter(new Lifetime())
+                .ticker(ticker)
+                .executor(executor)
+                .recordStats()
+                .buildAsync(new Loader());
+        if (registry != null) {
+            CaffeineCacheMetrics.monitor(registry, cache, "apps");
+            this.rejections = Counter.builder("gateway.metadata.bloom.rejections")
+                    .description("App keys the Bloom filter answered unknown without a Redis read")
+                    .register(registry);
+            Gauge.builder("gateway.metadata.bloom.keys", bloom, AppKeyBloom::approximateKeys)
+                    .description("App keys in the Bloom filter (estimate; 0 before the first build)")
+                    .register(registry);
+            Gauge.builder("gateway.metadata.bloom.fpp", bloom, AppKeyBloom::expectedFpp)
+                    .description("The Bloom filter's false-positive probability at its fill (1 before the first "
+                            + "build: every key passes)")
+                    .register(registry);
+        } else {
+            this.rejections = null;
+        }
+    }
+
+    /**
+     * Builds the source and starts the first Bloom filter build, waiting for it at most {@code wait} (on the main
+     * thread at start-up); a build that takes longer, or a Redis that is down, finishes in the background.
+     *
+     * @param registry where the cache and Bloom meters go, or null when metrics are off
+     */
+    public static RedisMetadata start(RedisService redis, MetadataConfig config, MeterRegistry registry,
+            Duration wait) throws InterruptedException {
+        RedisMetadata m = new RedisMetadata(redis, config, registry, Ticker.systemTicker(), ForkJoinPool.commonPool());
+        try {
+            m.bloom.start().toCompletableFuture().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // logged by the filter; it keeps trying
+        }
+        return m;
+    }
+
+    /** Starts the first Bloom filter build without waiting (tests). */
+    CompletionStage<Long> startBloom() {
+        return bloom.start();
+    }
+
+    @Override
+    public App cached(String key) {
+        CompletableFuture<Entry> f = cache.getIfPresent(key);
+        if (f == null || !f.isDone() || f.isCompletedExceptionally()) {
+            return null;
+        }
+        Entry e = f.getNow(null);
+        return e.app != null && servable(e) ? e.app : null;
+    }
+
+    /** May {@code e} (an app) be served from memory now, without reading Redis first? */
+    private boolean servable(Entry e) {
+        if (e.generation != generation) {
+            return false;
+        }
+        Ages a = ages;
+        long age = ticker.read() - e.loadedAt;
+        return age <= (e.stale ? a.servedAtMost : a.expireAfter);
+    }
+
+    @Override
+    public CompletionStage<App> find(String key) {
+        if (!bloom.mightContain(key)) {
+            rejected.increment();
+            if (rejections != null) {
+                rejections.increment();
+            }
+            return NONE;
+        }
+        CompletableFuture<Entry> f = cache.get(key);
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            Entry e = f.getNow(null);
+            if (e.app == null ? e.generation == generation : servable(e)) {
+                return e.app == null ? NONE : CompletableFuture.completedStage(e.app);
+            }
+            // Too old to serve unread (or from before a resync): read it now; the reload falls back to it if
+            // Redis fails, within stale-if-error.
+            f = cache.synchronous().refresh(key);
+        }
+        return f.handle(RedisMetadata::answer);
+    }
+
+    private static App answer(Entry e, Throwable t) {
+        if (t != null) {
+            Throwable cause = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+            throw new CompletionException(new GatewayException(GatewayErrors.METADATA_UNAVAILABLE,
+                    cause instanceof NoAnswer && cause.getCause() != null ? cause.getCause() : cause));
+        }
+        return e.app;
+    }
+
+    /** Ignored: with {@code source: redis} the apps come from Redis, not from the files. */
+    @Override
+    public void configLoaded(java.util.List<App> apps) {}
+
+    /**
+     * The {@code metadata:} section of a newly loaded configuration: the cache's size and ages apply at once
+     * (an entry's lifetime in memory from its next load), new Bloom sizes rebuild the filter, a new rebuild interval
+     * applies from the next build. Off the event loops.
+     */
+    @Override
+    public void settings(MetadataConfig config) {
+        MetadataConfig.Cache c = config.cache();
+        ages = Ages.of(c);
+        Policy<String, Entry> p = cache.synchronous().policy();
+        p.eviction().ifPresent(e -> e.setMaximum(c.maxSize()));
+        p.refreshAfterWrite().ifPresent(r -> r.setRefreshesAfter(c.refreshAfter()));
+        bloom.settings(config.bloom());
+    }
+
+    /** The app was created, changed or deleted: its key passes the Bloom filter, and its cached entry is dropped. */
+    @Override
+    public void changed(String key) {
+        bloom.add(key);
+        cache.synchronous().invalidate(key);
+    }
+
+    /**
+     * Change messages may have been missed: the Bloom filter is rebuilt, and every cached entry is read again before
+     * it is next served (lazily, on its next lookup: no burst of reads; a read that fails still serves the entry
+     * within stale-if-error).
+     */
+    @Override
+    public void resync() {
+        generation++;
+        bloom.rebuild();
+    }
+
+    /** Rebuilds the Bloom filter now (tests). */
+    CompletionStage<Long> rebuildBloom() {
+        return bloom.rebuild();
+    }
+
+    boolean bloomBuilt() {
+        return bloom.isBuilt();
+    }
+
+    /** Keys the Bloom filter answered unknown. */
+    long rejections() {
+        return rejected.sum();
+    }
+
+    AsyncLoadingCache<String, Entry> cache() {
+        return cache;
+    }
+
+    /** Stops the periodic Bloom rebuilds. The Redis connection is not this source's to close. */
+    @Override
+    public void close() {
+        bloom.close();
+    }
+
+    private Entry entry(String key, String json) {
+        App app = null;
+        if (json != null) {
+            AppJson.Read read = AppJson.read(json, key);
+            if (read.ok()) {
+                app = read.app();
+            } else {
+                badRecords.report(keyPrefix + key, json, read.problems());
+            }
+        }
+        return new Entry(app, ticker.read(), false, generation);
+    }
+
+    private CompletableFuture<String> get(String key) {
+        return redis.<String>call(c -> c.get(keyPrefix + key)).toCompletableFuture();
+    }
+
+    /** Loads with one GET; a refresh that fails keeps the old entry, marked stale, while stale-if-error allows. */
+    private final class Loader implements AsyncCacheLoader<String, Entry> {
+        @Override
+        public CompletableFuture<Entry> asyncLoad(String key, Executor executor) {
+            return get(key).handle((json, t) -> {
+                if (t != null) {
+                    throw new CompletionException(new NoAnswer(t));
+                }
+                return entry(key, json);
+            });
+        }
+
+        @Override
+        public CompletableFuture<Entry> asyncReload(String key, Entry old, Executor executor) {
+            return get(key).handle((json, t) -> {
+                if (t == null) {
+                    return entry(key, json);
+                }
+                long age = ticker.read() - old.loadedAt;
+                if (old.app != null && age <= ages.staleIfError) {
+                    return new Entry(old.app, old.loadedAt, true, generation);
+                }
+                throw new CompletionException(new NoAnswer(t));
+            });
+        }
+    }
+
+    /**
+     * How long an entry stays in memory, counted from when Redis last gave it: an app until the later of
+     * expire-after and stale-if-error (between the two it is served only when a read fails); an absent key for
+     * negative-ttl.
+     */
+    private final class Lifetime implements Expiry<String, Entry> {
+        @Override
+        public long expireAfterCreate(String key, Entry e, long now) {
+            Ages a = ages;
+            long life = e.app == null ? a.negativeTtl : a.servedAtMost;
+            return Math.max(0, life - (now - e.loadedAt));
+        }
+
+        @Override
+        public long expireAfterUpdate(String key, Entry e, long now, long currentDuration) {
+            return expireAfterCreate(key, e, now);
+        }
+
+        @Override
+        public long expireAfterRead(String key, Entry e, long now, long currentDuration) {
+            return currentDuration;
+        }
+    }
+
+    /**
+     * Redis gave no answer. A {@link TimeoutException} because Caffeine logs every other failed load at WARN with
+     * its stack trace, which during an outage would be one log line per lookup; Redis's own health logging says it
+     * is down once. Carries no stack trace.
+     */
+    static final class NoAnswer extends TimeoutException {
+        NoAnswer(Throwable cause) {
+            super("redis did not answer: " + cause);
+            initCause(cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause);
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
+}

@@ -9,6 +9,8 @@ import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.GatewayError;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.MetadataSource;
@@ -22,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -141,10 +144,18 @@ final class HmacAuthFilter implements GatewayFilter {
         if (app != null) {
             return verify(ctx, c, app, header);
         }
-        // A miss may complete on the source's thread: verify on the request's loop, where the context lives.
+        // A miss may complete on the source's thread: verify on the request's loop, where the context lives. A
+        // source that cannot answer (Redis down, and the app never seen) is a 503, never a false unknown_app.
         AsciiString credentialsHeader = header;
-        return apps.find(c.username()).thenComposeAsync(found -> found == null
-                ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found, credentialsHeader), ctx.eventLoop());
+        return apps.find(c.username()).exceptionally(HmacAuthFilter::unavailable).thenComposeAsync(found ->
+                found == null ? fail(ctx, Failure.UNKNOWN_APP) : verify(ctx, c, found, credentialsHeader),
+                ctx.eventLoop());
+    }
+
+    private static App unavailable(Throwable failure) {
+        Throwable t = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause()
+                : failure;
+        throw t instanceof GatewayException g ? g : new GatewayException(GatewayErrors.METADATA_UNAVAILABLE, t);
     }
 
     private static boolean hasBody(RequestContext ctx) {

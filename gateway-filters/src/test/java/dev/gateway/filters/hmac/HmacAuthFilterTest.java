@@ -8,7 +8,10 @@ import dev.gateway.core.auth.SigningString;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.metadata.App;
+import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.auth.LocalReplayStore;
 import dev.gateway.core.metadata.EmbeddedMetadata;
 import dev.gateway.core.testing.TestRequests;
@@ -26,6 +29,8 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -226,6 +231,30 @@ class HmacAuthFilterTest {
     void unknownAppGets401() {
         HttpHeaders h = signed("mallory", "x", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
         assertThat(error(result(filter(), request("GET", "/x", "HTTP/1.1", h)))).isEqualTo("unknown_app");
+    }
+
+    @Test
+    void aSourceThatCannotAnswerIsUnavailableNotUnknownApp() {
+        MetadataSource down = new MetadataSource() {
+            @Override
+            public App cached(String key) {
+                return null;
+            }
+
+            @Override
+            public CompletionStage<App> find(String key) {
+                return CompletableFuture.failedStage(new IllegalStateException("redis is not connected"));
+            }
+        };
+        GatewayFilter f = new HmacAuthFilterFactory(down, replays, meters, CLOCK).create(
+                TestRequests.filterContext("orders", null), config(false, false, false, List.of()));
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        CompletableFuture<FilterResult> stage = f.apply(request("GET", "/x", "HTTP/1.1", h)).toCompletableFuture();
+        assertThat(stage).isCompletedExceptionally();
+        Throwable cause = stage.handle((r, t) -> t.getCause()).join();
+        assertThat(cause).isInstanceOf(GatewayException.class);
+        assertThat(((GatewayException) cause).error()).isEqualTo(GatewayErrors.METADATA_UNAVAILABLE);
+        assertThat(((GatewayException) cause).error().status().code()).isEqualTo(503);
     }
 
     @Test

@@ -12,6 +12,8 @@ import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metadata.AppChanges;
 import dev.gateway.core.metadata.AppRecords;
 import dev.gateway.core.metadata.EmbeddedMetadata;
+import dev.gateway.core.metadata.MetadataSource;
+import dev.gateway.core.metadata.RedisMetadata;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.runtime.CurrentConfig;
@@ -72,6 +74,8 @@ public final class GatewayServer implements AutoCloseable {
     /** The app records in Redis and this node's subscription to their changes; null unless source is redis. */
     private AppRecords appRecords;
     private AppChanges appChanges;
+    /** Where apps come from: the files' apps, or Redis ({@code metadata.source}). */
+    private MetadataSource metadata;
     private Services services;
     private CurrentConfig current;
     private AccessLog accessLog;
@@ -116,8 +120,13 @@ public final class GatewayServer implements AutoCloseable {
             MeterRegistry registry = metrics == null ? null : metrics.registry();
             // Waits at most redis.connect-timeout; a Redis that is down is reported and connected to later.
             redis = settings.redis() == null ? null : RedisService.start(settings.redis(), registry);
+            // With source: redis, apps come from Redis through a Bloom filter and a cache; the filter's first build
+            // is waited for at most redis.connect-timeout (a Redis that is down: every key passes until it is built).
+            metadata = settings.metadata().source() == MetadataConfig.Source.REDIS
+                    ? RedisMetadata.start(redis, settings.metadata(), registry, settings.redis().connectTimeout())
+                    : new EmbeddedMetadata(List.of());
             // With Redis, replay protection is shared by every node (and fails closed while Redis is down).
-            services = new Services(new UpstreamClient(transport, ioThreads), new EmbeddedMetadata(List.of()),
+            services = new Services(new UpstreamClient(transport, ioThreads), metadata,
                     redis == null ? new LocalReplayStore(REPLAY_STORE_SIZE) : new RedisReplayStore(redis),
                     metrics == null ? null : metrics.meters(), Clock.systemUTC(), group, ioThreads, redis);
             if (redis != null && settings.metadata().source() == MetadataConfig.Source.REDIS) {
@@ -138,6 +147,7 @@ public final class GatewayServer implements AutoCloseable {
                 throw e;
             }
             services.metadata().configLoaded(config.apps());
+            services.metadata().settings(config.metadata());
             current = new CurrentConfig(snapshot);
             accessLog = AccessLog.create(config.accessLog());
             RequestMetrics unrouted = metrics == null ? RequestMetrics.NOOP : new RequestMetrics(
@@ -326,6 +336,9 @@ public final class GatewayServer implements AutoCloseable {
         }
         if (appChanges != null) {
             appChanges.close();
+        }
+        if (metadata instanceof RedisMetadata m) {
+            m.close();
         }
         if (redis != null) {
             redis.close();

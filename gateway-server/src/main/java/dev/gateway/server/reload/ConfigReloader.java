@@ -133,6 +133,7 @@ public final class ConfigReloader implements AutoCloseable {
             return rejected(trigger, before, e.errors(), cpuStart);
         }
         services.metadata().configLoaded(config.apps());
+        services.metadata().settings(config.metadata());
         accessLog.apply(config.accessLog());
         current.swap(next);
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());

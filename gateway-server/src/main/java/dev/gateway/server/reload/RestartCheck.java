@@ -23,6 +23,7 @@ final class RestartCheck {
         differs(out, "demo-echo", bound.demoEcho(), next.demoEcho());
         differs(out, "metrics.enabled", bound.metrics().enabled(), next.metrics().enabled());
         differs(out, "reload", bound.reload(), next.reload());
+        differs(out, "metadata.source", bound.metadata().source(), next.metadata().source());
         differs(out, "redis", bound.redis(), next.redis()); // the connection is built once; toString masks passwords
         return out;
     }

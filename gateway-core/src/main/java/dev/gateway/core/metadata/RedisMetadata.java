@@ -265,26 +265,38 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
     private final class Loader implements AsyncCacheLoader<String, Entry> {
         @Override
         public CompletableFuture<Entry> asyncLoad(String key, Executor executor) {
-            return get(key).handle((json, t) -> {
+            CompletableFuture<Entry> loaded = new CompletableFuture<>();
+            get(key).whenComplete((json, t) -> {
                 if (t != null) {
-                    throw new CompletionException(new NoAnswer(t));
+                    loaded.completeExceptionally(new NoAnswer(t)); // unwrapped: Caffeine only skips logging it so
+                } else {
+                    complete(loaded, () -> entry(key, json));
                 }
-                return entry(key, json);
             });
+            return loaded;
         }
 
         @Override
         public CompletableFuture<Entry> asyncReload(String key, Entry old, Executor executor) {
-            return get(key).handle((json, t) -> {
+            CompletableFuture<Entry> reloaded = new CompletableFuture<>();
+            get(key).whenComplete((json, t) -> {
                 if (t == null) {
-                    return entry(key, json);
+                    complete(reloaded, () -> entry(key, json));
+                } else if (old.app != null && ticker.read() - old.loadedAt <= ages.staleIfError) {
+                    reloaded.complete(new Entry(old.app, old.loadedAt, true, generation));
+                } else {
+                    reloaded.completeExceptionally(new NoAnswer(t));
                 }
-                long age = ticker.read() - old.loadedAt;
-                if (old.app != null && age <= ages.staleIfError) {
-                    return new Entry(old.app, old.loadedAt, true, generation);
-                }
-                throw new CompletionException(new NoAnswer(t));
             });
+            return reloaded;
+        }
+
+        private static void complete(CompletableFuture<Entry> f, java.util.function.Supplier<Entry> value) {
+            try {
+                f.complete(value.get());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
         }
     }
 
@@ -314,8 +326,8 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
 
     /**
      * Redis gave no answer. A {@link TimeoutException} because Caffeine logs every other failed load at WARN with
-     * its stack trace, which during an outage would be one log line per lookup; Redis's own health logging says it
-     * is down once. Carries no stack trace.
+     * its stack trace (it checks the failure as given, so it must not be wrapped), which during an outage would be
+     * one log line per lookup; Redis's own health logging says it is down once. Carries no stack trace.
      */
     static final class NoAnswer extends TimeoutException {
         NoAnswer(Throwable cause) {

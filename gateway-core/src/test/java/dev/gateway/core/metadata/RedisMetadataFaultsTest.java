@@ -13,6 +13,10 @@ import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.testing.RealRedis;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -34,6 +38,21 @@ class RedisMetadataFaultsTest {
 
     final MetadataTesting.ManualTicker ticker = new MetadataTesting.ManualTicker();
     RedisMetadata apps;
+    /** What Caffeine logs (through System.Logger, to java.util.logging): it must stay quiet during an outage. */
+    final List<LogRecord> caffeineLog = new CopyOnWriteArrayList<>();
+    final Handler caffeineHandler = new Handler() {
+        @Override
+        public void publish(LogRecord r) {
+            caffeineLog.add(r);
+        }
+
+        @Override
+        public void flush() {}
+
+        @Override
+        public void close() {}
+    };
+    static final java.util.logging.Logger CAFFEINE = java.util.logging.Logger.getLogger("com.github.benmanes.caffeine");
 
     @BeforeAll
     static void connect() throws Exception {
@@ -50,10 +69,13 @@ class RedisMetadataFaultsTest {
     @BeforeEach
     void redisIsUp() {
         until(BOUND, "redis is up", () -> redis.health().up());
+        CAFFEINE.addHandler(caffeineHandler);
     }
 
     @AfterEach
     void restart() {
+        CAFFEINE.removeHandler(caffeineHandler);
+        assertThat(caffeineLog).as("Caffeine's log: failed Redis reads are not logged once per lookup").isEmpty();
         if (apps != null) {
             apps.close();
         }

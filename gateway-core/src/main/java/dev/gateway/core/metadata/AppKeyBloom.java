@@ -8,7 +8,6 @@ import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -121,7 +120,8 @@ final class AppKeyBloom implements AutoCloseable {
         long started = System.nanoTime();
         BloomFilter<String> fresh;
         try {
-            fresh = BloomFilter.create(Funnels.stringFunnel(StandardCharsets.UTF_8), c.expectedKeys(), c.fpp());
+            // The chars as they are: encoding to UTF-8 first would allocate a byte array per lookup.
+            fresh = BloomFilter.create(Funnels.unencodedCharsFunnel(), c.expectedKeys(), c.fpp());
         } catch (RuntimeException | OutOfMemoryError e) {
             finish(done, null, 0, e, started, c);
             return done;

@@ -3,14 +3,14 @@ package dev.gateway.core.metadata;
 import com.github.benmanes.caffeine.cache.AsyncCacheLoader;
 import com.github.benmanes.caffeine.cache.AsyncLoadingCache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
+import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.Ticker;
 import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.redis.RedisService;
-import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics;
@@ -55,7 +55,11 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
     private final AppKeyBloom bloom;
     private final AsyncLoadingCache<String, Entry> cache;
     private final BadRecords badRecords = new BadRecords();
-    private final Counter rejections;
+    /**
+     * The last app Redis gave for each key, kept up to stale-if-error: what a load that fails falls back to once
+     * the cache's own entry has expired.
+     */
+    private final Cache<String, Entry> lastGood;
     private final LongAdder rejected = new LongAdder();
     private volatile Ages ages;
     /** Bumped by {@link #resync}: entries checked before it are read again before they are served. */
@@ -68,13 +72,15 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
      */
     record Entry(App app, long loadedAt, boolean stale, int generation) {}
 
-    /** The cache's ages in nanos. */
-    private record Ages(long expireAfter, long negativeTtl, long staleIfError, long servedAtMost) {
+    /** The cache's ages in nanos; {@code servedAtMost} is the longest an app is served, stale or not. */
+    private record Ages(long negativeTtl, long servedAtMost) {
         static Ages of(MetadataConfig.Cache c) {
-            long expire = c.expireAfter().toNanos();
-            long stale = c.staleIfError().toNanos();
-            return new Ages(expire, c.negativeTtl().toNanos(), stale, Math.max(expire, stale));
+            return new Ages(c.negativeTtl().toNanos(), RedisMetadata.servedAtMost(c).toNanos());
         }
+    }
+
+    private static Duration servedAtMost(MetadataConfig.Cache c) {
+        return c.staleIfError().compareTo(c.expireAfter()) > 0 ? c.staleIfError() : c.expireAfter();
     }
 
     RedisMetadata(RedisService redis, MetadataConfig config, MeterRegistry registry, Ticker ticker,
@@ -85,17 +91,25 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
         this.ages = Ages.of(config.cache());
         this.bloom = new AppKeyBloom(redis, keyPrefix, config.bloom());
         MetadataConfig.Cache c = config.cache();
+        // A fixed expire-after-write, not a per-entry Expiry: a hit then costs Caffeine's read and nothing else
+        // (variable expiry and a clock read per hit halved the hit rate in MetadataLookupBenchmark).
         this.cache = Caffeine.newBuilder()
                 .maximumSize(c.maxSize())
                 .refreshAfterWrite(c.refreshAfter())
-                .expireAfter(new Lifetime())
+                .expireAfterWrite(c.expireAfter())
                 .ticker(ticker)
                 .executor(executor)
                 .recordStats()
                 .buildAsync(new Loader());
+        this.lastGood = Caffeine.newBuilder()
+                .maximumSize(c.maxSize())
+                .expireAfterWrite(servedAtMost(c))
+                .ticker(ticker)
+                .executor(executor)
+                .build();
         if (registry != null) {
             CaffeineCacheMetrics.monitor(registry, cache, "apps");
-            this.rejections = Counter.builder("gateway.metadata.bloom.rejections")
+            FunctionCounter.builder("gateway.metadata.bloom.rejections", rejected, LongAdder::sum)
                     .description("App keys the Bloom filter answered unknown without a Redis read")
                     .register(registry);
             Gauge.builder("gateway.metadata.bloom.keys", bloom, AppKeyBloom::approximateKeys)
@@ -105,8 +119,6 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
                     .description("The Bloom filter's false-positive probability at its fill (1 before the first "
                             + "build: every key passes)")
                     .register(registry);
-        } else {
-            this.rejections = null;
         }
     }
 
@@ -142,33 +154,29 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
         return e.app != null && servable(e) ? e.app : null;
     }
 
-    /** May {@code e} (an app) be served from memory now, without reading Redis first? */
+    /**
+     * May {@code e} (an app in the cache, so younger than expire-after since it was written) be served without
+     * reading Redis first? Not if it was checked before a resync; a stale one only within stale-if-error.
+     */
     private boolean servable(Entry e) {
-        if (e.generation != generation) {
-            return false;
-        }
-        Ages a = ages;
-        long age = ticker.read() - e.loadedAt;
-        return age <= (e.stale ? a.servedAtMost : a.expireAfter);
+        return e.generation == generation && (!e.stale || ticker.read() - e.loadedAt <= ages.servedAtMost);
     }
 
     @Override
     public CompletionStage<App> find(String key) {
         if (!bloom.mightContain(key)) {
             rejected.increment();
-            if (rejections != null) {
-                rejections.increment();
-            }
             return NONE;
         }
         CompletableFuture<Entry> f = cache.get(key);
         if (f.isDone() && !f.isCompletedExceptionally()) {
             Entry e = f.getNow(null);
-            if (e.app == null ? e.generation == generation : servable(e)) {
+            if (e.app == null ? e.generation == generation && ticker.read() - e.loadedAt <= ages.negativeTtl
+                    : servable(e)) {
                 return e.app == null ? NONE : CompletableFuture.completedStage(e.app);
             }
-            // Too old to serve unread (or from before a resync): read it now; the reload falls back to it if
-            // Redis fails, within stale-if-error.
+            // Checked before a resync, an absent key past negative-ttl, or stale past stale-if-error: read it
+            // now (one read however many ask); the reload falls back to the old app if Redis fails, while allowed.
             f = cache.synchronous().refresh(key);
         }
         return f.handle(RedisMetadata::answer);
@@ -188,9 +196,8 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
     public void configLoaded(java.util.List<App> apps) {}
 
     /**
-     * The {@code metadata:} section of a newly loaded configuration: the cache's size and ages apply at once
-     * (an entry's lifetime in memory from its next load), new Bloom sizes rebuild the filter, a new rebuild interval
-     * applies from the next build. Off the event loops.
+     * The {@code metadata:} section of a newly loaded configuration: the cache's size and ages apply at once, new
+     * Bloom sizes rebuild the filter, a new rebuild interval applies from the next build. Off the event loops.
      */
     @Override
     public void settings(MetadataConfig config) {
@@ -199,6 +206,10 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
         Policy<String, Entry> p = cache.synchronous().policy();
         p.eviction().ifPresent(e -> e.setMaximum(c.maxSize()));
         p.refreshAfterWrite().ifPresent(r -> r.setRefreshesAfter(c.refreshAfter()));
+        p.expireAfterWrite().ifPresent(x -> x.setExpiresAfter(c.expireAfter()));
+        Policy<String, Entry> last = lastGood.policy();
+        last.eviction().ifPresent(e -> e.setMaximum(c.maxSize()));
+        last.expireAfterWrite().ifPresent(x -> x.setExpiresAfter(servedAtMost(c)));
         bloom.settings(config.bloom());
     }
 
@@ -207,6 +218,7 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
     public void changed(String key) {
         bloom.add(key);
         cache.synchronous().invalidate(key);
+        lastGood.invalidate(key); // a deleted app must not come back as a fallback
     }
 
     /**
@@ -254,7 +266,13 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
                 badRecords.report(keyPrefix + key, json, read.problems());
             }
         }
-        return new Entry(app, ticker.read(), false, generation);
+        Entry e = new Entry(app, ticker.read(), false, generation);
+        if (app != null) {
+            lastGood.put(key, e);
+        } else {
+            lastGood.invalidate(key);
+        }
+        return e;
     }
 
     private CompletableFuture<String> get(String key) {
@@ -267,13 +285,24 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
         public CompletableFuture<Entry> asyncLoad(String key, Executor executor) {
             CompletableFuture<Entry> loaded = new CompletableFuture<>();
             get(key).whenComplete((json, t) -> {
-                if (t != null) {
-                    loaded.completeExceptionally(new NoAnswer(t)); // unwrapped: Caffeine only skips logging it so
-                } else {
+                Entry fallback;
+                if (t == null) {
                     complete(loaded, () -> entry(key, json));
+                } else if ((fallback = stale(lastGood.getIfPresent(key))) != null) {
+                    loaded.complete(fallback);
+                } else {
+                    loaded.completeExceptionally(new NoAnswer(t)); // unwrapped: Caffeine only skips logging it so
                 }
             });
             return loaded;
+        }
+
+        /** {@code old} marked stale if it may still be served while Redis fails; else null. */
+        private Entry stale(Entry old) {
+            if (old == null || old.app == null || ticker.read() - old.loadedAt > ages.servedAtMost) {
+                return null;
+            }
+            return new Entry(old.app, old.loadedAt, true, generation);
         }
 
         @Override
@@ -282,8 +311,14 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
             get(key).whenComplete((json, t) -> {
                 if (t == null) {
                     complete(reloaded, () -> entry(key, json));
-                } else if (old.app != null && ticker.read() - old.loadedAt <= ages.staleIfError) {
-                    reloaded.complete(new Entry(old.app, old.loadedAt, true, generation));
+                    return;
+                }
+                Entry fallback = stale(old);
+                if (fallback == null) {
+                    fallback = stale(lastGood.getIfPresent(key)); // old is a negative entry, or too old
+                }
+                if (fallback != null) {
+                    reloaded.complete(fallback);
                 } else {
                     reloaded.completeExceptionally(new NoAnswer(t));
                 }
@@ -297,30 +332,6 @@ public final class RedisMetadata implements MetadataSource, AutoCloseable {
             } catch (RuntimeException e) {
                 f.completeExceptionally(e);
             }
-        }
-    }
-
-    /**
-     * How long an entry stays in memory, counted from when Redis last gave it: an app until the later of
-     * expire-after and stale-if-error (between the two it is served only when a read fails); an absent key for
-     * negative-ttl.
-     */
-    private final class Lifetime implements Expiry<String, Entry> {
-        @Override
-        public long expireAfterCreate(String key, Entry e, long now) {
-            Ages a = ages;
-            long life = e.app == null ? a.negativeTtl : a.servedAtMost;
-            return Math.max(0, life - (now - e.loadedAt));
-        }
-
-        @Override
-        public long expireAfterUpdate(String key, Entry e, long now, long currentDuration) {
-            return expireAfterCreate(key, e, now);
-        }
-
-        @Override
-        public long expireAfterRead(String key, Entry e, long now, long currentDuration) {
-            return currentDuration;
         }
     }
 

@@ -107,8 +107,8 @@ class RedisMetadataFaultsTest {
         assertThat(apps.cached("known")).as("past refresh-after, while the reload fails").isSameAs(known);
         until(BOUND, "the failed reload kept the entry, marked stale", () -> isStale("known"));
         ticker.advance(MetadataTesting.EXPIRE_AFTER);
-        assertThat(apps.cached("known")).as("past expire-after, within stale-if-error").isSameAs(known);
-        assertThat(await(apps.find("known"))).isSameAs(known);
+        assertThat(await(apps.find("known"))).as("past expire-after, within stale-if-error").isSameAs(known);
+        assertThat(apps.cached("known")).as("then from memory again").isSameAs(known);
 
         assertUnavailable(failure(apps.find("unseen")));
         assertThat(await(apps.find("forged-key"))).as("the Bloom filter still answers").isNull();
@@ -136,6 +136,19 @@ class RedisMetadataFaultsTest {
         assertThat(await(apps.find("quiet"))).as("the read failed: the old entry").isSameAs(quiet);
         assertThat(isStale("quiet")).isTrue();
         assertThat(apps.cached("quiet")).as("now served from memory until Redis answers").isSameAs(quiet);
+    }
+
+    @Test
+    void aChangedAppIsNotServedAsAFallback() throws Exception {
+        store(redis, app("deleted", "s", null));
+        apps = metadata(redis, MetadataTesting.config(), ticker);
+        await(apps.startBloom());
+        await(apps.find("deleted"));
+        apps.changed("deleted"); // say, deleted through another node's admin API
+
+        server.server().kill();
+        assertThat(apps.cached("deleted")).isNull();
+        assertUnavailable(failure(apps.find("deleted")));
     }
 
     @Test

@@ -284,7 +284,7 @@ class RedisMetadataTest {
                 .isEqualTo(1);
         assertThat(registry.get("cache.gets").tag("cache", "apps").tag("result", "miss").functionCounter().count())
                 .isEqualTo(1);
-        assertThat(registry.get("gateway.metadata.bloom.rejections").counter().count()).isEqualTo(1);
+        assertThat(registry.get("gateway.metadata.bloom.rejections").functionCounter().count()).isEqualTo(1);
         assertThat(registry.get("gateway.metadata.bloom.keys").gauge().value()).isGreaterThanOrEqualTo(1);
         assertThat(registry.get("gateway.metadata.bloom.fpp").gauge().value()).isBetween(0.0, 0.001);
     }

@@ -83,6 +83,18 @@ final class MetadataTesting {
         CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
     }
 
+    /**
+     * Finds {@code key} and waits until Caffeine has timed the loaded entry: Caffeine stamps an asynchronously loaded
+     * entry's write time in its own callback on the future, which may run after the caller's stage completes; a test
+     * that moves the ticker before that would move it under the entry's feet.
+     */
+    static App load(RedisMetadata apps, String key) throws Exception {
+        App app = await(apps.find(key));
+        until(Duration.ofSeconds(5), "Caffeine timed the entry of " + key, () -> apps.cache().synchronous().policy()
+                .expireAfterWrite().flatMap(p -> p.ageOf(key)).map(age -> !age.isNegative()).orElse(false));
+        return app;
+    }
+
     static <T> T await(CompletionStage<T> stage) throws Exception {
         try {
             return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);

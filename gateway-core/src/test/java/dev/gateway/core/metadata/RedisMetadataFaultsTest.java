@@ -3,6 +3,7 @@ package dev.gateway.core.metadata;
 import static dev.gateway.core.metadata.MetadataTesting.app;
 import static dev.gateway.core.metadata.MetadataTesting.await;
 import static dev.gateway.core.metadata.MetadataTesting.failure;
+import static dev.gateway.core.metadata.MetadataTesting.load;
 import static dev.gateway.core.metadata.MetadataTesting.metadata;
 import static dev.gateway.core.metadata.MetadataTesting.store;
 import static dev.gateway.core.metadata.MetadataTesting.until;
@@ -99,7 +100,7 @@ class RedisMetadataFaultsTest {
         store(redis, app("known", "s", "before"), app("unseen", "s", null));
         apps = metadata(redis, MetadataTesting.config(), ticker);
         await(apps.startBloom());
-        App known = await(apps.find("known"));
+        App known = load(apps, "known");
 
         server.server().kill();
         assertThat(apps.cached("known")).isSameAs(known);
@@ -129,7 +130,7 @@ class RedisMetadataFaultsTest {
         store(redis, app("quiet", "s", null));
         apps = metadata(redis, MetadataTesting.config(), ticker);
         await(apps.startBloom());
-        App quiet = await(apps.find("quiet"));
+        App quiet = load(apps, "quiet");
 
         server.server().kill();
         ticker.advance(MetadataTesting.EXPIRE_AFTER.plusSeconds(1)); // not looked up since it was loaded

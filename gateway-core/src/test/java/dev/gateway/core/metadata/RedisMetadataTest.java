@@ -3,6 +3,7 @@ package dev.gateway.core.metadata;
 import static dev.gateway.core.metadata.MetadataTesting.app;
 import static dev.gateway.core.metadata.MetadataTesting.await;
 import static dev.gateway.core.metadata.MetadataTesting.gets;
+import static dev.gateway.core.metadata.MetadataTesting.load;
 import static dev.gateway.core.metadata.MetadataTesting.metadata;
 import static dev.gateway.core.metadata.MetadataTesting.resetStats;
 import static dev.gateway.core.metadata.MetadataTesting.store;
@@ -146,7 +147,7 @@ class RedisMetadataTest {
     void anEntryPastRefreshAgeIsServedAtOnceAndUpdatedInTheBackground() throws Exception {
         store(redis, app("swr", "s", "old-group"));
         started(MetadataTesting.config());
-        App old = await(apps.find("swr"));
+        App old = load(apps, "swr");
         store(redis, app("swr", "s", "new-group"));
         resetStats(server.server());
 
@@ -164,7 +165,7 @@ class RedisMetadataTest {
     void anEntryPastExpireAfterIsReadAgainBeforeItIsServed() throws Exception {
         store(redis, app("hard", "s", "old-group"));
         started(MetadataTesting.config());
-        await(apps.find("hard"));
+        load(apps, "hard");
         store(redis, app("hard", "s", "new-group"));
 
         ticker.advance(MetadataTesting.EXPIRE_AFTER.plusSeconds(1));
@@ -265,7 +266,7 @@ class RedisMetadataTest {
 
         store(redis, app("aged", "s", null));
         apps.changed("aged");
-        await(apps.find("aged"));
+        load(apps, "aged");
         ticker.advance(Duration.ofSeconds(10));
         assertThat(apps.cached("aged")).as("past the new expire-after").isNull();
     }

@@ -86,7 +86,8 @@ public class MetadataLookupBenchmark {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (!redis.health().up()) {
             if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("redis-server did not come up: " + Files.readString(dir.resolve("log")));
+                throw new IllegalStateException("redis-server did not come up: "
+                        + Files.readString(dir.resolve("log")));
             }
             Thread.onSpinWait();
         }

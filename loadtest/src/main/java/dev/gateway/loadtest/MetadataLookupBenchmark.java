@@ -69,6 +69,15 @@ public class MetadataLookupBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
+        try {
+            start();
+        } catch (Exception | Error e) {
+            tearDown(); // JMH skips the teardown when the setup fails: the redis-server must not outlive it
+            throw e;
+        }
+    }
+
+    private void start() throws Exception {
         String binary = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
                 .map(p -> Path.of(p, "redis-server")).filter(Files::isExecutable).map(Path::toString).findFirst()
                 .orElseThrow(() -> new IllegalStateException("redis-server is not on the PATH"));
@@ -123,11 +132,19 @@ public class MetadataLookupBenchmark {
 
     @TearDown(Level.Trial)
     public void tearDown() throws Exception {
-        metadata.close();
-        redis.close();
-        redisServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-        try (var files = Files.walk(dir)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        if (metadata != null) {
+            metadata.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+        if (redisServer != null) {
+            redisServer.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
         }
     }
 

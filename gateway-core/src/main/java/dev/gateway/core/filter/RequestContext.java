@@ -183,7 +183,11 @@ public final class RequestContext {
         if (responseHeadersSet == null) {
             responseHeadersSet = new ArrayList<>(4);
         } else {
-            responseHeadersSet.removeIf(e -> e.name().equalsIgnoreCase(name));
+            for (int i = responseHeadersSet.size() - 1; i >= 0; i--) {
+                if (responseHeadersSet.get(i).name().equalsIgnoreCase(name)) {
+                    responseHeadersSet.remove(i);
+                }
+            }
         }
         responseHeadersSet.add(h);
     }

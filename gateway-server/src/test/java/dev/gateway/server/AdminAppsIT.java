@@ -1,11 +1,11 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.core.testing.RealRedis;
+import dev.gateway.server.support.Promtool;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.RawHttp;
@@ -18,7 +18,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -300,14 +299,6 @@ class AdminAppsIT {
         String text = r.text();
         assertThat(text).contains("gateway_metadata_events_total{type=\"changed\"}",
                 "gateway_metadata_events_total{type=\"resync\"}");
-        String promtool = RealRedis.binary("promtool");
-        assumeTrue(promtool != null, "promtool is not installed (Debian package 'prometheus'; .ci/run installs it)");
-        Path file = dir.resolve("metrics.txt");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        Promtool.assertClean(text, dir);
     }
 }

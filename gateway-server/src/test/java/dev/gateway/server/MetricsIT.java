@@ -1,17 +1,13 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gateway.server.support.Promtool;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.RawHttp;
 import dev.gateway.server.support.TestUpstream;
-import java.io.File;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -173,17 +169,6 @@ class MetricsIT {
 
     @Test
     void passesPromtoolCheck(@TempDir Path dir) throws Exception {
-        String promtool = Arrays.stream(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator))
-                .map(p -> Path.of(p, "promtool")).filter(Files::isExecutable).map(Path::toString).findFirst()
-                .orElse(null);
-        assumeTrue(promtool != null, "promtool is not installed (Debian package 'prometheus'; .ci/run installs it)"
-                + ": skipping the exposition lint");
-        Path file = dir.resolve("metrics.txt");
-        Files.writeString(file, scrape(null), StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        Promtool.assertClean(scrape(null), dir);
     }
 }

@@ -4,11 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.core.testing.RealRedis;
+import dev.gateway.server.support.Promtool;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.GatewayProcess;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.RawHttp;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -158,14 +158,6 @@ class RedisHealthIT {
     }
 
     private void promtoolClean(String text) throws Exception {
-        String promtool = RealRedis.binary("promtool");
-        assumeTrue(promtool != null, "promtool is not installed (Debian package 'prometheus'; .ci/run installs it)");
-        Path file = dir.resolve("metrics.txt");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        Promtool.assertClean(text, dir);
     }
 }

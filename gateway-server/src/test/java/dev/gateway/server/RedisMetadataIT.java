@@ -1,7 +1,6 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacVerifier;
@@ -10,12 +9,12 @@ import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.core.testing.RedisNode;
+import dev.gateway.server.support.Promtool;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.RawHttp;
 import dev.gateway.server.support.TestUpstream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
@@ -24,7 +23,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -169,14 +167,6 @@ class RedisMetadataIT {
         assertThat(text).contains("gateway_metadata_bloom_rejections_total 1.0",
                 "cache_gets_total{cache=\"apps\",result=\"hit\"}", "gateway_metadata_bloom_keys 2.0",
                 "gateway_metadata_bloom_fpp ");
-        String promtool = RealRedis.binary("promtool");
-        assumeTrue(promtool != null, "promtool is not installed (Debian package 'prometheus'; .ci/run installs it)");
-        Path file = dir.resolve("metrics.txt");
-        Files.writeString(file, text, StandardCharsets.UTF_8);
-        Process p = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())
-                .redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
+        Promtool.assertClean(text, dir);
     }
 }

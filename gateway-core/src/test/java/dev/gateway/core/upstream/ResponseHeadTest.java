@@ -44,13 +44,7 @@ class ResponseHeadTest {
     }
 
     private static String forwardedLines(ResponseHead head) {
-        ByteBuf out = Unpooled.buffer();
-        try {
-            head.writeForwardedLines(out);
-            return out.toString(StandardCharsets.ISO_8859_1);
-        } finally {
-            out.release();
-        }
+        return TestHeads.forwardedLines(head);
     }
 
     private static String statusLine(ResponseHead head) {

@@ -408,7 +408,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         this.upstreamNanos = upstreamNanos;
         HttpHeaders edited = null;
         List<Header> extra = null;
-        if (ResponseEdits.needed(context, route.filters(), filtersRan, route.editsResponses())) {
+        if (ResponseEdits.needed(context, route, filtersRan)) {
             // The slow path: the headers as an object, for filters that change them.
             edited = head.forwardedHeaders();
             ResponseEdits.apply(context, route.filters(), filtersRan, edited);

@@ -5,6 +5,7 @@ import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
+import dev.gateway.core.route.Route;
 import dev.gateway.core.upstream.ResponseHead;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,18 +22,18 @@ final class ResponseEdits {
     private ResponseEdits() {}
 
     /**
-     * Whether the forwarded response's headers must become an object: a filter that ran ({@code filtersRan} of
-     * {@code filters}) would edit them for this request.
+     * Whether the forwarded response's headers must become an object: a filter of {@code route} that ran (the first
+     * {@code filtersRan}) and overrides onResponse would edit them for this request. Filters that don't override it
+     * are not asked (their {@code editsResponse} answers true by default).
      */
-    static boolean needed(RequestContext ctx, GatewayFilter[] filters, int filtersRan, boolean routeEdits) {
-        if (ctx == null) {
+    static boolean needed(RequestContext ctx, Route route, int filtersRan) {
+        if (ctx == null || !route.editsResponses()) {
             return false;
         }
-        if (routeEdits) {
-            for (int i = filtersRan - 1; i >= 0; i--) {
-                if (filters[i].editsResponse(ctx)) {
-                    return true;
-                }
+        GatewayFilter[] filters = route.filters();
+        for (int i = filtersRan - 1; i >= 0; i--) {
+            if (route.editsResponses(i) && filters[i].editsResponse(ctx)) {
+                return true;
             }
         }
         return false;

@@ -27,4 +27,14 @@ public interface GatewayFilter {
     default boolean editsResponse(RequestContext ctx) {
         return true;
     }
+
+    /** Whether {@code f} overrides {@link #onResponse}: only such filters are asked {@link #editsResponse}. */
+    static boolean overridesOnResponse(GatewayFilter f) {
+        try {
+            return f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class)
+                    .getDeclaringClass() != GatewayFilter.class;
+        } catch (NoSuchMethodException e) {
+            throw new AssertionError(e);
+        }
+    }
 }

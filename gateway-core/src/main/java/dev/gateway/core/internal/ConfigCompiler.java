@@ -8,7 +8,6 @@ import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.metrics.UpstreamMetrics;
@@ -24,7 +23,6 @@ import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.TargetSelector;
 import dev.gateway.core.upstream.UpstreamGroup;
-import io.netty.handler.codec.http.HttpHeaders;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -116,21 +114,11 @@ public final class ConfigCompiler {
                         RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
-            editsResponses |= f != null && overridesOnResponse(f);
+            editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);
         }
         return new Route(r.id(), r.group(), methods, from, to, TimeUnit.NANOSECONDS.convert(r.filterTimeout()),
                 chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm,
                 r.websocket(), r.websocketIdleTimeout().toNanos());
-    }
-
-    /** Whether {@code f} overrides {@link GatewayFilter#onResponse}: only then are response headers edited. */
-    private static boolean overridesOnResponse(GatewayFilter f) {
-        try {
-            return f.getClass().getMethod("onResponse", RequestContext.class, HttpHeaders.class)
-                    .getDeclaringClass() != GatewayFilter.class;
-        } catch (NoSuchMethodException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static String hostForHeader(String host) {

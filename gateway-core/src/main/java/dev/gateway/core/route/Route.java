@@ -20,6 +20,8 @@ public final class Route {
     private final GatewayFilter[] filters;
     private final boolean needsBody;
     private final boolean editsResponses;
+    /** Per filter: it overrides onResponse (only those are asked whether they edit a response). */
+    private final boolean[] responseEditors;
     private final Terminal terminal;
     private final RequestMetrics metrics;
     private final boolean websocket;
@@ -54,7 +56,14 @@ public final class Route {
         this.filterTimeoutNanos = filterTimeoutNanos;
         this.filters = filters.clone();
         this.needsBody = needsBody;
-        this.editsResponses = editsResponses;
+        this.responseEditors = new boolean[this.filters.length];
+        boolean any = false;
+        for (int i = 0; i < this.filters.length; i++) {
+            GatewayFilter f = this.filters[i];
+            responseEditors[i] = editsResponses && f != null && GatewayFilter.overridesOnResponse(f);
+            any |= responseEditors[i];
+        }
+        this.editsResponses = any;
         this.terminal = terminal;
         this.metrics = metrics;
         this.websocket = websocket;
@@ -100,6 +109,11 @@ public final class Route {
      */
     public boolean editsResponses() {
         return editsResponses;
+    }
+
+    /** Whether the filter at {@code index} overrides {@link GatewayFilter#onResponse}. */
+    public boolean editsResponses(int index) {
+        return responseEditors[index];
     }
 
     /** What answers the request after the filters. */

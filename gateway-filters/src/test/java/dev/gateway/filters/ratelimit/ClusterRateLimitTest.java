@@ -29,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -93,8 +94,7 @@ class ClusterRateLimitTest {
 
     /** One request through the filter on the loop; its outcome, which must arrive on the loop within a bound. */
     private Outcome decide(GatewayFilter f) throws Exception {
-        RequestContext ctx = new RequestContext("req", HttpMethod.GET, "/orders/1", "/orders/1", null,
-                new DefaultHttpHeaders(), "orders", null, InetAddress.getByName("10.0.0.1"), loop, 0, "HTTP/1.1");
+        RequestContext ctx = context();
         AtomicBoolean onLoop = new AtomicBoolean();
         long start = System.nanoTime();
         // Attached on the loop: runs where the stage completes (on the loop, or at once in this task).
@@ -106,6 +106,11 @@ class ClusterRateLimitTest {
         // Read the context on the loop, where the filter wrote it.
         return loop.submit(() -> new Outcome(r, millis, onLoop.get(), header(ctx, "Retry-After"),
                 header(ctx, "RateLimit-Policy"), ctx.get(StandardAttrs.LIMIT))).get(5, TimeUnit.SECONDS);
+    }
+
+    private RequestContext context() throws Exception {
+        return new RequestContext("req", HttpMethod.GET, "/orders/1", "/orders/1", null, new DefaultHttpHeaders(),
+                "orders", null, InetAddress.getByName("10.0.0.1"), loop, 0, "HTTP/1.1");
     }
 
     record Outcome(FilterResult result, long millis, boolean onLoop, String retryAfter, String policy, String limit) {
@@ -160,6 +165,29 @@ class ClusterRateLimitTest {
         assertThat(keys).hasSize(1);
         assertThat(redis.server().call("GET", (String) keys.get(0))).as("the quota counted admitted requests only")
                 .isEqualTo("2");
+    }
+
+    @Test
+    void aRequestAbandonedWhileRedisDecidesGivesItsTokenBack() throws Exception {
+        GatewayFilter f = load("limits: [{id: g, routes: [orders], rate: 1/m, burst: 1, scope: cluster}]\n");
+        redis.server().call("CLIENT", "PAUSE", "50", "ALL"); // Redis answers the decision 50 ms late
+        RequestContext ctx = context();
+        CompletionStage<FilterResult> pending = loop.submit(() -> f.apply(ctx)).get(5, TimeUnit.SECONDS);
+        loop.submit(ctx::cancel).get(5, TimeUnit.SECONDS); // the client went away first
+        assertThat(pending.toCompletableFuture().isDone()).isFalse();
+        // Without the give-back the only token of the next minute would be spent.
+        until(Duration.ofSeconds(3), "the abandoned request's token is given back",
+                () -> redis.server().call("GET", "gw:{rl:g:*}:tb") != null && call(() -> decide(f).code())
+                        .equals("admitted"));
+        assertThat(decide(f).code()).isEqualTo("rate_limited");
+    }
+
+    private static <T> T call(java.util.concurrent.Callable<T> c) {
+        try {
+            return c.call();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.gateway.server;
 
 import dev.gateway.core.filter.FilterFactory;
+import dev.gateway.core.limit.ClusterLimits;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.filters.authz.AuthorizationFilterFactory;
 import dev.gateway.filters.cors.CorsFilterFactory;
@@ -19,14 +20,19 @@ import java.util.List;
 public final class Filters {
     private Filters() {}
 
-    /** @param meters where filters count what they refuse, or null when metrics are off */
+    /**
+     * Called once per process: the cluster limits' script is loaded here, once.
+     *
+     * @param meters where filters count what they refuse, or null when metrics are off
+     */
     public static List<FilterFactory<?>> inOrder(Services services, MeterRegistry meters) {
         return List.of(
                 new IpRestrictionFilterFactory(),
                 new CorsFilterFactory(),
                 new HmacAuthFilterFactory(services.metadata(), services.replays(), meters, services.clock()),
                 new AuthorizationFilterFactory(),
-                new RateLimitFilterFactory(services.limits(), services.meters()),
+                new RateLimitFilterFactory(services.limits(),
+                        services.redis() == null ? null : new ClusterLimits(services.redis()), services.meters()),
                 new GrayFilterFactory());
     }
 }

@@ -19,13 +19,17 @@ import java.util.Set;
  * @param burst the bucket's capacity (rate limits; 0 otherwise)
  * @param concurrency requests in flight at once (concurrency limits; 0 otherwise)
  * @param priorityGroups group name to ratio, in the order written (listed first = higher priority); empty when none
+ * @param cluster how a {@code scope: cluster} limit behaves without Redis; null for a local limit
  */
 public record LimitConfig(String id, ConfigNode.Location location, String path, List<String> routes,
         Set<String> methods, List<Dimension> key, Rate rate, long burst, Quota quota, int concurrency, Scope scope,
         OnExceed onExceed, Queue queue, Fallback fallback, Map<String, Integer> priorityGroups,
-        List<Override> overrides) {
+        List<Override> overrides, Cluster cluster) {
 
     public LimitConfig {
+        if (scope == Scope.CLUSTER && cluster == null) {
+            cluster = Cluster.DEFAULT;
+        }
         routes = List.copyOf(routes);
         methods = Set.copyOf(methods);
         key = List.copyOf(key);
@@ -33,7 +37,28 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
         overrides = List.copyOf(overrides);
     }
 
+    /** A local limit, or a cluster one with the default {@link Cluster} settings. */
+    public LimitConfig(String id, ConfigNode.Location location, String path, List<String> routes,
+            Set<String> methods, List<Dimension> key, Rate rate, long burst, Quota quota, int concurrency, Scope scope,
+            OnExceed onExceed, Queue queue, Fallback fallback, Map<String, Integer> priorityGroups,
+            List<Override> overrides) {
+        this(id, location, path, routes, methods, key, rate, burst, quota, concurrency, scope, onExceed, queue,
+                fallback, priorityGroups, overrides, null);
+    }
+
     public enum Scope { LOCAL, CLUSTER }
+
+    /** {@code on-redis-error}: a local share of the limit ({@code fail-open}), or 503 ({@code fail-closed}). */
+    public enum OnRedisError { FAIL_OPEN, FAIL_CLOSED }
+
+    /**
+     * The settings of a {@code scope: cluster} limit.
+     *
+     * @param expectedNodes fail-open: each node falls back to a local limit of rate (or quota) / expectedNodes
+     */
+    public record Cluster(OnRedisError onRedisError, int expectedNodes) {
+        public static final Cluster DEFAULT = new Cluster(OnRedisError.FAIL_OPEN, 1);
+    }
 
     public enum OnExceed { REJECT, QUEUE, FALLBACK }
 

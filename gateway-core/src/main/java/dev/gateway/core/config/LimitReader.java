@@ -96,6 +96,19 @@ final class LimitReader {
                 p.add(n, clusterKey + " applies to scope: cluster");
             }
         }
+        LimitConfig.Cluster cluster = null;
+        if (scope == Scope.CLUSTER) {
+            cluster = new LimitConfig.Cluster(
+                    s.enumValue("on-redis-error", LimitConfig.OnRedisError.class, LimitConfig.OnRedisError.FAIL_OPEN),
+                    s.integer("expected-nodes", 1, 1, 10_000));
+            if (present(s.raw("lease"))) {
+                p.add(s.raw("lease"), "token leasing is not available yet: cluster limits ask Redis per request");
+            }
+            if (present(concurrencyNode)) {
+                p.add(s.raw("scope"), "a concurrency limit is local-only for now (scope: cluster counts rates and "
+                        + "quotas)");
+            }
+        }
         OnExceed onExceed = s.enumValue("on-exceed", OnExceed.class, OnExceed.REJECT);
         LimitConfig.Queue queue = null;
         ConfigNode queueNode = s.raw("queue");
@@ -167,7 +180,7 @@ final class LimitReader {
             return null;
         }
         return new LimitConfig(id, s.node().location(), s.node().path(), routes, methods, key, rate, burst, quota,
-                concurrency, scope, onExceed, queue, fallback, groups, overrides);
+                concurrency, scope, onExceed, queue, fallback, groups, overrides, cluster);
     }
 
     private static boolean present(ConfigNode n) {
@@ -365,9 +378,17 @@ final class LimitReader {
                 }
             }
             if (l.scope() == Scope.CLUSTER) {
-                p.add(l.location(), l.path() + ".scope", hasRedis
-                        ? "scope: cluster is not available yet (it arrives with the Redis-backed limits); use local"
-                        : "scope: cluster needs a redis: section");
+                if (!hasRedis) {
+                    p.add(l.location(), l.path() + ".scope", "scope: cluster needs a redis: section");
+                }
+                if (!l.priorityGroups().isEmpty()) {
+                    p.add(l.location(), l.path() + ".priority-groups",
+                            "priority groups are local-only for now: use scope: local for a split rate");
+                }
+                if (l.onExceed() == OnExceed.QUEUE) {
+                    p.add(l.location(), l.path() + ".on-exceed",
+                            "on-exceed: queue is local-only for now: a cluster limit rejects or falls back");
+                }
             }
             if (l.queue() != null && l.onExceed() == OnExceed.QUEUE) {
                 for (RouteConfig r : routes) {

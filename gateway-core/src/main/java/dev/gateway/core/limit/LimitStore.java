@@ -4,8 +4,9 @@ import dev.gateway.core.config.LimitConfig;
 
 /**
  * Where limits keep their counters. The local store ({@link LocalLimits}) decides on this node, synchronously and
- * without I/O. A cluster store (Redis, a later step) implements the same lookup for {@code scope: cluster} limits
- * and decides asynchronously; the rate-limit filter then waits for its answer like for any asynchronous stage.
+ * without I/O. {@code scope: cluster} limits are decided in Redis by {@link ClusterLimits}, asynchronously and per
+ * key (one script call a decision), so it does not share this lookup; a cluster limit still has a local state here,
+ * which holds its fail-open share while Redis is unavailable.
  */
 public interface LimitStore {
 

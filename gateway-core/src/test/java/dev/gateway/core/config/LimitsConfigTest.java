@@ -143,15 +143,38 @@ class LimitsConfigTest {
     }
 
     @Test
-    void clusterScopeNeedsRedisAndIsNotAvailableYet() {
+    void clusterScopeNeedsRedisAndSaysWhatIsLocalOnly() {
+        String redis = "redis: { uri: \"redis://127.0.0.1:1\" }\n";
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster}]"))
                 .containsExactly(at(1) + ": limits[0].scope: scope: cluster needs a redis: section");
-        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-redis-error: fail-open}]",
-                "redis: { uri: \"redis://127.0.0.1:1\" }\n"))
-                .containsExactly(at(1) + ": limits[0].scope: scope: cluster is not available yet (it arrives with the "
-                        + "Redis-backed limits); use local");
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, expected-nodes: 4}]"))
                 .containsExactly(at(1) + ": limits[0].expected-nodes: expected-nodes applies to scope: cluster");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, priority-groups: {a: 1, b: 1}}]",
+                redis)).containsExactly(at(1) + ": limits[0].priority-groups: priority groups are local-only for now: "
+                        + "use scope: local for a split rate");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue}]", redis))
+                .containsExactly(at(1) + ": limits[0].on-exceed: on-exceed: queue is local-only for now: a cluster "
+                        + "limit rejects or falls back");
+        assertThat(errors("limits: [{id: x, routes: [all], concurrency: 5, scope: cluster}]", redis))
+                .containsExactly(at(1) + ": limits[0].scope: a concurrency limit is local-only for now (scope: "
+                        + "cluster counts rates and quotas)");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, lease: 10}]", redis))
+                .containsExactly(at(1) + ": limits[0].lease: token leasing is not available yet: cluster limits ask "
+                        + "Redis per request");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-redis-error: maybe}]",
+                redis)).containsExactly(at(1) + ": limits[0].on-redis-error: expected one of [fail-open, fail-closed], "
+                        + "found 'maybe'");
+    }
+
+    @Test
+    void clusterSettingsAreRead() throws Exception {
+        String redis = "redis: { uri: \"redis://127.0.0.1:1\" }\n";
+        GatewayConfig c = load("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-redis-error: fail-closed, "
+                + "expected-nodes: 4}, {id: y, routes: [all], quota: 10/day, scope: cluster}]", redis);
+        assertThat(c.limits().get(0).cluster()).isEqualTo(new LimitConfig.Cluster(LimitConfig.OnRedisError
+                .FAIL_CLOSED, 4));
+        assertThat(c.limits().get(1).cluster()).isEqualTo(LimitConfig.Cluster.DEFAULT);
+        assertThat(load("limits: [{id: z, routes: [all], rate: 5/s}]", "").limits().get(0).cluster()).isNull();
     }
 
     @Test

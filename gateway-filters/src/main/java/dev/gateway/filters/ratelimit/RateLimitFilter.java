@@ -6,6 +6,7 @@ import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
+import dev.gateway.core.limit.ClusterLimits;
 import dev.gateway.core.limit.FixedWindow;
 import dev.gateway.core.limit.InFlight;
 import dev.gateway.core.limit.LocalLimits;
@@ -18,6 +19,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.BiConsumer;
 
 /**
  * Applies every limit that selects the route; all must admit a request. Token buckets are asked first, then
@@ -26,20 +28,31 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * with {@code Retry-After}), the limit's fallback, or, for a queueing limit, a wait on the event loop for the token
  * it reserved. Admitted and refused responses carry the RateLimit fields of the tightest limit.
  *
- * <p>Runs on the event loop; decisions take no lock. A request with one rate limit allocates only its map key (and
- * its header values).
+ * <p>Cluster limits ({@code scope: cluster}) are asked after the local ones, one Redis round trip each
+ * ({@link ClusterLimits}); the filter's stage then completes on the event loop when Redis has answered. When Redis
+ * fails (or times out) a fail-open limit decides on a local share of itself (limit / expected-nodes) and a
+ * fail-closed one answers 503 {@code ratelimit_unavailable}; either way the decision is counted with result=error.
+ *
+ * <p>Runs on the event loop; decisions take no lock. A request with one local rate limit allocates only its map key
+ * (and its header values); routes without cluster limits decide synchronously.
  */
 final class RateLimitFilter implements GatewayFilter {
     private static final long SECOND = 1_000_000_000L;
 
     private final RouteLimit[] limits;
+    private final RouteLimit[] clusters;
     private final LocalLimits store;
+    private final ClusterLimits cluster;
     private final boolean headers;
     private final boolean legacyHeaders;
 
-    RateLimitFilter(RouteLimit[] limits, LocalLimits store, LimitsSettings settings) {
+    /** @param limits the local limits; {@code clusters} the cluster ones, decided by {@code cluster} after them */
+    RateLimitFilter(RouteLimit[] limits, RouteLimit[] clusters, LocalLimits store, ClusterLimits cluster,
+            LimitsSettings settings) {
         this.limits = limits;
+        this.clusters = clusters;
         this.store = store;
+        this.cluster = cluster;
         this.headers = settings.headers();
         this.legacyHeaders = settings.legacyHeaders();
     }
@@ -50,6 +63,7 @@ final class RateLimitFilter implements GatewayFilter {
         long now = store.now();
         long millis = Long.MIN_VALUE;
         int n = limits.length;
+        boolean more = clusters.length > 0; // cluster limits follow: hold what local ones take
         Pass pass = null;
         // The tightest limit so far (lowest remaining / quota), for the RateLimit fields.
         RouteLimit tight = null;
@@ -120,8 +134,8 @@ final class RateLimitFilter implements GatewayFilter {
                                 burst);
                     }
                 }
-                if (l.queue || i < n - 1) {
-                    pass = pass == null ? new Pass(n) : pass;
+                if (l.queue || i < n - 1 || more) {
+                    pass = pass == null ? newPass() : pass;
                     pass.hold(Pass.RATE, cells, index, interval);
                 }
                 q = burst;
@@ -131,7 +145,7 @@ final class RateLimitFilter implements GatewayFilter {
                 if (InFlight.acquire(cells, 0, l.concurrency) < 0) {
                     return exceeded(ctx, pass, l, SECOND, null, 0);
                 }
-                pass = pass == null ? new Pass(n) : pass;
+                pass = pass == null ? newPass() : pass;
                 pass.hold(Pass.CONCURRENCY, cells, 0, 0);
                 continue; // not a time-based policy: no RateLimit fields
             } else {
@@ -144,8 +158,8 @@ final class RateLimitFilter implements GatewayFilter {
                 if (count < 0) {
                     return exceeded(ctx, pass, l, toEnd * 1_000_000L, l.policy, l.quota);
                 }
-                if (i < n - 1) {
-                    pass = pass == null ? new Pass(n) : pass;
+                if (i < n - 1 || more) {
+                    pass = pass == null ? newPass() : pass;
                     pass.hold(Pass.QUOTA, cells, 0, w.number());
                 }
                 q = l.quota;
@@ -161,9 +175,27 @@ final class RateLimitFilter implements GatewayFilter {
                 tightT = t;
             }
         }
-        for (int i = 0; i < n; i++) {
-            RouteLimit l = limits[i];
+        if (more) {
+            return new ClusterDecision(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay)
+                    .start();
+        }
+        return admit(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay);
+    }
+
+    private Pass newPass() {
+        return new Pass(limits.length + clusters.length);
+    }
+
+    /** Every limit admitted: count it, set the headers of the tightest, and queue if a limit asked to. */
+    private CompletionStage<FilterResult> admit(RequestContext ctx, String method, Pass pass, RouteLimit tight,
+            String tightPolicy, long tightR, long tightQ, long tightT, RouteLimit queuedBy, long delay) {
+        for (RouteLimit l : limits) {
             if (l != queuedBy && l.appliesTo(method)) {
+                l.admitted();
+            }
+        }
+        for (RouteLimit l : clusters) {
+            if (l.appliesTo(method)) {
                 l.admitted();
             }
         }
@@ -179,6 +211,238 @@ final class RateLimitFilter implements GatewayFilter {
             return queue(ctx, queuedBy, pass, delay);
         }
         return FilterResult.proceed();
+    }
+
+    /**
+     * The cluster limits of one request, asked in order, one Redis round trip each. Every step runs on the request's
+     * event loop (Redis answers on a Lettuce thread and is handed over). What a limit took is given back when a later
+     * one refuses or the request is abandoned.
+     */
+    private final class ClusterDecision implements BiConsumer<Long, Throwable> {
+        final CompletableFuture<FilterResult> result = new CompletableFuture<>();
+        private final RequestContext ctx;
+        private final String method;
+        private Pass pass;
+        private RouteLimit tight;
+        private String tightPolicy;
+        private long tightR;
+        private long tightQ;
+        private long tightT;
+        private final RouteLimit queuedBy;
+        private final long delay;
+        /** Redis keys taken from, to give back: a bucket's interval, or 0 for a quota count. */
+        private final String[] heldKeys = new String[clusters.length];
+        private final long[] heldIntervals = new long[clusters.length];
+        private int held;
+        private int next;
+        private boolean done;
+        // The limit being asked.
+        private Object key;
+        private String redisKey;
+        private long interval;
+        private long burst;
+        private String policy;
+        private QuotaWindows.Window window;
+        private long millis;
+
+        ClusterDecision(RequestContext ctx, String method, Pass pass, RouteLimit tight, String tightPolicy,
+                long tightR, long tightQ, long tightT, RouteLimit queuedBy, long delay) {
+            this.ctx = ctx;
+            this.method = method;
+            this.pass = pass;
+            this.tight = tight;
+            this.tightPolicy = tightPolicy;
+            this.tightR = tightR;
+            this.tightQ = tightQ;
+            this.tightT = tightT;
+            this.queuedBy = queuedBy;
+            this.delay = delay;
+        }
+
+        CompletionStage<FilterResult> start() {
+            ctx.onCancel(this::cancel);
+            step();
+            return result;
+        }
+
+        /** Asks the next cluster limit that applies, or admits when none is left. */
+        private void step() {
+            while (next < clusters.length) {
+                RouteLimit l = clusters[next];
+                if (!l.appliesTo(method)) {
+                    next++;
+                    continue;
+                }
+                key = l.key(ctx);
+                CompletionStage<Long> asked;
+                if (l.kind == LimitConfig.Kind.RATE) {
+                    interval = l.interval;
+                    burst = l.burst;
+                    policy = l.policy;
+                    RouteLimit.OverrideRate o = l.override(ctx);
+                    if (o != null) {
+                        interval = o.interval();
+                        burst = o.burst();
+                        policy = o.policy();
+                    } else {
+                        App.LimitOverride a = l.appOverride(ctx);
+                        if (a != null) {
+                            interval = Math.max(1, SECOND / a.perSecond());
+                            burst = a.burst();
+                            policy = null;
+                        }
+                    }
+                    redisKey = cluster.bucketKey(l.id, key);
+                    asked = cluster.take(redisKey, interval, burst);
+                } else {
+                    millis = store.clock().currentTimeMillis();
+                    window = l.windows.at(millis);
+                    redisKey = cluster.quotaKey(l.id, key, window.number());
+                    // The key outlives the window by a minute: nodes whose clocks differ a little find it.
+                    asked = cluster.count(redisKey, l.quota, window.endMillis() - millis + 60_000);
+                }
+                asked.whenComplete(this);
+                return;
+            }
+            finish(admit(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay));
+        }
+
+        /** Redis answered (on a Lettuce thread, or at once when it is not connected): continue on the loop. */
+        @Override
+        public void accept(Long v, Throwable t) {
+            if (ctx.eventLoop().inEventLoop()) {
+                decided(v, t);
+            } else {
+                ctx.eventLoop().execute(() -> decided(v, t));
+            }
+        }
+
+        private void decided(Long answer, Throwable failure) {
+            RouteLimit l = clusters[next];
+            boolean rate = l.kind == LimitConfig.Kind.RATE;
+            if (done) { // abandoned while Redis was deciding: give back what it took
+                if (failure == null && answer > 0) {
+                    giveBack(redisKey, rate ? interval : 0);
+                }
+                return;
+            }
+            long v;
+            long q;
+            if (failure == null) {
+                v = answer;
+                q = rate ? burst : l.quota;
+                if (v > 0) {
+                    heldKeys[held] = redisKey;
+                    heldIntervals[held++] = rate ? interval : 0;
+                }
+            } else {
+                l.errored();
+                if (!l.failOpen) {
+                    undo();
+                    ctx.set(StandardAttrs.LIMIT, l.id);
+                    finish(l.unavailable);
+                    return;
+                }
+                // Fail-open: this node's share of the limit, in the local store.
+                AtomicLongArray cells = l.state.cells(key);
+                pass = pass == null ? newPass() : pass;
+                if (rate) {
+                    interval = interval * l.expectedNodes;
+                    burst = Math.max(1, (burst + l.expectedNodes - 1) / l.expectedNodes);
+                    policy = RouteLimit.ratePolicy(l.id, burst, interval);
+                    v = TokenBucket.take(cells, 0, store.now(), interval, burst * interval);
+                    if (v > 0) {
+                        pass.hold(Pass.RATE, cells, 0, interval);
+                    }
+                    q = burst;
+                } else {
+                    q = Math.max(1, (l.quota + l.expectedNodes - 1) / l.expectedNodes);
+                    v = FixedWindow.take(cells, 0, window.number(), q);
+                    if (v > 0) {
+                        pass.hold(Pass.QUOTA, cells, 0, window.number());
+                    }
+                }
+            }
+            long r;
+            long t;
+            String p;
+            if (rate) {
+                if (v < 0) {
+                    undoRedis();
+                    finish(exceeded(ctx, pass, l, -v, policy != null ? policy : policyOf(l, burst, interval), q));
+                    return;
+                }
+                r = TokenBucket.remaining(v, burst * interval, interval);
+                t = (v + SECOND - 1) / SECOND;
+                p = policy;
+            } else {
+                long toEnd = window.endMillis() - millis;
+                if (v < 0) {
+                    undoRedis();
+                    finish(exceeded(ctx, pass, l, toEnd * 1_000_000L, quotaPolicy(l, q), q));
+                    return;
+                }
+                r = q - v;
+                t = (toEnd + 999) / 1000;
+                p = quotaPolicy(l, q);
+            }
+            if (tight == null || r * tightQ < tightR * q) {
+                tight = l;
+                tightPolicy = p != null ? p : RouteLimit.ratePolicy(l.id, burst, interval);
+                tightR = r;
+                tightQ = q;
+                tightT = t;
+            }
+            next++;
+            step();
+        }
+
+        private String quotaPolicy(RouteLimit l, long q) {
+            return q == l.quota ? l.policy : "\"" + l.id + "\";q=" + q + ";w=" + l.windowSeconds;
+        }
+
+        private void finish(CompletionStage<FilterResult> outcome) {
+            done = true;
+            outcome.whenComplete((r, t) -> {
+                if (t != null) {
+                    result.completeExceptionally(t);
+                } else {
+                    result.complete(r);
+                }
+            });
+        }
+
+        /** The request was abandoned (client gone, filter timeout) before every limit answered. */
+        private void cancel() {
+            if (done) {
+                return;
+            }
+            done = true;
+            undo();
+        }
+
+        private void undo() {
+            undoRedis();
+            if (pass != null) {
+                pass.undo();
+            }
+        }
+
+        private void undoRedis() {
+            for (int i = 0; i < held; i++) {
+                giveBack(heldKeys[i], heldIntervals[i]);
+            }
+            held = 0;
+        }
+
+        private void giveBack(String k, long bucketInterval) {
+            // Best effort: if Redis fails now, the token is spent (a bounded under-admission, never an over-admission).
+            if (bucketInterval > 0) {
+                cluster.give(k, bucketInterval);
+            } else {
+                cluster.uncount(k);
+            }
+        }
     }
 
     /** The interval of the tightest rate limit as applied to this request (for a policy built late). */

@@ -7,6 +7,7 @@ import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.limit.ClusterLimits;
 import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metrics.Meters;
 import java.util.List;
@@ -18,11 +19,21 @@ import java.util.List;
  */
 public final class RateLimitFilterFactory implements FilterFactory<RateLimitConfig> {
     private final LocalLimits store;
+    private final ClusterLimits cluster;
     private final Meters meters;
 
     /** @param meters where decisions, queue lengths and waits are recorded; null when metrics are off */
     public RateLimitFilterFactory(LocalLimits store, Meters meters) {
+        this(store, null, meters);
+    }
+
+    /**
+     * @param cluster where {@code scope: cluster} limits are decided; null without Redis (the configuration then
+     *     has no cluster limit)
+     */
+    public RateLimitFilterFactory(LocalLimits store, ClusterLimits cluster, Meters meters) {
         this.store = store;
+        this.cluster = cluster;
         this.meters = meters;
     }
 
@@ -46,10 +57,15 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
 
     @Override
     public GatewayFilter create(FilterContext context, RateLimitConfig config) {
-        RouteLimit[] limits = config.limits().stream()
+        RouteLimit[] all = config.limits().stream()
                 .map(l -> new RouteLimit(l, store.state(l), meters))
                 .sorted(RouteLimit.ORDER)
                 .toArray(RouteLimit[]::new);
-        return new RateLimitFilter(limits, store, config.settings());
+        RouteLimit[] local = java.util.Arrays.stream(all).filter(l -> !l.cluster).toArray(RouteLimit[]::new);
+        RouteLimit[] clustered = java.util.Arrays.stream(all).filter(l -> l.cluster).toArray(RouteLimit[]::new);
+        if (clustered.length > 0 && cluster == null) {
+            throw new IllegalStateException("scope: cluster limits need Redis, and this gateway has none");
+        }
+        return new RateLimitFilter(local, clustered, store, cluster, config.settings());
     }
 }

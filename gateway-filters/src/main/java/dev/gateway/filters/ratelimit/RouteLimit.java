@@ -65,6 +65,15 @@ final class RouteLimit {
     private final Counter queued;
     private final Counter fellBack;
     final LatencyHistogram queueWait;
+    /** Decided in Redis ({@code scope: cluster}). */
+    final boolean cluster;
+    /** Cluster: Redis failed, decide on a local share ({@code fail-open}) rather than answer 503. */
+    final boolean failOpen;
+    /** Cluster, fail-open: the local share is the limit divided by this. */
+    final long expectedNodes;
+    /** Cluster, fail-closed: 503 {@code ratelimit_unavailable}. */
+    final CompletionStage<FilterResult> unavailable;
+    private final Counter errors;
 
     /** A rate other than the default, for requests an override matches. */
     record OverrideRate(InetAddress address, String header, String value, long interval, long burst, String policy) {}
@@ -129,7 +138,12 @@ final class RouteLimit {
         this.rejected = counter(registry, "rejected");
         this.queued = counter(registry, "queued");
         this.fellBack = counter(registry, "fallback");
-        counter(registry, "error"); // cluster limits count Redis failures here; present from the start
+        this.errors = counter(registry, "error"); // Redis failures of a cluster limit
+        this.cluster = c.scope() == LimitConfig.Scope.CLUSTER;
+        this.failOpen = !cluster || c.cluster().onRedisError() == LimitConfig.OnRedisError.FAIL_OPEN;
+        this.expectedNodes = cluster ? c.cluster().expectedNodes() : 1;
+        this.unavailable = FilterResult.refuse(new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+                "ratelimit_unavailable", "limit '" + id + "' cannot be decided now: Redis is unavailable"));
         this.queueWait = meters == null || !queue ? null : meters.rateLimitQueueWait().series(id);
         if (registry != null && queue) {
             AtomicInteger q = state.queued();
@@ -243,6 +257,12 @@ final class RouteLimit {
     void queued() {
         if (queued != null) {
             queued.increment();
+        }
+    }
+
+    void errored() {
+        if (errors != null) {
+            errors.increment();
         }
     }
 

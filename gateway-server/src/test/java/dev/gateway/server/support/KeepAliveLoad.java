@@ -71,6 +71,13 @@ public final class KeepAliveLoad implements AutoCloseable {
         return answered.get();
     }
 
+    /** Waits until the load has run its {@code maxDuration} (and the connections' last responses), at most 15 s. */
+    public void awaitEnd() throws InterruptedException {
+        for (Thread t : threads) {
+            t.join(TimeUnit.SECONDS.toMillis(15));
+        }
+    }
+
     /** Stops sending and waits for the connections' last responses. */
     public void stop() throws InterruptedException {
         stopped = true;

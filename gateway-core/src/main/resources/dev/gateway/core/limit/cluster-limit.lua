@@ -1,0 +1,52 @@
+-- One decision of a scope: cluster limit, atomic on the node that holds KEYS[1]. See ClusterLimits.
+-- ARGV[1] is the operation:
+--   take   ARGV[2] interval (us), ARGV[3] capacity (us): a GCRA token bucket on Redis's clock (TIME).
+--          KEYS[1] holds the theoretical arrival time in microseconds and expires when the bucket is full again.
+--          Returns the fill after taking (us, > 0), or minus the microseconds until a token is free.
+--   give   ARGV[2] interval (us): gives a token back (another limit refused the request).
+--   count  ARGV[2] limit, ARGV[3] time to live (ms): counts one request in a fixed window (KEYS[1] names it);
+--          returns the count after, or -1 when the window is used up. The key expires after the window.
+--   uncount                       : uncounts one request (another limit refused it).
+if redis.replicate_commands then
+    redis.replicate_commands() -- Redis < 5: replicate the effects, not the script (it reads TIME)
+end
+local op = ARGV[1]
+if op == 'take' then
+    local interval = tonumber(ARGV[2])
+    local capacity = tonumber(ARGV[3])
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local tat = tonumber(redis.call('GET', KEYS[1])) or now
+    if tat < now then
+        tat = now
+    end
+    local fill = tat + interval - now
+    if fill > capacity then
+        return -(fill - capacity)
+    end
+    redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.floor(fill / 1000) + 1)
+    return fill
+elseif op == 'give' then
+    local tat = tonumber(redis.call('GET', KEYS[1]))
+    if tat then
+        redis.call('SET', KEYS[1], string.format('%.0f', tat - tonumber(ARGV[2])), 'KEEPTTL')
+    end
+    return 0
+elseif op == 'count' then
+    local count = tonumber(redis.call('GET', KEYS[1])) or 0
+    if count >= tonumber(ARGV[2]) then
+        return -1
+    end
+    count = redis.call('INCR', KEYS[1])
+    if count == 1 then
+        redis.call('PEXPIRE', KEYS[1], ARGV[3])
+    end
+    return count
+elseif op == 'uncount' then
+    local count = tonumber(redis.call('GET', KEYS[1]))
+    if count and count > 0 then
+        redis.call('DECR', KEYS[1])
+    end
+    return 0
+end
+return redis.error_reply('unknown operation ' .. tostring(op))

@@ -1,0 +1,208 @@
+package dev.gateway.core.limit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gateway.core.config.RedisConfig;
+import dev.gateway.core.redis.RedisService;
+import dev.gateway.core.testing.RealRedis;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+
+/** The cluster limits' Lua script against real Redis: exactness on Redis's clock, NOSCRIPT, expiry, faults, Cluster. */
+class ClusterLimitsTest {
+    private static final Duration COMMAND_TIMEOUT = Duration.ofMillis(250);
+    private static final long MS = 1_000_000L;
+
+    private static RedisConfig config(String uri) {
+        return new RedisConfig(uri, List.of(), COMMAND_TIMEOUT, Duration.ofSeconds(2), "gw:",
+                RedisConfig.Readiness.DEGRADED);
+    }
+
+    @Test
+    void aBucketAdmitsRateTimesRedisTimePlusBurst() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String key = limits.bucketKey("exact", "k");
+            long interval = 10 * MS; // 100/s
+            long burst = 20;
+            long admitted = 0;
+            long refused = 0;
+            long start = redisMicros(redis);
+            long end;
+            do {
+                long fill = await(limits.take(key, interval, burst));
+                if (fill > 0) {
+                    admitted++;
+                    assertThat(fill).isLessThanOrEqualTo(burst * interval);
+                } else {
+                    refused++;
+                    assertThat(-fill).as("the wait of a refusal is under one interval").isBetween(1L, interval);
+                }
+                end = redisMicros(redis);
+            } while (end - start < 2_000_000);
+            double expected = burst + 100 * (end - start) / 1e6;
+            assertThat(refused).isPositive();
+            assertThat((double) admitted).as("admitted over %s us of Redis time", end - start)
+                    .isBetween(expected - 2 - expected * 0.01, expected + 1 + expected * 0.01);
+        }
+    }
+
+    @Test
+    void aQuotaCountsUpToItsLimitInItsWindowOnly() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String w1 = limits.quotaKey("daily", "app-1", 1000);
+            for (long i = 1; i <= 3; i++) {
+                assertThat(await(limits.count(w1, 3, 60_000))).isEqualTo(i);
+            }
+            assertThat(await(limits.count(w1, 3, 60_000))).isEqualTo(-1L);
+            await(limits.uncount(w1));
+            assertThat(await(limits.count(w1, 3, 60_000))).isEqualTo(3L);
+            assertThat(await(limits.count(limits.quotaKey("daily", "app-1", 1001), 3, 60_000))).isEqualTo(1L);
+            assertThat(w1).isEqualTo("gw:{rl:daily:app-1}:q:1000");
+            assertThat(limits.bucketKey("r", List.of("a{b}", "c,d%"))).isEqualTo("gw:{rl:r:a%7Bb%7D,c%2Cd%25}:tb");
+        }
+    }
+
+    @Test
+    void reloadsTheScriptAfterScriptFlush() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String key = limits.bucketKey("flush", "k");
+            assertThat(await(limits.take(key, 10 * MS, 5))).isPositive();
+            redis.server().call("SCRIPT", "FLUSH");
+            assertThat(redis.server().call("SCRIPT", "EXISTS", limits.sha())).isEqualTo(List.of(0L));
+            assertThat(await(limits.take(key, 10 * MS, 5))).as("decided after NOSCRIPT").isPositive();
+            assertThat(redis.server().call("SCRIPT", "EXISTS", limits.sha())).isEqualTo(List.of(1L));
+        }
+    }
+
+    @Test
+    void keysExpireWhenTheBucketIsFullAgainAndAfterTheWindow() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String bucket = limits.bucketKey("ttl", "k");
+            assertThat(await(limits.take(bucket, 50 * MS, 4))).isPositive();
+            assertThat(await(limits.take(bucket, 50 * MS, 4))).isPositive();
+            long pttl = (Long) redis.server().call("PTTL", bucket);
+            assertThat(pttl).as("lives until full again: two tokens of 50 ms").isBetween(1L, 101L);
+            until(Duration.ofSeconds(3), "the full bucket's key is gone",
+                    () -> (Long) redis.server().call("EXISTS", bucket) == 0);
+            String quota = limits.quotaKey("ttl", "k", 7);
+            await(limits.count(quota, 10, 300));
+            assertThat((Long) redis.server().call("PTTL", quota)).isBetween(1L, 300L);
+            await(limits.count(quota, 10, 300));
+            assertThat((Long) redis.server().call("PTTL", quota)).as("a later count keeps the expiry")
+                    .isBetween(1L, 300L);
+            until(Duration.ofSeconds(3), "the window's key is gone",
+                    () -> (Long) redis.server().call("EXISTS", quota) == 0);
+            assertThat(redis.server().call("DBSIZE")).isEqualTo(0L);
+        }
+    }
+
+    @Test
+    void failsWithinTheCommandTimeoutWhileRedisIsDownAndWorksWhenItIsBack() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String key = limits.bucketKey("down", "k");
+            assertThat(await(limits.take(key, 10 * MS, 5))).isPositive();
+            redis.server().kill();
+            for (int i = 0; i < 5; i++) {
+                long start = System.nanoTime();
+                failure(limits.take(key, 10 * MS, 5));
+                assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                        .isLessThanOrEqualTo(COMMAND_TIMEOUT.toMillis() + 500);
+            }
+            redis.server().start(); // same port, empty: the script is gone too
+            until(Duration.ofSeconds(5), "decisions work again", () -> succeeds(limits.take(key, 10 * MS, 5)));
+        }
+    }
+
+    @Test
+    void decidesOnARedisClusterThroughTheSameCode() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.CLUSTER);
+        try (RealRedis redis = RealRedis.cluster().start();
+                RedisService service = RedisService.start(new RedisConfig(null, redis.clusterUris(),
+                        COMMAND_TIMEOUT, Duration.ofSeconds(2), "gw:", RedisConfig.Readiness.DEGRADED), null)) {
+            until(Duration.ofSeconds(5), "the cluster is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            for (int i = 0; i < 30; i++) { // keys of many slots, on every master
+                String bucket = limits.bucketKey("c", "k" + i);
+                assertThat(await(limits.take(bucket, 1000 * MS, 2))).isPositive();
+                assertThat(await(limits.take(bucket, 1000 * MS, 2))).isPositive();
+                assertThat(await(limits.take(bucket, 1000 * MS, 2))).as("the third of a burst of 2").isNegative();
+                String quota = limits.quotaKey("c", "k" + i, 5);
+                assertThat(await(limits.count(quota, 1, 60_000))).isEqualTo(1L);
+                assertThat(await(limits.count(quota, 1, 60_000))).isEqualTo(-1L);
+            }
+            long keys = redis.servers().stream().mapToLong(n -> (Long) n.call("DBSIZE")).sum();
+            assertThat(keys).isEqualTo(60);
+            assertThat(redis.servers()).allMatch(n -> (Long) n.call("DBSIZE") > 0);
+        }
+    }
+
+    private static long redisMicros(RealRedis redis) {
+        List<?> t = (List<?>) redis.server().call("TIME");
+        return Long.parseLong((String) t.get(0)) * 1_000_000 + Long.parseLong((String) t.get(1));
+    }
+
+    private static <T> T await(CompletionStage<T> stage) throws Exception {
+        try {
+            return stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
+        }
+    }
+
+    private static Throwable failure(CompletionStage<?> stage) throws InterruptedException {
+        try {
+            Object v = stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+            throw new AssertionError("expected a failure, got " + v);
+        } catch (ExecutionException e) {
+            return e.getCause();
+        } catch (TimeoutException e) {
+            throw new AssertionError("the decision did not complete within 5 s");
+        }
+    }
+
+    private static boolean succeeds(CompletionStage<?> stage) {
+        try {
+            stage.toCompletableFuture().get(5, TimeUnit.SECONDS);
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static void until(Duration max, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + max + " waiting until " + what);
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+        }
+    }
+}

@@ -201,7 +201,7 @@ final class BatchCall implements Terminal.Call {
         acceptedNanos = System.nanoTime();
         batchTimer = ex.loop().schedule(this::batchTimedOut, config.timeout().toNanos(), TimeUnit.NANOSECONDS);
         if (streaming) {
-            ex.responseHead(ResponseHead.of(STREAM_HEAD), 0);
+            ex.responseHead(ResponseHead.of(STREAM_HEAD), -1);
         }
         pump();
     }

@@ -491,10 +491,16 @@ public final class ConfigLoader {
         if (!s.has("mock")) {
             s.raw("mock");
         }
-        if (upstream != null && mock != null) {
-            p.add(s.node().location(), s.child("mock"), "use upstream or mock, not both");
-        } else if (upstream == null && mock == null) {
-            p.add(s.node().location(), s.child("upstream"), "is required (or mock)");
+        BatchConfig batch = s.has("batch") ? BatchReader.read(s.section("batch")) : null;
+        if (!s.has("batch")) {
+            s.raw("batch");
+        }
+        int terminals = (upstream != null ? 1 : 0) + (mock != null ? 1 : 0) + (batch != null ? 1 : 0);
+        if (terminals > 1) {
+            p.add(s.node().location(), s.child(batch != null ? "batch" : "mock"),
+                    "use one of upstream, mock and batch");
+        } else if (terminals == 0) {
+            p.add(s.node().location(), s.child("upstream"), "is required (or mock, or batch)");
         }
         ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
         RouteConfig.Rewrite rewrite = null;
@@ -539,7 +545,8 @@ public final class ConfigLoader {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
+                batch);
     }
 
     private static String trimSlash(String prefix) {

@@ -8,8 +8,8 @@ import java.util.Set;
 /**
  * One route as configured: what it matches and where it sends the request. {@code websocket}: WebSocket handshakes
  * are forwarded with their Upgrade headers and the connection relays bytes after the upstream's 101, closed after
- * {@code websocketIdleTimeout} without a byte either way. Exactly one of {@code upstream} and {@code mock} (the route
- * answers itself) is set.
+ * {@code websocketIdleTimeout} without a byte either way. Exactly one of {@code upstream}, {@code mock} (the route
+ * answers itself) and {@code batch} (the route runs batch calls) is set.
  */
 public record RouteConfig(
         String id,
@@ -27,7 +27,17 @@ public record RouteConfig(
         List<FilterSpec> filters,
         boolean websocket,
         Duration websocketIdleTimeout,
-        MockConfig mock) {
+        MockConfig mock,
+        BatchConfig batch) {
+
+    /** A route without a batch section. */
+    public RouteConfig(String id, ConfigNode.Location location, String path, List<String> hosts, List<String> paths,
+            Set<String> methods, String upstream, ConfigNode.Location upstreamLocation, Rewrite rewrite,
+            Duration timeout, Duration filterTimeout, String group, List<FilterSpec> filters, boolean websocket,
+            Duration websocketIdleTimeout, MockConfig mock) {
+        this(id, location, path, hosts, paths, methods, upstream, upstreamLocation, rewrite, timeout, filterTimeout,
+                group, filters, websocket, websocketIdleTimeout, mock, null);
+    }
 
     public RouteConfig {
         filters = List.copyOf(filters);
@@ -39,7 +49,7 @@ public record RouteConfig(
     /** This route with another filter list (filters that other parts of the configuration select). */
     public RouteConfig withFilters(List<FilterSpec> chain) {
         return new RouteConfig(id, location, path, hosts, paths, methods, upstream, upstreamLocation, rewrite, timeout,
-                filterTimeout, group, chain, websocket, websocketIdleTimeout, mock);
+                filterTimeout, group, chain, websocket, websocketIdleTimeout, mock, batch);
     }
 
     /** Replace the leading {@code from} of the normalised path with {@code to} (strip: {@code to} is empty). */

@@ -1,5 +1,7 @@
 package dev.gateway.core.internal;
 
+import dev.gateway.core.batch.BatchMetrics;
+import dev.gateway.core.batch.BatchTerminal;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Problems;
@@ -108,7 +110,10 @@ public final class ConfigCompiler {
         if (!methods.isEmpty()) {
             r.filters().forEach(f -> methods.addAll(f.extraMethods()));
         }
-        Terminal terminal = r.mock() != null
+        Terminal terminal = r.batch() != null
+                ? new BatchTerminal(r.batch(), meters == null ? BatchMetrics.NOOP
+                        : BatchMetrics.of(meters.registry(), r.id()))
+                : r.mock() != null
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), TargetSelector.BALANCED,
                         RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());

@@ -533,13 +533,21 @@ public final class ConfigLoader {
         String group = s.string("group", null);
         boolean websocket = s.bool("websocket", false);
         Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
+        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.section("retries")) : null;
+        if (!s.has("retries")) {
+            s.raw("retries");
+        }
+        if (retries != null && mock != null) {
+            p.add(s.raw("retries").location(), s.child("retries"), "a mock route has no upstream to retry");
+        }
         List<FilterSpec> routeFilters = readFilters(s);
         s.finish();
         if (id == null) {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
+                retries);
     }
 
     private static String trimSlash(String prefix) {

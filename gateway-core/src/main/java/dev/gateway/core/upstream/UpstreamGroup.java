@@ -37,6 +37,24 @@ public final class UpstreamGroup {
         return balancer.pick(targets);
     }
 
+    /**
+     * The balancer's choice for a retry after {@code previous} failed: another target when the group has one (the
+     * balancer's, or else the one after {@code previous} in the list), so a retry does not go back to what just
+     * failed.
+     */
+    public Target pickOther(Target previous) {
+        Target t = balancer.pick(targets);
+        if (t != previous || targets.length == 1) {
+            return t;
+        }
+        for (int i = 0; i < targets.length; i++) {
+            if (targets[i] == previous) {
+                return targets[(i + 1) % targets.length];
+            }
+        }
+        return t; // previous belongs to another group (a reload in between): the balancer's choice stands
+    }
+
     /** True: the upstream receives the client's Host header; false: the target's host:port. */
     public boolean preserveClientHost() {
         return preserveClientHost;

@@ -539,6 +539,15 @@ public final class ConfigLoader {
         String group = s.string("group", null);
         boolean websocket = s.bool("websocket", false);
         Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
+        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.section("retries")) : null;
+        if (!s.has("retries")) {
+            s.raw("retries");
+        }
+        if (retries != null && (mock != null || batch != null)) {
+            p.add(s.raw("retries").location(), s.child("retries"), mock != null
+                    ? "a mock route has no upstream to retry"
+                    : "a batch route has no upstream to retry (each item follows its own route's retries)");
+        }
         List<FilterSpec> routeFilters = readFilters(s);
         s.finish();
         if (id == null) {
@@ -546,7 +555,7 @@ public final class ConfigLoader {
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
                 upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
-                batch);
+                batch, retries);
     }
 
     private static String trimSlash(String prefix) {

@@ -69,6 +69,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     /** The filters let the request through to the route's terminal. */
     private boolean terminalOpened;
     private Target sentTo;
+    /** Upstream attempts: one per target the terminal sent the request to. */
+    private int attempts;
     /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
     private PendingBody pendingBody;
     private boolean hasBody;
@@ -457,6 +459,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     @Override
     public void sentTo(Target target) {
         this.sentTo = target;
+        attempts++;
     }
 
     @Override
@@ -629,7 +632,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     app == null ? null : app.key(),
                     sentTo != null ? sentTo.url() : terminalOpened ? route.terminal().logName() : null,
                     status, bytesIn, bytesOut, totalNanos, upstreamNanos,
-                    ctx == null ? null : ctx.get(StandardAttrs.LIMIT)));
+                    ctx == null ? null : ctx.get(StandardAttrs.LIMIT), attempts));
         }
         downstream.exchangeEnded(this, abort);
     }

@@ -17,8 +17,9 @@ import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
-import dev.gateway.core.terminal.RetryPolicy;
 import dev.gateway.core.terminal.MockTerminal;
+import dev.gateway.core.terminal.RetryPolicy;
+import dev.gateway.core.terminal.RouteRetries;
 import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
@@ -116,7 +117,7 @@ public final class ConfigCompiler {
                 : r.mock() != null
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), TargetSelector.BALANCED,
-                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
+                        retryPolicy(r), r.timeout().toNanos());
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);
@@ -124,6 +125,16 @@ public final class ConfigCompiler {
         return new Route(r.id(), r.group(), methods, from, to, TimeUnit.NANOSECONDS.convert(r.filterTimeout()),
                 chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm,
                 r.websocket(), r.websocketIdleTimeout().toNanos());
+    }
+
+    /** The route's {@code retries:} policy with its long-lived budget, or the default stale-connection retry. */
+    private RetryPolicy retryPolicy(RouteConfig r) {
+        if (r.retries() == null) {
+            return RetryPolicy.STALE_CONNECTION;
+        }
+        Meters meters = services.meters();
+        return new RouteRetries(r.id(), r.retries(), services.retryBudgets().budget(r.id()),
+                meters == null ? null : meters.registry());
     }
 
     private static String hostForHeader(String host) {

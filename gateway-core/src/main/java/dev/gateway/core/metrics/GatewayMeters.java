@@ -27,6 +27,10 @@ public final class GatewayMeters {
     public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
+    /** Upstream attempts retried, by route and reason (connect-failure, reset-before-response, 503, ...). */
+    public static final String UPSTREAM_RETRIES = "gateway.upstream.retries";
+    /** Retries refused because the route's retry budget was spent, by route. */
+    public static final String RETRY_BUDGET_EXHAUSTED = "gateway.retry.budget.exhausted";
     public static final String CONFIG_RELOADS = "gateway.config.reloads";
     /** 1 while the shared Redis answers, 0 while it does not (only with a {@code redis:} section). */
     public static final String REDIS_UP = "gateway.redis.up";

@@ -5,6 +5,7 @@ import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.redis.RedisService;
+import dev.gateway.core.terminal.RetryBudgets;
 import dev.gateway.core.upstream.UpstreamClient;
 import io.netty.channel.EventLoopGroup;
 import java.time.Clock;
@@ -20,9 +21,17 @@ import java.time.Clock;
  * @param ioThreads the number of event loops (per-target connection limits are split among them)
  * @param redis the shared Redis connection; null when the configuration has no {@code redis:} section
  * @param limits the counters of {@code scope: local} limits
+ * @param retryBudgets the retry budgets of routes with {@code retries:}, by route id
  */
 public record Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
-        Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis, LocalLimits limits) {
+        Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis, LocalLimits limits,
+        RetryBudgets retryBudgets) {
+
+    /** Services with retry budgets on the system clock. */
+    public Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,
+            Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis, LocalLimits limits) {
+        this(upstreams, metadata, replays, meters, clock, eventLoops, ioThreads, redis, limits, new RetryBudgets());
+    }
 
     /** Services with a local limit store of the default size on the system clock. */
     public Services(UpstreamClient upstreams, MetadataSource metadata, ReplayStore replays, Meters meters,

@@ -14,6 +14,8 @@ public final class UpstreamTerminal implements Terminal {
     private final UpstreamClient client;
     private final TargetSelector selector;
     private final RetryPolicy retry;
+    /** The route has {@code retries:} (else only stale connections are retried): requests are counted, bodies kept. */
+    private final boolean configuredRetries;
     private final long timeoutNanos;
 
     /** @param timeoutNanos time allowed from the end of the request to the upstream's response head */
@@ -23,6 +25,7 @@ public final class UpstreamTerminal implements Terminal {
         this.client = client;
         this.selector = selector;
         this.retry = retry;
+        this.configuredRetries = retry != RetryPolicy.STALE_CONNECTION;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -40,6 +43,10 @@ public final class UpstreamTerminal implements Terminal {
 
     RetryPolicy retry() {
         return retry;
+    }
+
+    boolean hasConfiguredRetries() {
+        return configuredRetries;
     }
 
     long timeoutNanos() {

@@ -137,6 +137,7 @@ public final class ConfigReloader implements AutoCloseable {
         accessLog.apply(config.accessLog());
         current.swap(next);
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
+        services.retryBudgets().retainOnly(routeIds(next));
         if (metrics != null) {
             metrics.bindPools(next);
             metrics.configLoaded(true);
@@ -154,6 +155,7 @@ public final class ConfigReloader implements AutoCloseable {
     private ReloadResult rejected(String trigger, Snapshot before, List<ConfigError> errors, long cpuStart) {
         // Endpoints the failed compile registered are not named by the configuration in force: let them go.
         services.upstreams().retainOnly(before.endpoints(), before.upstreams().keySet());
+        services.retryBudgets().retainOnly(routeIds(before));
         if (metrics != null) {
             metrics.configLoaded(false);
         }
@@ -164,6 +166,10 @@ public final class ConfigReloader implements AutoCloseable {
                 before.version(), before.version(), lines, List.of(), cpuSince(cpuStart));
         lastFailure = r;
         return remember(r);
+    }
+
+    private static List<String> routeIds(Snapshot s) {
+        return s.config().routes().stream().map(r -> r.id()).toList();
     }
 
     private ReloadResult remember(ReloadResult r) {

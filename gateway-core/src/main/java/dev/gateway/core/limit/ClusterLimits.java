@@ -17,22 +17,23 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 
 /**
- * The counters of {@code scope: cluster} limits, in Redis: every decision is one {@code EVALSHA} of
- * {@code cluster-limit.lua} (reloaded on {@code NOSCRIPT}), atomic on the node that holds the key.
+ * The counters of {@code scope: cluster} limits, in Redis: decisions are {@code EVALSHA}s of
+ * {@code cluster-limit.lua} (reloaded on {@code NOSCRIPT}), atomic on the node that holds the keys.
  *
  * <ul>
  * <li>Token buckets are GCRA cells on Redis's own clock ({@code TIME}, in microseconds), so node clocks don't
- * matter: {@code <prefix>{rl:<limit>:<key>}:tb} holds the theoretical arrival time and expires when the bucket would
+ * matter: {@code <prefix>{rl:<key>}:<limit>:tb} holds the theoretical arrival time and expires when the bucket would
  * be full again.</li>
- * <li>Quotas count in {@code <prefix>{rl:<limit>:<key>}:q:<window>}, where the window number (its start in minutes
+ * <li>Quotas count in {@code <prefix>{rl:<key>}:<limit>:q:<window>}, where the window number (its start in minutes
  * since the epoch, in the quota's time zone) is computed on the node from its own clock; the key expires a minute
  * after the window ends, so a node whose clock is a little off still finds it.</li>
  * </ul>
  *
- * Each limit's keys share the hash tag {@code rl:<limit>:<key>}; two limits of one request have different keys (and
- * slots) in general, so each limit is one round trip of its own, asked in order (buckets first, quotas last), and
- * what an earlier limit took is given back when a later one refuses. Key values holding {@code {}}, {@code }} or
- * {@code %} are percent-encoded so they never end the hash tag.
+ * The hash tag is the key value ({@code rl:<key>}), so every limit that counts one key value (an app's rate and its
+ * daily quota) lands in one slot, and {@link #decide} asks all of them in one round trip, all or nothing. Limits of
+ * one request with different key values are asked one tag after another; what an earlier tag took is given back when
+ * a later one refuses. Key values holding {@code {}}, {@code }}, {@code ,} or {@code %} are percent-encoded so they
+ * never end the hash tag.
  *
  * <p>Thread-safe; never blocks. Stages complete on a Lettuce thread, within the Redis command timeout.
  */
@@ -63,14 +64,71 @@ public final class ClusterLimits {
         return script.sha();
     }
 
-    /** The key of a limit's token bucket for one key value. */
-    public String bucketKey(String limit, Object key) {
-        return keys.tagged(tag(limit, key), "tb");
+    /** The hash tag of a key value: every limit's keys for that value share it. */
+    public static String tag(Object key) {
+        StringBuilder b = new StringBuilder(24).append("rl:");
+        if (key instanceof List<?> values) {
+            for (int i = 0; i < values.size(); i++) {
+                if (i > 0) {
+                    b.append(',');
+                }
+                append(b, values.get(i));
+            }
+        } else {
+            append(b, key);
+        }
+        return b.toString();
     }
 
-    /** The key of a quota's count for one key value in window {@code window}. */
-    public String quotaKey(String limit, Object key, long window) {
-        return keys.tagged(tag(limit, key), "q", Long.toString(window));
+    /** The key of a limit's token bucket for the key value whose {@link #tag} is {@code tag}. */
+    public String bucketKey(String limit, String tag) {
+        return keys.tagged(tag, limit, "tb");
+    }
+
+    /** The key of a quota's count for the key value whose tag is {@code tag}, in window {@code window}. */
+    public String quotaKey(String limit, String tag, long window) {
+        return keys.tagged(tag, limit, "q", Long.toString(window));
+    }
+
+    /**
+     * Decides limits whose keys share one hash tag at once: bucket {@code i} ({@code bucket[i]}) takes a token of
+     * interval {@code a[i]} nanoseconds from a bucket of {@code b[i]} tokens, quota {@code i} counts one request if
+     * fewer than {@code a[i]} were, its key living {@code b[i]} milliseconds. Either all admit and all are taken, or
+     * nothing is. Returns {0, then per limit a bucket's fill after taking in nanoseconds or a quota's count after}, or
+     * {i (from 1), minus the nanoseconds until limit i has a token, or -1 for a quota} for the first that refuses.
+     */
+    public CompletionStage<long[]> decide(String[] keys, boolean[] bucket, long[] a, long[] b) {
+        int n = keys.length;
+        String[] args = new String[2 + 3 * n];
+        args[0] = "decide";
+        args[1] = Integer.toString(n);
+        for (int i = 0; i < n; i++) {
+            if (bucket[i]) {
+                long interval = micros(a[i]);
+                args[2 + 3 * i] = "tb";
+                args[3 + 3 * i] = Long.toString(interval);
+                args[4 + 3 * i] = Long.toString(interval * b[i]);
+            } else {
+                args[2 + 3 * i] = "q";
+                args[3 + 3 * i] = Long.toString(a[i]);
+                args[4 + 3 * i] = Long.toString(Math.max(1, b[i]));
+            }
+        }
+        return script.<List<Long>>run(ScriptOutputType.MULTI, keys, args).thenApply(v -> {
+            long[] out = new long[v.size()];
+            for (int i = 0; i < out.length; i++) {
+                out[i] = v.get(i);
+            }
+            int refused = (int) out[0];
+            if (refused > 0) {
+                out[1] = bucket[refused - 1] ? out[1] * 1000 : out[1];
+            } else {
+                for (int i = 0; i < n; i++) {
+                    out[i + 1] = bucket[i] ? out[i + 1] * 1000 : out[i + 1];
+                }
+            }
+            return out;
+        });
     }
 
     /**
@@ -129,21 +187,6 @@ public final class ClusterLimits {
 
     private static long micros(long nanos) {
         return Math.max(1, Math.round(nanos / 1000.0));
-    }
-
-    private static String tag(String limit, Object key) {
-        StringBuilder b = new StringBuilder(limit.length() + 24).append("rl:").append(limit).append(':');
-        if (key instanceof List<?> values) {
-            for (int i = 0; i < values.size(); i++) {
-                if (i > 0) {
-                    b.append(',');
-                }
-                append(b, values.get(i));
-            }
-        } else {
-            append(b, key);
-        }
-        return b.toString();
     }
 
     private static void append(StringBuilder b, Object value) {

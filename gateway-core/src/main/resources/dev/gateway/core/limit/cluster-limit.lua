@@ -1,5 +1,10 @@
 -- One decision of a scope: cluster limit, atomic on the node that holds KEYS[1]. See ClusterLimits.
 -- ARGV[1] is the operation:
+--   decide ARGV[2] n, then for each of KEYS[1..n] three arguments: 'tb', interval (us), capacity (us) for a token
+--          bucket (as take), or 'q', limit, time to live (ms) for a quota count (as count). All of one request's
+--          limits whose keys share a hash tag, decided at once: either every one admits and all are taken, or
+--          nothing is written. Returns {0, value 1, ..., value n} (a bucket's fill after taking in us, a quota's
+--          count after), or {i, minus the wait in us (bucket) or -1 (quota)} for the first limit i that refuses.
 --   take   ARGV[2] interval (us), ARGV[3] capacity (us): a GCRA token bucket on Redis's clock (TIME).
 --          KEYS[1] holds the theoretical arrival time in microseconds and expires when the bucket is full again.
 --          Returns the fill after taking (us, > 0), or minus the microseconds until a token is free.
@@ -14,7 +19,44 @@ if redis.replicate_commands then
     redis.replicate_commands() -- Redis < 5: replicate the effects, not the script (it reads TIME)
 end
 local op = ARGV[1]
-if op == 'take' then
+if op == 'decide' then
+    local n = tonumber(ARGV[2])
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local out = {0}
+    local tats = {}
+    for i = 1, n do
+        local kind = ARGV[3 * i]
+        local a = tonumber(ARGV[3 * i + 1])
+        local b = tonumber(ARGV[3 * i + 2])
+        if kind == 'tb' then
+            local tat = tonumber(redis.call('GET', KEYS[i])) or now
+            if tat < now then
+                tat = now
+            end
+            local fill = tat + a - now
+            if fill > b then
+                return {i, -(fill - b)}
+            end
+            tats[i] = tat + a
+            out[i + 1] = fill
+        else
+            local count = tonumber(redis.call('GET', KEYS[i])) or 0
+            if count >= a then
+                return {i, -1}
+            end
+            out[i + 1] = count + 1
+        end
+    end
+    for i = 1, n do
+        if ARGV[3 * i] == 'tb' then
+            redis.call('SET', KEYS[i], string.format("%.0f", tats[i]), 'PX', math.floor(out[i + 1] / 1000) + 1)
+        elseif redis.call('INCR', KEYS[i]) == 1 then
+            redis.call('PEXPIRE', KEYS[i], ARGV[3 * i + 2])
+        end
+    end
+    return out
+elseif op == 'take' then
     local interval = tonumber(ARGV[2])
     local capacity = tonumber(ARGV[3])
     local t = redis.call('TIME')

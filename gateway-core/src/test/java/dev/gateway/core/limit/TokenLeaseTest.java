@@ -61,7 +61,7 @@ class TokenLeaseTest {
 
     @Test
     void aBusyKeyCostsOneRoundTripPerLease() throws Exception {
-        String key = cluster.bucketKey("busy", "k");
+        String key = cluster.bucketKey("busy", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);
         long interval = SECOND; // a bucket of 1000 refilled at 1/s: the test's own time refills (almost) nothing
         int[] roundTrips = {0};
@@ -78,7 +78,7 @@ class TokenLeaseTest {
 
     @Test
     void concurrentMissesShareOneLeaseRequest() throws Exception {
-        String key = cluster.bucketKey("shared", "k");
+        String key = cluster.bucketKey("shared", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);
         long interval = SECOND; // 1/s: Redis's refill during the test is negligible
         List<CompletionStage<Long>> waiting = new ArrayList<>();
@@ -95,7 +95,7 @@ class TokenLeaseTest {
 
     @Test
     void tokensOlderThanMaxAgeGoBackToRedis() throws Exception {
-        String key = cluster.bucketKey("old", "k");
+        String key = cluster.bucketKey("old", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);
         long interval = SECOND;
         assertThat(await(lease.acquire(cluster, store, interval, 100, 10, MAX_AGE))).isPositive();
@@ -111,7 +111,7 @@ class TokenLeaseTest {
 
     @Test
     void anEmptyBucketRefusesHereUntilRedisWouldHaveAToken() throws Exception {
-        String key = cluster.bucketKey("empty", "k");
+        String key = cluster.bucketKey("empty", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);
         long interval = SECOND; // burst 2, 1/s
         int[] roundTrips = {0};
@@ -129,7 +129,7 @@ class TokenLeaseTest {
 
     @Test
     void aFailedLeaseRequestFailsItsWaitersAndTheNextOneAsksAgain() throws Exception {
-        String key = cluster.bucketKey("down", "k");
+        String key = cluster.bucketKey("down", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);
         redis.server().kill();
         CompletionStage<Long> failed = lease.acquire(cluster, store, SECOND, 10, 5, MAX_AGE);

@@ -4,6 +4,7 @@ import dev.gateway.core.config.LimitConfig;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
+import dev.gateway.core.limit.ClusterLimits;
 import dev.gateway.core.limit.FixedWindow;
 import dev.gateway.core.limit.QuotaWindows;
 import dev.gateway.core.limit.TokenBucket;
@@ -16,12 +17,13 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BiConsumer;
 
 /**
- * The cluster limits of one request, asked in order, one Redis round trip each, or none for a leased limit whose
- * node still holds tokens ({@link TokenLease}). Every step runs on the request's event loop (Redis answers on a
- * Lettuce thread and are handed over). What a limit took is given back when a later one refuses or the request is
- * abandoned: to Redis, or to the lease it came from.
+ * The cluster limits of one request. Limits whose keys share a hash tag (they count the same key value) are asked
+ * together, in one Redis round trip that admits all or none ({@link ClusterLimits#decide}); a leased limit whose node
+ * still holds tokens takes no round trip ({@link TokenLease}). Tags are asked one after another, and what an earlier
+ * one took is given back when a later one refuses or the request is abandoned: to Redis, or to the lease it came
+ * from. Every step runs on the request's event loop (Redis answers on a Lettuce thread and are handed over).
  */
-final class ClusterDecision implements BiConsumer<Long, Throwable> {
+final class ClusterDecision implements BiConsumer<long[], Throwable> {
     private final RateLimitFilter filter;
     final CompletableFuture<FilterResult> result = new CompletableFuture<>();
     private final RequestContext ctx;
@@ -34,28 +36,41 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
     private long tightT;
     private final RouteLimit queuedBy;
     private final long delay;
-    /** What was taken from, to give back: a Redis key (with a bucket's interval, or 0 for a quota count) or a lease. */
-    private final Object[] heldKeys;
-    private final long[] heldIntervals;
-    private int held;
-    private int next;
     private boolean done;
-    // The limit being asked.
-    private Object key;
-    private String redisKey;
-    /** What the limit being asked takes from: {@link #redisKey}, or the node's lease of it. */
-    private Object source;
-    private long interval;
-    private long burst;
-    private String policy;
-    private QuotaWindows.Window window;
-    private long millis;
+    private int next;
+    /** Quotas' clock reading, taken once. */
+    private long millis = Long.MIN_VALUE;
+
+    // Per limit (an index into filter.clusters), filled in when it is prepared.
+    private final boolean[] prepared;
+    private final boolean[] asked;
+    private final String[] tags;
+    private final String[] redisKeys;
+    private final long[] intervals;
+    private final long[] bursts;
+    private final String[] policies;
+    private final QuotaWindows.Window[] windows;
+    /** What each limit took from, to give back: its Redis key or its lease; null when nothing is held. */
+    private final Object[] held;
+
+    /** The limits asked in the round trip in flight. */
+    private final int[] group;
+    private int groupSize;
 
     ClusterDecision(RateLimitFilter filter, RequestContext ctx, String method, Pass pass, RouteLimit tight,
             String tightPolicy, long tightR, long tightQ, long tightT, RouteLimit queuedBy, long delay) {
         this.filter = filter;
-        this.heldKeys = new Object[filter.clusters.length];
-        this.heldIntervals = new long[filter.clusters.length];
+        int n = filter.clusters.length;
+        this.prepared = new boolean[n];
+        this.asked = new boolean[n];
+        this.tags = new String[n];
+        this.redisKeys = new String[n];
+        this.intervals = new long[n];
+        this.bursts = new long[n];
+        this.policies = new String[n];
+        this.windows = new QuotaWindows.Window[n];
+        this.held = new Object[n];
+        this.group = new int[n];
         this.ctx = ctx;
         this.method = method;
         this.pass = pass;
@@ -74,150 +89,252 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
         return result;
     }
 
-    /** Asks the next cluster limit that applies, or admits when none is left. */
+    /** Asks the next limits that apply (a leased one, or every one sharing the next tag), or admits. */
     private void step() {
-        while (next < filter.clusters.length) {
-            RouteLimit l = filter.clusters[next];
-            if (!l.appliesTo(method)) {
+        RouteLimit[] clusters = filter.clusters;
+        while (next < clusters.length) {
+            int i = next;
+            RouteLimit l = clusters[i];
+            if (asked[i] || !l.appliesTo(method)) {
                 next++;
                 continue;
             }
-            key = l.key(ctx);
-            CompletionStage<Long> asked;
-            if (l.kind == LimitConfig.Kind.RATE) {
-                interval = l.interval;
-                burst = l.burst;
-                policy = l.policy;
-                RouteLimit.OverrideRate o = l.override(ctx);
-                if (o != null) {
-                    interval = o.interval();
-                    burst = o.burst();
-                    policy = o.policy();
-                } else {
-                    App.LimitOverride a = l.appOverride(ctx);
-                    if (a != null) {
-                        interval = Math.max(1, RateLimitFilter.SECOND / a.perSecond());
-                        burst = a.burst();
-                        policy = null;
-                    }
-                }
-                redisKey = filter.cluster.bucketKey(l.id, key);
-                source = redisKey;
-                if (l.lease > 0) {
-                    TokenLease lease = filter.cluster.lease(redisKey);
-                    source = lease;
-                    long fill = lease.take(filter.cluster, filter.store.now(), burst * interval);
-                    if (fill != 0) { // spent a leased token, or Redis said it has none: no round trip
-                        decided(fill, null);
+            prepare(i);
+            asked[i] = true;
+            if (l.lease > 0) {
+                TokenLease lease = filter.cluster.lease(redisKeys[i]);
+                long fill = lease.take(filter.cluster, filter.store.now(), bursts[i] * intervals[i]);
+                if (fill != 0) { // spent a leased token, or Redis said it has none: no round trip
+                    if (!settle(i, fill, lease)) {
                         return;
                     }
-                    asked = lease.acquire(filter.cluster, filter.store, interval, burst,
-                            (int) Math.min(l.lease, burst), l.leaseMaxAge);
-                } else {
-                    asked = filter.cluster.take(redisKey, interval, burst);
+                    next++;
+                    continue;
                 }
-            } else {
-                millis = filter.store.clock().currentTimeMillis();
-                window = l.windows.at(millis);
-                redisKey = filter.cluster.quotaKey(l.id, key, window.number());
-                source = redisKey;
-                // The key outlives the window by a minute: nodes whose clocks differ a little find it.
-                asked = filter.cluster.count(redisKey, l.quota, window.endMillis() - millis + 60_000);
+                groupSize = 1;
+                group[0] = i;
+                lease.acquire(filter.cluster, filter.store, intervals[i], bursts[i],
+                        (int) Math.min(l.lease, bursts[i]), l.leaseMaxAge).whenComplete((v, t) ->
+                                onLoop(v == null ? null : new long[] {v}, t, lease));
+                return;
             }
-            asked.whenComplete(this);
+            groupSize = 0;
+            group[groupSize++] = i;
+            for (int j = i + 1; j < clusters.length; j++) {
+                if (!asked[j] && clusters[j].lease == 0 && clusters[j].appliesTo(method)) {
+                    prepare(j);
+                    if (tags[j].equals(tags[i])) {
+                        asked[j] = true;
+                        group[groupSize++] = j;
+                    }
+                }
+            }
+            String[] keys = new String[groupSize];
+            boolean[] bucket = new boolean[groupSize];
+            long[] a = new long[groupSize];
+            long[] b = new long[groupSize];
+            for (int k = 0; k < groupSize; k++) {
+                int m = group[k];
+                keys[k] = redisKeys[m];
+                bucket[k] = clusters[m].kind == LimitConfig.Kind.RATE;
+                if (bucket[k]) {
+                    a[k] = intervals[m];
+                    b[k] = bursts[m];
+                } else {
+                    a[k] = clusters[m].quota;
+                    // The key outlives the window by a minute: nodes whose clocks differ a little find it.
+                    b[k] = windows[m].endMillis() - millis + 60_000;
+                }
+            }
+            filter.cluster.decide(keys, bucket, a, b).whenComplete(this);
             return;
         }
         finish(filter.admit(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay));
     }
 
-    /** Redis answered (on a Lettuce thread, or at once when it is not connected): continue on the loop. */
-    @Override
-    public void accept(Long v, Throwable t) {
-        if (ctx.eventLoop().inEventLoop()) {
-            decided(v, t);
+    /** Works out limit {@code i}'s key and rate (its override's, or the app's) or quota window for this request. */
+    private void prepare(int i) {
+        if (prepared[i]) {
+            return;
+        }
+        prepared[i] = true;
+        RouteLimit l = filter.clusters[i];
+        tags[i] = ClusterLimits.tag(l.key(ctx));
+        if (l.kind == LimitConfig.Kind.RATE) {
+            long interval = l.interval;
+            long burst = l.burst;
+            String policy = l.policy;
+            RouteLimit.OverrideRate o = l.override(ctx);
+            if (o != null) {
+                interval = o.interval();
+                burst = o.burst();
+                policy = o.policy();
+            } else {
+                App.LimitOverride a = l.appOverride(ctx);
+                if (a != null) {
+                    interval = Math.max(1, RateLimitFilter.SECOND / a.perSecond());
+                    burst = a.burst();
+                    policy = null;
+                }
+            }
+            intervals[i] = interval;
+            bursts[i] = burst;
+            policies[i] = policy;
+            redisKeys[i] = filter.cluster.bucketKey(l.id, tags[i]);
         } else {
-            ctx.eventLoop().execute(() -> decided(v, t));
+            if (millis == Long.MIN_VALUE) {
+                millis = filter.store.clock().currentTimeMillis();
+            }
+            windows[i] = l.windows.at(millis);
+            redisKeys[i] = filter.cluster.quotaKey(l.id, tags[i], windows[i].number());
         }
     }
 
-    private void decided(Long answer, Throwable failure) {
-        RouteLimit l = filter.clusters[next];
-        boolean rate = l.kind == LimitConfig.Kind.RATE;
+    /** Redis answered the group (on a Lettuce thread, or at once when it is not connected). */
+    @Override
+    public void accept(long[] answer, Throwable failure) {
+        onLoop(answer, failure, null);
+    }
+
+    private void onLoop(long[] answer, Throwable failure, TokenLease lease) {
+        if (ctx.eventLoop().inEventLoop()) {
+            decided(answer, failure, lease);
+        } else {
+            ctx.eventLoop().execute(() -> decided(answer, failure, lease));
+        }
+    }
+
+    /**
+     * The group's answer: from a lease, {value}; from {@link ClusterLimits#decide}, {0, value per limit} or {the
+     * refusing limit's position from 1, its value}.
+     */
+    private void decided(long[] answer, Throwable failure, TokenLease lease) {
         if (done) { // abandoned while Redis was deciding: give back what it took
-            if (failure == null && answer > 0) {
-                giveBack(source, rate ? interval : 0);
+            if (failure == null && (lease != null ? answer[0] > 0 : answer[0] == 0)) {
+                for (int k = 0; k < groupSize; k++) {
+                    int m = group[k];
+                    giveBack(lease != null ? lease : redisKeys[m], m);
+                }
             }
             return;
         }
-        long v;
-        long q;
-        if (failure == null) {
-            v = answer;
-            q = rate ? burst : l.quota;
-            if (v > 0) {
-                heldKeys[held] = source;
-                heldIntervals[held++] = rate ? interval : 0;
+        if (failure != null) {
+            failed();
+            return;
+        }
+        if (lease != null) {
+            if (settle(group[0], answer[0], lease)) {
+                step();
             }
-        } else {
-            l.errored();
+            return;
+        }
+        if (answer[0] > 0) { // nothing of this group was taken
+            settle(group[(int) answer[0] - 1], answer[1], null);
+            return;
+        }
+        for (int k = 0; k < groupSize; k++) {
+            int m = group[k];
+            if (!settle(m, answer[k + 1], redisKeys[m])) {
+                return;
+            }
+        }
+        step();
+    }
+
+    /** Redis failed for the group: 503 if one of its limits fails closed, else each decides on its local share. */
+    private void failed() {
+        for (int k = 0; k < groupSize; k++) {
+            filter.clusters[group[k]].errored();
+        }
+        for (int k = 0; k < groupSize; k++) {
+            RouteLimit l = filter.clusters[group[k]];
             if (!l.failOpen) {
                 undo();
                 ctx.set(StandardAttrs.LIMIT, l.id);
                 finish(l.unavailable);
                 return;
             }
-            // Fail-open: this node's share of the limit, in the local store.
-            AtomicLongArray cells = l.state.cells(key);
-            pass = pass == null ? filter.newPass() : pass;
-            if (rate) {
-                interval = interval * l.expectedNodes;
-                burst = Math.max(1, (burst + l.expectedNodes - 1) / l.expectedNodes);
-                policy = RouteLimit.ratePolicy(l.id, burst, interval);
-                v = TokenBucket.take(cells, 0, filter.store.now(), interval, burst * interval);
-                if (v > 0) {
-                    pass.hold(Pass.RATE, cells, 0, interval);
-                }
-                q = burst;
-            } else {
-                q = Math.max(1, (l.quota + l.expectedNodes - 1) / l.expectedNodes);
-                v = FixedWindow.take(cells, 0, window.number(), q);
-                if (v > 0) {
-                    pass.hold(Pass.QUOTA, cells, 0, window.number());
-                }
+        }
+        for (int k = 0; k < groupSize; k++) {
+            if (!localShare(group[k])) {
+                return;
             }
+        }
+        step();
+    }
+
+    /** Fail-open: limit {@code m} decided on this node's share of it, in the local store. */
+    private boolean localShare(int m) {
+        RouteLimit l = filter.clusters[m];
+        AtomicLongArray cells = l.state.cells(l.key(ctx));
+        pass = pass == null ? filter.newPass() : pass;
+        long v;
+        if (l.kind == LimitConfig.Kind.RATE) {
+            long interval = intervals[m] * l.expectedNodes;
+            long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
+            intervals[m] = interval;
+            bursts[m] = burst;
+            policies[m] = RouteLimit.ratePolicy(l.id, burst, interval);
+            v = TokenBucket.take(cells, 0, filter.store.now(), interval, burst * interval);
+            if (v > 0) {
+                pass.hold(Pass.RATE, cells, 0, interval);
+            }
+            return settle(m, v, null);
+        }
+        long q = Math.max(1, (l.quota + l.expectedNodes - 1) / l.expectedNodes);
+        v = FixedWindow.take(cells, 0, windows[m].number(), q);
+        if (v > 0) {
+            pass.hold(Pass.QUOTA, cells, 0, windows[m].number());
+        }
+        return settle(m, v, q, null);
+    }
+
+    private boolean settle(int m, long v, Object source) {
+        RouteLimit l = filter.clusters[m];
+        return settle(m, v, l.kind == LimitConfig.Kind.RATE ? bursts[m] : l.quota, source);
+    }
+
+    /**
+     * Limit {@code m}'s answer {@code v} (a bucket's fill, a quota's count; negative: refused) out of {@code q}:
+     * remembers what it took from {@code source} and whether it is the tightest so far; false when it refused (the
+     * decision is finished).
+     */
+    private boolean settle(int m, long v, long q, Object source) {
+        RouteLimit l = filter.clusters[m];
+        boolean rate = l.kind == LimitConfig.Kind.RATE;
+        if (v < 0) {
+            undoTaken();
+            String policy = rate ? (policies[m] != null ? policies[m]
+                    : RateLimitFilter.policyOf(l, bursts[m], intervals[m])) : quotaPolicy(l, q);
+            long waitNanos = rate ? -v : (windows[m].endMillis() - millis) * 1_000_000L;
+            finish(filter.exceeded(ctx, pass, l, waitNanos, policy, q));
+            return false;
+        }
+        if (source != null) {
+            held[m] = source;
         }
         long r;
         long t;
         String p;
         if (rate) {
-            if (v < 0) {
-                undoRedis();
-                finish(filter.exceeded(ctx, pass, l, -v, policy != null ? policy : RateLimitFilter.policyOf(l, burst, interval), q));
-                return;
-            }
-            r = TokenBucket.remaining(v, burst * interval, interval);
+            long interval = intervals[m];
+            r = TokenBucket.remaining(v, q * interval, interval);
             t = (v + RateLimitFilter.SECOND - 1) / RateLimitFilter.SECOND;
-            p = policy;
+            p = policies[m];
         } else {
-            long toEnd = window.endMillis() - millis;
-            if (v < 0) {
-                undoRedis();
-                finish(filter.exceeded(ctx, pass, l, toEnd * 1_000_000L, quotaPolicy(l, q), q));
-                return;
-            }
+            long toEnd = windows[m].endMillis() - millis;
             r = q - v;
             t = (toEnd + 999) / 1000;
             p = quotaPolicy(l, q);
         }
         if (tight == null || r * tightQ < tightR * q) {
             tight = l;
-            tightPolicy = p != null ? p : RouteLimit.ratePolicy(l.id, burst, interval);
+            tightPolicy = p != null ? p : RouteLimit.ratePolicy(l.id, q, intervals[m]);
             tightR = r;
             tightQ = q;
             tightT = t;
         }
-        next++;
-        step();
+        return true;
     }
 
     private String quotaPolicy(RouteLimit l, long q) {
@@ -245,30 +362,30 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
     }
 
     private void undo() {
-        undoRedis();
+        undoTaken();
         if (pass != null) {
             pass.undo();
         }
     }
 
-    private void undoRedis() {
-        for (int i = 0; i < held; i++) {
-            giveBack(heldKeys[i], heldIntervals[i]);
+    /** Gives back what cluster limits took in Redis or from leases. */
+    private void undoTaken() {
+        for (int m = 0; m < held.length; m++) {
+            if (held[m] != null) {
+                giveBack(held[m], m);
+                held[m] = null;
+            }
         }
-        held = 0;
     }
 
-    private void giveBack(Object from, long bucketInterval) {
+    private void giveBack(Object from, int m) {
         // Best effort: if Redis fails now, the token is spent (a bounded under-admission, never an over-admission).
         if (from instanceof TokenLease lease) {
             lease.refund();
-            return;
-        }
-        String k = (String) from;
-        if (bucketInterval > 0) {
-            filter.cluster.give(k, bucketInterval);
+        } else if (filter.clusters[m].kind == LimitConfig.Kind.RATE) {
+            filter.cluster.give((String) from, intervals[m]);
         } else {
-            filter.cluster.uncount(k);
+            filter.cluster.uncount((String) from);
         }
     }
 }

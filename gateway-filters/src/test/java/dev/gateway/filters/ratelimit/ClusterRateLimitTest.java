@@ -144,7 +144,7 @@ class ClusterRateLimitTest {
         assertThat(refused.onLoop()).isTrue();
         assertThat(refused.limit()).isEqualTo("c");
         assertThat(Long.parseLong(refused.retryAfter())).isBetween(1L, 60L);
-        assertThat(redis.server().call("EXISTS", "gw:{rl:c:10.0.0.1}:tb")).isEqualTo(1L);
+        assertThat(redis.server().call("EXISTS", "gw:{rl:10.0.0.1}:c:tb")).isEqualTo(1L);
         assertThat(decisions("c", "admitted")).isEqualTo(3);
         assertThat(decisions("c", "rejected")).isEqualTo(1);
         assertThat(decisions("c", "error")).isZero();
@@ -161,7 +161,7 @@ class ClusterRateLimitTest {
         assertThat(decide(f).code()).isEqualTo("admitted");
         assertThat(decide(f).code()).isEqualTo("rate_limited");
         assertThat(decide(f).code()).isEqualTo("rate_limited");
-        List<?> keys = (List<?>) redis.server().call("KEYS", "gw:{rl:daily:*");
+        List<?> keys = (List<?>) redis.server().call("KEYS", "gw:{rl:*}:daily:*");
         assertThat(keys).hasSize(1);
         assertThat(redis.server().call("GET", (String) keys.get(0))).as("the quota counted admitted requests only")
                 .isEqualTo("2");
@@ -181,7 +181,7 @@ class ClusterRateLimitTest {
         assertThat(third.onLoop()).isTrue();
         // One lease of 4 tokens, three spent and one of them given back to the lease: Redis's bucket shows the 4
         // leased (at 1/m), not one per request.
-        List<?> keys = (List<?>) redis.server().call("KEYS", "gw:{rl:leased:*}:tb");
+        List<?> keys = (List<?>) redis.server().call("KEYS", "gw:{rl:*}:leased:tb");
         assertThat(keys).hasSize(1);
         long tat = Long.parseLong((String) redis.server().call("GET", (String) keys.get(0)));
         List<?> time = (List<?>) redis.server().call("TIME");
@@ -189,6 +189,38 @@ class ClusterRateLimitTest {
         assertThat(tat - now).as("4 tokens of 60 s taken in Redis").isBetween(239_000_000L, 240_000_000L);
         assertThat(decisions("leased", "admitted")).isEqualTo(2);
         assertThat(decisions("daily", "rejected")).isEqualTo(1);
+    }
+
+    @Test
+    void limitsOfOneKeyValueTakeOneRoundTripAndOthersOneEach() throws Exception {
+        GatewayFilter f = load("""
+                limits:
+                  - {id: rps, routes: [orders], key: [ip], rate: 1/m, burst: 2, scope: cluster}
+                  - {id: daily, routes: [orders], key: [ip], quota: 100/day, scope: cluster}
+                  - {id: everyone, routes: [orders], rate: 1/m, burst: 100, scope: cluster}
+                """);
+        redis.server().call("CONFIG", "RESETSTAT");
+        assertThat(decide(f).code()).isEqualTo("admitted");
+        assertThat(scriptCalls()).as("{rl:10.0.0.1} for rps and daily, then {rl:*} for everyone").isEqualTo(2);
+        assertThat(decide(f).code()).isEqualTo("admitted");
+        assertThat(decide(f).code()).isEqualTo("rate_limited");
+        assertThat(scriptCalls()).as("the refusal in the first tag asks nothing more").isEqualTo(5);
+        List<?> daily = (List<?>) redis.server().call("KEYS", "gw:{rl:10.0.0.1}:daily:q:*");
+        assertThat(redis.server().call("GET", (String) daily.get(0))).as("the refused request wrote nothing")
+                .isEqualTo("2");
+    }
+
+    /** EVALSHA and EVAL calls Redis has served since the last CONFIG RESETSTAT. */
+    private long scriptCalls() {
+        String stats = (String) redis.server().call("INFO", "commandstats");
+        long calls = 0;
+        for (String line : stats.split("\r?\n")) {
+            if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+                String c = line.substring(line.indexOf("calls=") + 6);
+                calls += Long.parseLong(c.substring(0, c.indexOf(',')));
+            }
+        }
+        return calls;
     }
 
     @Test
@@ -201,7 +233,7 @@ class ClusterRateLimitTest {
         assertThat(pending.toCompletableFuture().isDone()).isFalse();
         // Without the give-back the only token of the next minute would be spent.
         until(Duration.ofSeconds(3), "the abandoned request's token is given back",
-                () -> redis.server().call("GET", "gw:{rl:g:*}:tb") != null && call(() -> decide(f).code())
+                () -> redis.server().call("GET", "gw:{rl:*}:g:tb") != null && call(() -> decide(f).code())
                         .equals("admitted"));
         assertThat(decide(f).code()).isEqualTo("rate_limited");
     }
@@ -231,7 +263,7 @@ class ClusterRateLimitTest {
         until(Duration.ofSeconds(10), "decisions are made in Redis again", () -> {
             try {
                 return decide(f).code().equals("admitted")
-                        && Long.valueOf(1).equals(redis.server().call("EXISTS", "gw:{rl:o:*}:tb"));
+                        && Long.valueOf(1).equals(redis.server().call("EXISTS", "gw:{rl:*}:o:tb"));
             } catch (Exception e) {
                 throw new AssertionError(e);
             }

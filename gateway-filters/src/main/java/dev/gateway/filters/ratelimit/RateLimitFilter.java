@@ -233,7 +233,7 @@ final class RateLimitFilter implements GatewayFilter {
 
     private void setHeaders(RequestContext ctx, RouteLimit l, String policy, long q, long r, long t) {
         ctx.setResponseHeader("RateLimit-Policy", policy);
-        ctx.setResponseHeader("RateLimit", l.remainingPrefix + r + ";t=" + t);
+        ctx.setResponseHeader("RateLimit", l.remaining(r, t));
         if (legacyHeaders) {
             ctx.setResponseHeader("X-RateLimit-Limit", Long.toString(q));
             ctx.setResponseHeader("X-RateLimit-Remaining", Long.toString(r));

@@ -59,7 +59,12 @@ final class RouteLimit {
     final CompletionStage<FilterResult> refusal;
     final CompletionStage<FilterResult> fallback;
     final String policy;
-    final String remainingPrefix;
+    private final String remainingPrefix;
+    /**
+     * The last RateLimit value built, reused while remaining and reset stay the same (a limit far above its load
+     * answers the same pair on every request). Racy on purpose: entries are immutable, a stale read only rebuilds.
+     */
+    private RemainingField lastRemaining;
     private final Counter admitted;
     private final Counter rejected;
     private final Counter queued;
@@ -164,6 +169,19 @@ final class RouteLimit {
                 .description("Rate-limit decisions by limit and result").tags("limit", id, "result", result)
                 .register(registry);
     }
+
+    /** The RateLimit field's value: remaining {@code r} tokens or requests, reset in {@code t} seconds. */
+    String remaining(long r, long t) {
+        RemainingField last = lastRemaining;
+        if (last != null && last.r == r && last.t == t) {
+            return last.value;
+        }
+        String v = remainingPrefix + r + ";t=" + t;
+        lastRemaining = new RemainingField(r, t, v);
+        return v;
+    }
+
+    private record RemainingField(long r, long t, String value) {}
 
     /** The RateLimit-Policy item of a token bucket: its capacity, restored in full over w seconds. */
     static String ratePolicy(String id, long burst, long interval) {

@@ -249,6 +249,26 @@ class BatchIT {
     // ----- parallelism and order
 
     @Test
+    void aBatchRouteMustSignItsBody() {
+        // The items take the batch's app without signatures of their own, so the outer signature must cover them.
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Gateways.start(Gateways.yaml("", """
+                upstreams:
+                  api: { targets: ["http://127.0.0.1:1"] }
+                apps:
+                  - { key: shop-app, secrets: [s3cret], routes: [batch] }
+                routes:
+                  - id: batch
+                    paths: [/batch]
+                    methods: [POST]
+                    filters:
+                      hmac-auth: {required-headers: [x-date, request-line]}
+                    batch: {}
+                """))).isInstanceOf(dev.gateway.core.config.ConfigException.class)
+                .hasMessageContaining("routes[0].filters.hmac-auth.validate-body: on a batch route the signature "
+                        + "must cover the items");
+    }
+
+    @Test
     void itemsRunInParallelAndAnswerInRequestOrder() throws Exception {
         long start = System.nanoTime();
         JsonNode e = entries(batch("""

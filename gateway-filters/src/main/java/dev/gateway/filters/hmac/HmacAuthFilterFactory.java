@@ -57,6 +57,13 @@ public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig
 
     @Override
     public GatewayFilter create(FilterContext context, HmacAuthConfig config) {
+        boolean batch = context.config().routes().stream()
+                .anyMatch(r -> r.id().equals(context.routeId()) && r.batch() != null);
+        if (batch && (!config.validateBody() || !config.requiredHeaders().contains("digest"))) {
+            // The items of a batch take its app without signatures of their own: the signature must cover them.
+            context.problem("validate-body", "on a batch route the signature must cover the items: set "
+                    + "validate-body: true and list digest in required-headers");
+        }
         return new HmacAuthFilter(context.routeId(), config, apps, replays, meters, clock);
     }
 }

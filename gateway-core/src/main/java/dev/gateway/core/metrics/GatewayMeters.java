@@ -27,6 +27,10 @@ public final class GatewayMeters {
     public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
+    /** A target's circuit breaker: 0 closed, 1 open, 2 half-open (upstreams with {@code circuit-breaker:}). */
+    public static final String CIRCUIT_BREAKER_STATE = "gateway.circuit_breaker.state";
+    /** 1 while a target may take traffic as far as health goes (not unhealthy by active checks, not ejected). */
+    public static final String UPSTREAM_HEALTHY = "gateway.upstream.healthy";
     public static final String CONFIG_RELOADS = "gateway.config.reloads";
     /** 1 while the shared Redis answers, 0 while it does not (only with a {@code redis:} section). */
     public static final String REDIS_UP = "gateway.redis.up";

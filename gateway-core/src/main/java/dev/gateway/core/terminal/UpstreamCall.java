@@ -2,6 +2,8 @@ package dev.gateway.core.terminal;
 
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.health.HealthSelector;
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.upstream.ConnectionPool;
 import dev.gateway.core.upstream.ResponseHead;
@@ -42,6 +44,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     /** Set once the call has nothing more to do: the response ended, it failed, or it was cancelled. */
     private boolean done;
     private long startNanos;
+    /** When the current attempt started (nanoTime): its duration is reported to the target's health. */
+    private long attemptStartNanos;
+    /** The upstream's fallback answers instead (a fixed response): everything goes to its call. */
+    private Terminal.Call delegate;
+    /** The group's fallback upstream is in use (it is tried once per request). */
+    private boolean inFallback;
     /** When the upstream's response head is due (nanoTime), or 0. */
     private long responseDeadlineNanos;
     /** Timer while queued behind the pool's connection limit (rare). */
@@ -59,7 +67,13 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         attempt(terminal.selector().select(group, null));
     }
 
+    /** An attempt on {@code t}, or when the selector found no target ({@code t} null), the group's fallback. */
     private void attempt(Target t) {
+        if (t == null) {
+            noTarget();
+            return;
+        }
+        attemptStartNanos = System.nanoTime();
         target = t;
         ex.sentTo(t);
         if (!group.preserveClientHost()) {
@@ -73,6 +87,52 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             // Queued behind the pool's connection limit: give up after the connect timeout.
             waitTimer = ex.loop().schedule(this::onWaitTimeout, group.pool().connectTimeoutMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * No target of the group can take the request (every breaker open, or every target unhealthy or ejected): its
+     * fallback upstream, or its fixed fallback response, or 503.
+     */
+    private void noTarget() {
+        UpstreamGroup.Fallback f = group.fallback();
+        if (f != null && !inFallback) {
+            if (f.upstream() != null) {
+                inFallback = true;
+                logger.debug("request {}: no target of upstream {} can take it; falling back to {}", ex.requestId(),
+                        group, f.upstream());
+                GatewayError error = unavailable(group);
+                group = f.upstream();
+                Target t = terminal.selector().select(group, null);
+                if (t != null) {
+                    attempt(t);
+                } else {
+                    done = true;
+                    ex.fail(error);
+                }
+                return;
+            }
+            inFallback = true;
+            delegate = f.response().open(ex);
+            return;
+        }
+        done = true;
+        ex.fail(unavailable(group));
+    }
+
+    private static GatewayError unavailable(UpstreamGroup g) {
+        return HealthSelector.allCircuitsOpen(g) ? GatewayErrors.UPSTREAM_CIRCUIT_OPEN
+                : GatewayErrors.NO_HEALTHY_UPSTREAM;
+    }
+
+    /**
+     * The one place where an attempt's outcome goes to its target's health (breaker, ejection): a success or 5xx at
+     * the response head, or a failure before it (connect failure, reset, timeout, invalid response).
+     */
+    private void report(boolean failure, long nowNanos) {
+        TargetHealth h = target.health();
+        if (h != null) {
+            h.report(failure, nowNanos - attemptStartNanos, group);
         }
     }
 
@@ -136,11 +196,15 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public boolean takesBody() {
-        return connection != null;
+        return delegate != null ? delegate.takesBody() : connection != null;
     }
 
     @Override
     public void requestContent(HttpContent piece, boolean last) {
+        if (delegate != null) {
+            delegate.requestContent(piece, last);
+            return;
+        }
         UpstreamConnection c = connection;
         if (done || c == null) {
             piece.release();
@@ -169,6 +233,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public void clientReadComplete() {
+        if (delegate != null) {
+            delegate.clientReadComplete();
+            return;
+        }
         if (flushPending) {
             flushPending = false;
             if (connection != null) {
@@ -205,7 +273,9 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
         cancelTimers();
         responseStarted = true;
-        long upstreamNanos = System.nanoTime() - startNanos;
+        long now = System.nanoTime();
+        report(code >= 500, now);
+        long upstreamNanos = now - startNanos;
         target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
         if (code == 101 && ex.isUpgrade()) {
             // A WebSocket: the connection leaves the call (and its pool) for the exchange's relay.
@@ -285,6 +355,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         cancelTimers();
         long delay = terminal.retry().retryDelayNanos(new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(),
                 ex.isRequestRead(), attempts, failure, reusedConnection));
+        // A full pool queue is the gateway's own limit, and a kept-alive connection the upstream had closed (retried
+        // at once) is the ordinary race of keep-alive: neither is the target failing.
+        if (failure != RetryPolicy.Failure.OVERLOADED && !(delay >= 0 && reusedConnection
+                && failure == RetryPolicy.Failure.CLOSED_BEFORE_RESPONSE)) {
+            report(true, System.nanoTime());
+        }
         if (delay >= 0) {
             logger.debug("request {}: retrying after {} from {}", ex.requestId(), failure, target);
             requestSent = false;
@@ -312,11 +388,15 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public long deadlineNanos() {
-        return responseDeadlineNanos;
+        return delegate != null ? delegate.deadlineNanos() : responseDeadlineNanos;
     }
 
     @Override
     public void onDeadline() {
+        if (delegate != null) {
+            delegate.onDeadline();
+            return;
+        }
         responseDeadlineNanos = 0;
         if (done || responseStarted) {
             return;
@@ -333,6 +413,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public void cancel() {
+        if (delegate != null) {
+            delegate.cancel();
+            return;
+        }
         if (done) {
             return;
         }

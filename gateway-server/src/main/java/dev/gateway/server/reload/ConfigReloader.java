@@ -6,6 +6,7 @@ import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.runtime.CurrentConfig;
+import dev.gateway.core.health.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.server.AccessLog;
@@ -137,6 +138,8 @@ public final class ConfigReloader implements AutoCloseable {
         accessLog.apply(config.accessLog());
         current.swap(next);
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
+        services.health().apply(next.upstreams().values(), services.eventLoops() == null ? null
+                : new HealthChecks(services.upstreams(), services.eventLoops()));
         if (metrics != null) {
             metrics.bindPools(next);
             metrics.configLoaded(true);

@@ -1,6 +1,9 @@
 package dev.gateway.server;
 
+import dev.gateway.core.health.CircuitBreaker;
 import dev.gateway.core.health.TargetHealth;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.metrics.GatewayMeters;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.runtime.Snapshot;
@@ -153,10 +156,16 @@ public final class GatewayMetrics implements AutoCloseable {
                 }
             }
         }
+        Map<List<Object>, CircuitBreaker> routeBreakers = new HashMap<>();
+        for (Route r : snapshot.routes().routes()) {
+            if (r.terminal() instanceof UpstreamTerminal ut && ut.breaker() != null) {
+                routeBreakers.put(List.of(r.id(), ut.breaker()), ut.breaker());
+            }
+        }
         // Gone first: a target whose health state was replaced gets gauges of the same name and tags again.
         for (var it = healthGauges.entrySet().iterator(); it.hasNext();) {
             var e = it.next();
-            if (!wanted.containsKey(e.getKey())) {
+            if (!wanted.containsKey(e.getKey()) && !routeBreakers.containsKey(e.getKey())) {
                 e.getValue().forEach(registry::remove);
                 it.remove();
             }
@@ -178,6 +187,14 @@ public final class GatewayMetrics implements AutoCloseable {
                         .tags("upstream", upstream, "target", t.url()).strongReference(true).register(registry));
             }
             healthGauges.put(e.getKey(), m);
+        }
+        for (var e : routeBreakers.entrySet()) {
+            if (!healthGauges.containsKey(e.getKey())) {
+                healthGauges.put(e.getKey(), List.of(Gauge.builder(GatewayMeters.ROUTE_CIRCUIT_BREAKER_STATE,
+                                e.getValue(), b -> b.state().gaugeValue())
+                        .description("A route's own circuit breaker: 0 closed, 1 open, 2 half-open")
+                        .tags("route", (String) e.getKey().get(0)).strongReference(true).register(registry)));
+            }
         }
     }
 

@@ -207,6 +207,29 @@ class UpstreamHealthIT {
     }
 
     @Test
+    void aRoutesOwnBreakerOpensOverItsUpstreamsFailures() throws Exception {
+        Backend c = backend("c");
+        c.status.set(502);
+        gateway = Gateways.start(config("upstreams:\n  plain:\n    targets: [\"" + c.url() + "\"]\n"
+                + "routes:\n  - id: guarded\n    paths: [\"/g/**\"]\n    upstream: plain\n"
+                + "    circuit-breaker: {window: 4, min-calls: 4, open-for: 30s}\n"
+                + "  - { id: free, paths: [\"/f/**\"], upstream: plain }\n"), Map.of());
+        for (int i = 0; i < 4; i++) {
+            assertThat(get("/g/x").status()).isEqualTo(502);
+        }
+
+        RawHttp.Response r = get("/g/x");
+
+        assertThat(r.status()).isEqualTo(503);
+        assertThat(r.text()).contains("\"error\":\"upstream_circuit_open\"");
+        assertThat(get("/f/x").status()).as("other routes to the upstream are not affected").isEqualTo(502);
+        assertThat(c.served.get()).isEqualTo(5);
+        assertThat(JSON.readTree(admin("/admin/upstreams")).path("routes").path("guarded").path("circuit_breaker")
+                .path("state").asText()).isEqualTo("open");
+        assertThat(admin("/metrics")).contains("gateway_route_circuit_breaker_state{route=\"guarded\"} 1.0");
+    }
+
+    @Test
     void activeChecksTakeAnUnhealthyTargetOutAndPutItBack() throws Exception {
         Backend d = backend("d");
         Backend e = backend("e");

@@ -539,12 +539,17 @@ public final class ConfigLoader {
         boolean websocket = s.bool("websocket", false);
         Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
         List<FilterSpec> routeFilters = readFilters(s);
+        CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
+        if (breaker != null && mock != null) {
+            p.add(s.raw("circuit-breaker"), "a mock route has no upstream to guard");
+        }
         s.finish();
         if (id == null) {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock);
+                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
+                breaker);
     }
 
     private static String trimSlash(String prefix) {

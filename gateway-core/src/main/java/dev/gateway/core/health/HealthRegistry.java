@@ -1,11 +1,15 @@
 package dev.gateway.core.health;
 
+import dev.gateway.core.config.CircuitBreakerConfig;
 import dev.gateway.core.limit.LimitClock;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -15,10 +19,16 @@ import java.util.concurrent.ConcurrentHashMap;
  * configuration in force only, started and stopped by {@link #apply} when a configuration takes effect.
  */
 public final class HealthRegistry {
+    private static final Logger logger = LoggerFactory.getLogger(HealthRegistry.class);
+
     private record Key(String upstream, String target) {}
 
     private final LimitClock clock;
     private final ConcurrentHashMap<Key, TargetHealth> states = new ConcurrentHashMap<>();
+    private record RouteBreaker(CircuitBreakerConfig config, CircuitBreaker breaker) {}
+
+    private final ConcurrentHashMap<String, RouteBreaker> routeBreakers = new ConcurrentHashMap<>();
+
     /** The states of the configuration in force (whose checks run); written under this lock. */
     private volatile Map<Key, TargetHealth> live = Map.of();
 
@@ -39,6 +49,18 @@ public final class HealthRegistry {
         }
         return states.compute(key, (k, old) -> old != null && old.settings().equals(settings) ? old
                 : new TargetHealth(upstream, target, settings, clock));
+    }
+
+    /** Route {@code routeId}'s own breaker under {@code config}: the kept one if the config matches. */
+    public CircuitBreaker routeBreaker(String routeId, CircuitBreakerConfig config) {
+        return routeBreakers.compute(routeId, (k, old) -> old != null && old.config().equals(config) ? old
+                : new RouteBreaker(config, new CircuitBreaker(config, clock, (from, to) -> logger.warn(
+                        "route {}: circuit breaker {} -> {}", routeId, from.label(), to.label())))).breaker();
+    }
+
+    /** Forgets the breakers of routes the configuration in force does not have. */
+    public void retainRoutes(Collection<String> liveRoutes) {
+        routeBreakers.keySet().retainAll(Set.copyOf(liveRoutes));
     }
 
     /**

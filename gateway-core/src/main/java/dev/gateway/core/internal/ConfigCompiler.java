@@ -137,7 +137,8 @@ public final class ConfigCompiler {
         Terminal terminal = r.mock() != null
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), HealthSelector.INSTANCE,
-                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos());
+                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos(), r.circuitBreaker() == null ? null
+                                : services.health().routeBreaker(r.id(), r.circuitBreaker()));
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);

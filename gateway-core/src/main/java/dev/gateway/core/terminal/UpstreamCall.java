@@ -2,6 +2,7 @@ package dev.gateway.core.terminal;
 
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.health.CircuitBreaker;
 import dev.gateway.core.health.HealthSelector;
 import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.UpstreamMetrics;
@@ -64,6 +65,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         startNanos = System.nanoTime();
         UpstreamGroup override = ex.upstreamOverride();
         group = override != null ? override : terminal.group();
+        CircuitBreaker routeBreaker = terminal.breaker();
+        if (routeBreaker != null && !routeBreaker.tryAcquire()) {
+            done = true;
+            ex.fail(GatewayErrors.UPSTREAM_CIRCUIT_OPEN);
+            return;
+        }
         attempt(terminal.selector().select(group, null));
     }
 
@@ -133,6 +140,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         TargetHealth h = target.health();
         if (h != null) {
             h.report(failure, nowNanos - attemptStartNanos, group);
+        }
+        CircuitBreaker routeBreaker = terminal.breaker();
+        if (routeBreaker != null) {
+            routeBreaker.onResult(failure, nowNanos - attemptStartNanos);
         }
     }
 

@@ -3,7 +3,9 @@ package dev.gateway.server.admin;
 import dev.gateway.core.health.CircuitBreaker;
 import dev.gateway.core.health.OutlierEjection;
 import dev.gateway.core.health.TargetHealth;
+import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.util.ArrayList;
@@ -14,7 +16,7 @@ import java.util.Map;
 /**
  * What {@code GET /admin/upstreams} shows: per upstream of the configuration in force, each target's health
  * ({@code healthy}, {@code unhealthy} by active checks, {@code ejected} by outlier detection), its circuit breaker's
- * state and its requests in flight; and the upstream's fallback and panic mode. Values are read across threads: a
+ * state and its requests in flight; the upstream's fallback and panic mode; and the routes' own breakers. Values are read across threads: a
  * moment's snapshot.
  */
 final class UpstreamsStatus {
@@ -35,8 +37,15 @@ final class UpstreamsStatus {
             u.put("panic", g.isPanic());
             upstreams.put(g.name(), u);
         }
+        Map<String, Object> routes = new LinkedHashMap<>();
+        for (Route r : s.routes().routes()) {
+            if (r.terminal() instanceof UpstreamTerminal ut && ut.breaker() != null) {
+                routes.put(r.id(), Map.of("circuit_breaker", Map.of("state", ut.breaker().state().label())));
+            }
+        }
         Map<String, Object> out = new LinkedHashMap<>();
         out.put("upstreams", upstreams);
+        out.put("routes", routes);
         return out;
     }
 

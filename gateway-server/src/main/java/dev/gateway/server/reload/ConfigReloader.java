@@ -140,6 +140,7 @@ public final class ConfigReloader implements AutoCloseable {
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
         services.health().apply(next.upstreams().values(), services.eventLoops() == null ? null
                 : new HealthChecks(services.upstreams(), services.eventLoops()));
+        services.health().retainRoutes(next.routes().routes().stream().map(r -> r.id()).toList());
         if (metrics != null) {
             metrics.bindPools(next);
             metrics.configLoaded(true);

@@ -146,6 +146,9 @@ public final class AccessLog implements ExchangeLog {
             if (ex.limit() != null) {
                 field(sb, enc, "limit", ex.limit());
             }
+            if (ex.attempts() > 1) {
+                sb.append(",\"attempts\":").append(ex.attempts());
+            }
             sb.append('}');
         } else {
             sb.append("request_id=").append(requestId)
@@ -170,6 +173,9 @@ public final class AccessLog implements ExchangeLog {
             }
             if (ex.limit() != null) {
                 sb.append(" limit=").append(ex.limit());
+            }
+            if (ex.attempts() > 1) {
+                sb.append(" attempts=").append(ex.attempts());
             }
         }
         logger.info(sb.toString());

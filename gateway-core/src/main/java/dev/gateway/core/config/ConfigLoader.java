@@ -496,10 +496,16 @@ public final class ConfigLoader {
         if (!s.has("mock")) {
             s.raw("mock");
         }
-        if (upstream != null && mock != null) {
-            p.add(s.node().location(), s.child("mock"), "use upstream or mock, not both");
-        } else if (upstream == null && mock == null) {
-            p.add(s.node().location(), s.child("upstream"), "is required (or mock)");
+        BatchConfig batch = s.has("batch") ? BatchReader.read(s.section("batch")) : null;
+        if (!s.has("batch")) {
+            s.raw("batch");
+        }
+        int terminals = (upstream != null ? 1 : 0) + (mock != null ? 1 : 0) + (batch != null ? 1 : 0);
+        if (terminals > 1) {
+            p.add(s.node().location(), s.child(batch != null ? "batch" : "mock"),
+                    "use one of upstream, mock and batch");
+        } else if (terminals == 0) {
+            p.add(s.node().location(), s.child("upstream"), "is required (or mock, or batch)");
         }
         ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
         RouteConfig.Rewrite rewrite = null;
@@ -538,10 +544,21 @@ public final class ConfigLoader {
         String group = s.string("group", null);
         boolean websocket = s.bool("websocket", false);
         Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
+        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.section("retries")) : null;
+        if (!s.has("retries")) {
+            s.raw("retries");
+        }
+        if (retries != null && (mock != null || batch != null)) {
+            p.add(s.raw("retries").location(), s.child("retries"), mock != null
+                    ? "a mock route has no upstream to retry"
+                    : "a batch route has no upstream to retry (each item follows its own route's retries)");
+        }
         List<FilterSpec> routeFilters = readFilters(s);
         CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
-        if (breaker != null && mock != null) {
-            p.add(s.raw("circuit-breaker"), "a mock route has no upstream to guard");
+        if (breaker != null && (mock != null || batch != null)) {
+            p.add(s.raw("circuit-breaker"), mock != null
+                    ? "a mock route has no upstream to guard"
+                    : "a batch route has no upstream to guard (each item follows its own route's breaker)");
         }
         s.finish();
         if (id == null) {
@@ -549,7 +566,7 @@ public final class ConfigLoader {
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
                 upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
-                breaker);
+                batch, retries, breaker);
     }
 
     private static String trimSlash(String prefix) {

@@ -55,9 +55,16 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
      * The settings of a {@code scope: cluster} limit.
      *
      * @param expectedNodes fail-open: each node falls back to a local limit of rate (or quota) / expectedNodes
+     * @param lease token leasing ({@code lease:}): tokens a node takes from Redis at once, or 0 for none
+     * @param leaseMaxAge how long leased tokens may be spent before the rest go back
      */
-    public record Cluster(OnRedisError onRedisError, int expectedNodes) {
+    public record Cluster(OnRedisError onRedisError, int expectedNodes, int lease, Duration leaseMaxAge) {
+        public static final Duration DEFAULT_LEASE_MAX_AGE = Duration.ofSeconds(1);
         public static final Cluster DEFAULT = new Cluster(OnRedisError.FAIL_OPEN, 1);
+
+        public Cluster(OnRedisError onRedisError, int expectedNodes) {
+            this(onRedisError, expectedNodes, 0, DEFAULT_LEASE_MAX_AGE);
+        }
     }
 
     public enum OnExceed { REJECT, QUEUE, FALLBACK }

@@ -98,12 +98,31 @@ final class LimitReader {
         }
         LimitConfig.Cluster cluster = null;
         if (scope == Scope.CLUSTER) {
+            int lease = 0;
+            Duration leaseMaxAge = LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE;
+            ConfigNode leaseNode = s.raw("lease");
+            if (present(leaseNode)) {
+                if (leaseNode instanceof ConfigNode.MapNode) {
+                    Section ls = Section.of(leaseNode, p);
+                    lease = ls.integer("tokens", 0, 1, 1_000_000);
+                    leaseMaxAge = ls.positiveDuration("max-age", leaseMaxAge);
+                    if (lease == 0) {
+                        p.add(leaseNode, "lease needs tokens: how many a node takes from Redis at once");
+                    }
+                    ls.finish();
+                } else {
+                    lease = s.integer("lease", 0, 1, 1_000_000);
+                }
+                if (!present(rateNode)) {
+                    p.add(leaseNode, "lease applies to a rate (a cluster quota counts every request in Redis)");
+                } else if (lease > burst) {
+                    p.add(leaseNode, "lease " + lease + " is above the burst (" + burst
+                            + "): a node cannot take more tokens than the bucket holds");
+                }
+            }
             cluster = new LimitConfig.Cluster(
                     s.enumValue("on-redis-error", LimitConfig.OnRedisError.class, LimitConfig.OnRedisError.FAIL_OPEN),
-                    s.integer("expected-nodes", 1, 1, 10_000));
-            if (present(s.raw("lease"))) {
-                p.add(s.raw("lease"), "token leasing is not available yet: cluster limits ask Redis per request");
-            }
+                    s.integer("expected-nodes", 1, 1, 10_000), lease, leaseMaxAge);
             if (present(concurrencyNode)) {
                 p.add(s.raw("scope"), "a concurrency limit is local-only for now (scope: cluster counts rates and "
                         + "quotas)");

@@ -69,6 +69,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     /** The filters let the request through to the route's terminal. */
     private boolean terminalOpened;
     private Target sentTo;
+    /** Upstream attempts: one per target the terminal sent the request to. */
+    private int attempts;
     /** Request body pieces that arrived before the terminal took them (or while filters read the body). */
     private PendingBody pendingBody;
     private boolean hasBody;
@@ -86,6 +88,11 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     private long upstreamNanos = -1;
     /** The client's Upgrade value of a WebSocket handshake on a route that allows it, else null. */
     private String upgrade;
+    /** True for an in-process item of a batch call (its downstream collects the response). */
+    private final boolean item;
+    /** An item's app: the batch's, already authenticated; null otherwise. */
+    private final App itemApp;
+    private ItemRunner items;
 
     /**
      * A request whose head just arrived. Its id is its valid X-Request-Id, else a new one (set on the request, so the
@@ -102,6 +109,25 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         this.method = request.method();
         this.clientVersion = request.protocolVersion().text();
         this.requestId = RequestIds.ensure(request.headers());
+        this.item = false;
+        this.itemApp = null;
+    }
+
+    /** An in-process item of a batch call (see {@link ItemRunner}): its id is given, its app the batch's. */
+    Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
+            HttpRequest request, long startNanos, String requestId, App app) {
+        this.downstream = downstream;
+        this.snapshot = snapshot;
+        this.log = log;
+        this.unrouted = unrouted;
+        this.request = request;
+        this.startNanos = startNanos;
+        this.method = request.method();
+        this.clientVersion = request.protocolVersion().text();
+        request.headers().set(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID, requestId);
+        this.requestId = requestId;
+        this.item = true;
+        this.itemApp = app;
     }
 
     // ---------------------------------------------------------------------------------------------------------------
@@ -148,6 +174,10 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         route = snapshot.routes().match(host, method.name(), path);
         if (route == null) {
             respondError(GatewayErrors.NO_ROUTE, false);
+            return;
+        }
+        if (item && route.terminal().isBatch()) {
+            respondError(GatewayErrors.NESTED_BATCH, false);
             return;
         }
         String upstreamPath = route.rewrite(path);
@@ -339,9 +369,42 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     ForwardedHeaders.client(request.headers(), downstream.clientAddress(), downstream.isPeerTrusted(),
                             snapshot::isTrustedProxy),
                     downstream.loop(), startNanos, clientVersion);
+            if (item) {
+                // Set here only, never from a header: hmac-auth takes the batch's verified app for the item.
+                c.set(StandardAttrs.BATCH_ITEM, Boolean.TRUE);
+                c.app(itemApp);
+            }
             context = c;
         }
         return c;
+    }
+
+    @Override
+    public dev.gateway.core.terminal.InProcess inProcess() {
+        if (item) {
+            return null;
+        }
+        ItemRunner r = items;
+        if (r == null) {
+            r = new ItemRunner(this, downstream, snapshot, log, unrouted);
+            items = r;
+        }
+        return r;
+    }
+
+    /**
+     * An in-process item's time is up: it answers {@code error} (through the error responder) if its response has
+     * not started, else it is cut short.
+     */
+    void expire(GatewayError error) {
+        if (finished) {
+            return;
+        }
+        if (responseStarted) {
+            abort();
+        } else {
+            respondError(error, false);
+        }
     }
 
     @Override
@@ -396,6 +459,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     @Override
     public void sentTo(Target target) {
         this.sentTo = target;
+        attempts++;
     }
 
     @Override
@@ -568,7 +632,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     app == null ? null : app.key(),
                     sentTo != null ? sentTo.url() : terminalOpened ? route.terminal().logName() : null,
                     status, bytesIn, bytesOut, totalNanos, upstreamNanos,
-                    ctx == null ? null : ctx.get(StandardAttrs.LIMIT)));
+                    ctx == null ? null : ctx.get(StandardAttrs.LIMIT), attempts));
         }
         downstream.exchangeEnded(this, abort);
     }

@@ -7,9 +7,11 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The target selector with health: the balancer's choice unless it is unhealthy, ejected or its breaker is open,
- * else another target that can take the request, preferring any target over {@code previous} (a retry goes
- * elsewhere when it can). With {@code panic: true}, when every target is unhealthy or ejected, any target whose
- * breaker lets the request through. Null when no target can take it: the call then uses the upstream's fallback or
+ * else another target that can take the request. A retry ({@code previous} set) goes to a target other than
+ * {@code previous} that can take it, at random like {@link UpstreamGroup#pickOther}, without asking the balancer (its
+ * round-robin position stays where first attempts left it), and back to {@code previous} only when no other can.
+ * With {@code panic: true}, when every target is unhealthy or ejected, any target whose breaker lets the request
+ * through. Null when no target can take it: the call then uses the upstream's fallback or
  * answers 503. A group without health settings costs one boolean read. Called on event loops; lock-free.
  */
 public final class HealthSelector implements TargetSelector {
@@ -20,12 +22,18 @@ public final class HealthSelector implements TargetSelector {
     @Override
     public Target select(UpstreamGroup group, Target previous) {
         if (!group.isGuarded()) {
-            return group.pick();
+            return previous == null ? group.pick() : group.pickOther(previous);
         }
-        Target t = group.pick();
-        if (t != previous && t.health().tryAcquire()) {
-            return t;
+        Target t = null;
+        if (previous == null) {
+            // A first attempt: the balancer's choice when it can take the request.
+            t = group.pick();
+            if (t.health().tryAcquire()) {
+                return t;
+            }
         }
+        // Another target that can take it, from a random start. A retry never asks the balancer: moving its
+        // round-robin position on retries would shift first attempts (onto a failing target, in lockstep).
         int n = group.size();
         int start = n == 1 ? 0 : ThreadLocalRandom.current().nextInt(n);
         for (int i = 0; i < n; i++) {

@@ -58,6 +58,8 @@ public final class GatewayErrors {
             "metadata_unavailable", "app metadata could not be read; try again");
     public static final GatewayError OVERLOADED = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
             "overloaded", "the gateway is overloaded");
+    public static final GatewayError NESTED_BATCH = new GatewayError(HttpResponseStatus.BAD_REQUEST, "nested_batch",
+            "a batch item may not call a batch route");
     public static final GatewayError INTERNAL = new GatewayError(HttpResponseStatus.INTERNAL_SERVER_ERROR,
             "internal_error", "the gateway failed to process the request");
 

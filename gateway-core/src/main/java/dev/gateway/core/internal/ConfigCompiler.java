@@ -1,5 +1,7 @@
 package dev.gateway.core.internal;
 
+import dev.gateway.core.batch.BatchMetrics;
+import dev.gateway.core.batch.BatchTerminal;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.FallbackConfig;
 import dev.gateway.core.config.GatewayConfig;
@@ -19,8 +21,9 @@ import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
-import dev.gateway.core.terminal.RetryPolicy;
 import dev.gateway.core.terminal.MockTerminal;
+import dev.gateway.core.terminal.RetryPolicy;
+import dev.gateway.core.terminal.RouteRetries;
 import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
@@ -134,10 +137,13 @@ public final class ConfigCompiler {
         if (!methods.isEmpty()) {
             r.filters().forEach(f -> methods.addAll(f.extraMethods()));
         }
-        Terminal terminal = r.mock() != null
+        Terminal terminal = r.batch() != null
+                ? new BatchTerminal(r.batch(), meters == null ? BatchMetrics.NOOP
+                        : BatchMetrics.of(meters.registry(), r.id()))
+                : r.mock() != null
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), HealthSelector.INSTANCE,
-                        RetryPolicy.STALE_CONNECTION, r.timeout().toNanos(), r.circuitBreaker() == null ? null
+                        retryPolicy(r), r.timeout().toNanos(), r.circuitBreaker() == null ? null
                                 : services.health().routeBreaker(r.id(), r.circuitBreaker()));
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
@@ -160,6 +166,16 @@ public final class ConfigCompiler {
         MockConfig m = f.response();
         return new UpstreamGroup.Fallback(null,
                 new MockTerminal(m.status(), m.headers(), m.body(), m.delay().toNanos()));
+    }
+
+    /** The route's {@code retries:} policy with its long-lived budget, or the default stale-connection retry. */
+    private RetryPolicy retryPolicy(RouteConfig r) {
+        if (r.retries() == null) {
+            return RetryPolicy.STALE_CONNECTION;
+        }
+        Meters meters = services.meters();
+        return new RouteRetries(r.id(), r.retries(), services.retryBudgets().budget(r.id()),
+                meters == null ? null : meters.registry());
     }
 
     private static String hostForHeader(String host) {

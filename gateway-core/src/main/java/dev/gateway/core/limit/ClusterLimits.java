@@ -3,12 +3,16 @@ package dev.gateway.core.limit;
 import dev.gateway.core.redis.RedisKeys;
 import dev.gateway.core.redis.RedisScript;
 import dev.gateway.core.redis.RedisService;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.RemovalCause;
 import io.lettuce.core.ScriptOutputType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
 
@@ -35,12 +39,23 @@ import java.util.concurrent.CompletionStage;
 public final class ClusterLimits {
     private static final String LUA = load();
 
+    /** Leases not used for this long are dropped and their tokens given back. */
+    private static final Duration LEASE_IDLE = Duration.ofSeconds(10);
+
     private final RedisScript script;
     private final RedisKeys keys;
+    /** This node's token leases, by bucket key; bounded like the local limits' keys. */
+    private final Cache<String, TokenLease> leases;
 
     public ClusterLimits(RedisService redis) {
         this.script = redis.script(LUA);
         this.keys = redis.keys();
+        this.leases = Caffeine.newBuilder().maximumSize(LocalLimits.DEFAULT_MAX_KEYS).expireAfterAccess(LEASE_IDLE)
+                .executor(Runnable::run).removalListener((String k, TokenLease lease, RemovalCause cause) -> {
+                    if (lease != null) {
+                        lease.drain(this);
+                    }
+                }).build();
     }
 
     /** The script's SHA-1 (tests). */
@@ -67,6 +82,29 @@ public final class ClusterLimits {
         long interval = micros(intervalNanos);
         return script.<Long>run(ScriptOutputType.INTEGER, new String[] {key}, "take", Long.toString(interval),
                 Long.toString(interval * burst)).thenApply(v -> v * 1000);
+    }
+
+    /** This node's lease of the bucket at {@code key} (created empty). */
+    public TokenLease lease(String key) {
+        TokenLease l = leases.getIfPresent(key);
+        return l != null ? l : leases.get(key, TokenLease::new);
+    }
+
+    /**
+     * Takes up to {@code tokens} tokens at once from the bucket at {@code key}, for a {@link TokenLease}: {granted,
+     * fill after taking in nanoseconds} when at least one was free, else {0, minus the nanoseconds until one is}.
+     */
+    public CompletionStage<long[]> lease(String key, long intervalNanos, long burst, int tokens) {
+        long interval = micros(intervalNanos);
+        return script.<List<Long>>run(ScriptOutputType.MULTI, new String[] {key}, "lease", Long.toString(interval),
+                Long.toString(interval * burst), Integer.toString(tokens))
+                .thenApply(v -> new long[] {v.get(0), v.get(1) * 1000});
+    }
+
+    /** Gives {@code n} tokens back to the bucket at {@code key} (a lease's unspent ones). */
+    public CompletionStage<Long> give(String key, long intervalNanos, long n) {
+        return script.run(ScriptOutputType.INTEGER, new String[] {key}, "give",
+                Long.toString(micros(intervalNanos) * n));
     }
 
     /** Gives back a token taken from the bucket at {@code key}. */

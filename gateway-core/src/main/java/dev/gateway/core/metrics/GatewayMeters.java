@@ -33,6 +33,10 @@ public final class GatewayMeters {
     public static final String ROUTE_CIRCUIT_BREAKER_STATE = "gateway.route.circuit_breaker.state";
     /** 1 while a target may take traffic as far as health goes (not unhealthy by active checks, not ejected). */
     public static final String UPSTREAM_HEALTHY = "gateway.upstream.healthy";
+    /** Upstream attempts retried, by route and reason (connect-failure, reset-before-response, 503, ...). */
+    public static final String UPSTREAM_RETRIES = "gateway.upstream.retries";
+    /** Retries refused because the route's retry budget was spent, by route. */
+    public static final String RETRY_BUDGET_EXHAUSTED = "gateway.retry.budget.exhausted";
     public static final String CONFIG_RELOADS = "gateway.config.reloads";
     /** 1 while the shared Redis answers, 0 while it does not (only with a {@code redis:} section). */
     public static final String REDIS_UP = "gateway.redis.up";

@@ -4,7 +4,7 @@ import io.netty.handler.codec.http.HttpContent;
 
 /**
  * The step after the filters, which produces a request's response: forwarding it upstream ({@link UpstreamTerminal}),
- * and later a mock or a batch. One instance per route, immutable, compiled with the configuration; each request
+ * a mock, or a batch of in-process requests. One instance per route, immutable, compiled with the configuration; each request
  * gets its own {@link Call}. Everything runs on the request's event loop.
  */
 public interface Terminal {
@@ -19,6 +19,11 @@ public interface Terminal {
     /** What the access log's upstream field shows when no upstream target was chosen (a mock), or null. */
     default String logName() {
         return null;
+    }
+
+    /** True for a batch terminal: a batch item may not reach another batch (no nesting). */
+    default boolean isBatch() {
+        return false;
     }
 
     /** One request's use of a terminal. */

@@ -82,6 +82,14 @@ public interface TerminalExchange {
     void abort();
 
     /**
+     * Runs in-process requests inside this exchange (a batch terminal's items): see {@link InProcess}. Null when the
+     * exchange can't (it is itself such an item: no nesting).
+     */
+    default InProcess inProcess() {
+        return null;
+    }
+
+    /**
      * True for a WebSocket handshake on a route that allows it: its upstream connection must never be reused, and a
      * 101 goes to {@link #upgraded} instead of {@link #responseHead}.
      */

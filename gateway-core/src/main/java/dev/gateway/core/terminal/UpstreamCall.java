@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +26,20 @@ import org.slf4j.LoggerFactory;
  * One request forwarded upstream: target choice, a pooled connection, the request and its body written to it, the
  * response relayed to the exchange as it arrives, and the response timeout. Listens to its connection directly, so
  * no event passes through anything else. Confined to the request's event loop.
+ *
+ * <p>A failed attempt is retried when the route's {@link RetryPolicy} says so, always before any response byte went
+ * to the client. A final response head whose status the policy retries on is looked at before it is passed on: when
+ * the attempt is retried, the response is dropped (its body drained so the connection goes back to its pool when it
+ * is short and delimited, else the connection is closed). The request is sent again as it was: a bodyless request,
+ * or one whose body still waits in the exchange (the attempt failed before connecting), or one whose whole body the
+ * call kept (up to {@link RetryPolicy#keepsBodyUpTo}: each piece is written as a retained duplicate while the call
+ * holds the piece itself, released when the call ends). A body streamed past that size is not kept, and such a
+ * request is not retried once an attempt took its body.
  */
 final class UpstreamCall implements Terminal.Call, UpstreamListener {
     private static final Logger logger = LoggerFactory.getLogger(UpstreamCall.class);
+    /** A dropped response (retried on its status) is drained for connection reuse only up to this length. */
+    private static final long DRAIN_UP_TO = 16 * 1024;
 
     private final UpstreamTerminal terminal;
     private final TerminalExchange ex;
@@ -53,8 +65,17 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     private boolean inFallback;
     /** When the upstream's response head is due (nanoTime), or 0. */
     private long responseDeadlineNanos;
-    /** Timer while queued behind the pool's connection limit (rare). */
+    /** Timer while queued behind the pool's connection limit (rare), or the backoff before a retry. */
     private ScheduledFuture<?> waitTimer;
+    /** An attempt took some of the request's content from the exchange: a retry must send it again itself. */
+    private boolean bodySent;
+    /** The request body pieces sent so far, kept (owned by the call) for a retry; null when not keeping. */
+    private ArrayDeque<HttpContent> kept;
+    private long keptBytes;
+    private int keepLimit;
+    /** The current attempt's response is being dropped for a retry after {@code retryDelay}. */
+    private boolean discarding;
+    private long retryDelay;
 
     UpstreamCall(UpstreamTerminal terminal, TerminalExchange ex) {
         this.terminal = terminal;
@@ -70,6 +91,16 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             done = true;
             ex.fail(GatewayErrors.UPSTREAM_CIRCUIT_OPEN);
             return;
+        }
+        if (terminal.hasConfiguredRetries()) {
+            RetryPolicy policy = terminal.retry();
+            policy.requestStarted();
+            if (ex.hasBody()) {
+                keepLimit = policy.keepsBodyUpTo(ex.request().method());
+                if (keepLimit > 0) {
+                    kept = new ArrayDeque<>(4);
+                }
+            }
         }
         attempt(terminal.selector().select(group, null));
     }
@@ -112,18 +143,21 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
                 group = f.upstream();
                 Target t = terminal.selector().select(group, null);
                 if (t != null) {
-                    attempt(t);
+                    attempt(t); // a kept body is sent to the fallback upstream as to a retry's target
                 } else {
                     done = true;
+                    releaseKept();
                     ex.fail(error);
                 }
                 return;
             }
             inFallback = true;
+            releaseKept(); // the fixed response takes no body from the call
             delegate = f.response().open(ex);
             return;
         }
         done = true;
+        releaseKept();
         ex.fail(unavailable(group));
     }
 
@@ -166,15 +200,22 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         connection = c;
         reusedConnection = reused;
         c.write(ex.request());
-        if (attempts > 1) {
-            // A retry (bodyless requests only): the first attempt's end-of-request marker went to the dead connection.
-            c.write(LastHttpContent.EMPTY_LAST_CONTENT);
+        if (bodySent) {
+            // A retry: what an earlier attempt took went to its connection. Send the kept body again, or the end of
+            // a bodyless request (the policy retries nothing else once content was taken).
+            if (kept != null) {
+                for (HttpContent k : kept) {
+                    c.write(k.retainedDuplicate()); // the write releases the duplicate; the call keeps k
+                }
+            } else {
+                c.write(LastHttpContent.EMPTY_LAST_CONTENT);
+            }
         }
         ex.sendContinueIfExpected();
         HttpContent piece;
         boolean queued = false;
         while ((piece = ex.pollBody()) != null) {
-            c.write(piece);
+            send(c, piece);
             queued = true;
         }
         if (queued) {
@@ -221,7 +262,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             piece.release();
             return;
         }
-        c.write(piece);
+        send(c, piece);
         flushSoon();
         if (!c.isWritable()) {
             ex.requestBodyWritable(false);
@@ -230,6 +271,36 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             requestSent = true;
             if (!responseStarted) {
                 armResponseTimer();
+            }
+        }
+    }
+
+    /** Writes a piece of the request upstream, keeping it for a retry while the body fits the limit. */
+    private void send(UpstreamConnection c, HttpContent piece) {
+        bodySent = true;
+        ArrayDeque<HttpContent> k = kept;
+        if (k == null) {
+            c.write(piece);
+            return;
+        }
+        keptBytes += piece.content().readableBytes();
+        if (keptBytes > keepLimit) {
+            // Too big to keep (a streamed body): this request is not sent twice.
+            releaseKept();
+            c.write(piece);
+            return;
+        }
+        k.addLast(piece.touch("kept for a retry"));
+        c.write(piece.retainedDuplicate()); // the write releases the duplicate; the call keeps the piece
+    }
+
+    private void releaseKept() {
+        ArrayDeque<HttpContent> k = kept;
+        if (k != null) {
+            kept = null;
+            HttpContent p;
+            while ((p = k.pollFirst()) != null) {
+                p.release();
             }
         }
     }
@@ -283,11 +354,20 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             return;
         }
         cancelTimers();
-        responseStarted = true;
         long now = System.nanoTime();
+        // Reported once, here, whether or not a retry follows: a dropped (retried) 5xx is not reported again.
         report(code >= 500, now);
         long upstreamNanos = now - startNanos;
         target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
+        if (code >= 500 && terminal.retry().retriesOnStatus(code) && !ex.isUpgrade()) {
+            long delay = decide(RetryPolicy.Failure.ERROR_STATUS, code);
+            if (delay >= 0) {
+                dropResponse(head, delay);
+                return;
+            }
+        }
+        responseStarted = true;
+        releaseKept(); // no retry from here on
         if (code == 101 && ex.isUpgrade()) {
             // A WebSocket: the connection leaves the call (and its pool) for the exchange's relay.
             done = true;
@@ -312,8 +392,46 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
     }
 
+    /**
+     * The response of this attempt is not passed on: another attempt follows after {@code delay}. A short, delimited
+     * body on a keep-alive connection is drained (the connection then goes back to its pool, see onResponseEnd);
+     * anything else closes the connection at once.
+     */
+    private void dropResponse(ResponseHead head, long delay) {
+        logger.debug("request {}: retrying after status {} from {}", ex.requestId(), head.status(), target);
+        ResponseHead.Framing f = head.framing();
+        boolean drain = head.isKeepAlive() && requestSent && ex.isRequestRead() && (f == ResponseHead.Framing.NONE
+                || f == ResponseHead.Framing.LENGTH && head.contentLength() <= DRAIN_UP_TO);
+        if (drain) {
+            discarding = true;
+            retryDelay = delay;
+            armResponseTimer(); // a body that stalls is given up at the route's timeout (onDeadline)
+            return;
+        }
+        UpstreamConnection c = connection;
+        connection = null;
+        if (c != null) {
+            c.abort();
+        }
+        retryLater(delay);
+    }
+
     @Override
     public void onResponseEnd(ByteBuf trailers) {
+        if (discarding && !done) {
+            if (trailers != null) {
+                trailers.release();
+            }
+            discarding = false;
+            cancelTimers();
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.release(upstreamReusableAfterDrop());
+            }
+            retryLater(retryDelay);
+            return;
+        }
         if (done || !responseStarted) {
             if (trailers != null) {
                 trailers.release();
@@ -341,10 +459,18 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         if (done) {
             return;
         }
+        if (discarding) {
+            // Closed while its dropped response drained: the retry goes ahead all the same.
+            discarding = false;
+            cancelTimers();
+            retryLater(retryDelay);
+            return;
+        }
         if (responseStarted) {
             // Died mid-body: the client connection closes so the truncation can't pass for a complete response.
             logger.debug("request {}: {} closed mid-response", ex.requestId(), target);
             done = true;
+            releaseKept();
             cancelTimers();
             ex.abort();
             return;
@@ -364,32 +490,60 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     /** An attempt failed before any response byte: another attempt if the policy says so, else the error. */
     private void giveUp(RetryPolicy.Failure failure, GatewayError error, UpstreamMetrics.Outcome outcome) {
         cancelTimers();
-        long delay = terminal.retry().retryDelayNanos(new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(),
-                ex.isRequestRead(), attempts, failure, reusedConnection));
+        RetryPolicy.Attempt attempt = attemptOf(failure, 0);
+        long delay = terminal.retry().retryDelayNanos(attempt);
         // A full pool queue is the gateway's own limit, and a kept-alive connection the upstream had closed (retried
         // at once) is the ordinary race of keep-alive: neither is the target failing.
-        if (failure != RetryPolicy.Failure.OVERLOADED && !(delay >= 0 && reusedConnection
-                && failure == RetryPolicy.Failure.CLOSED_BEFORE_RESPONSE)) {
+        if (failure != RetryPolicy.Failure.OVERLOADED
+                && !(delay == 0 && RetryPolicy.STALE_CONNECTION.retryDelayNanos(attempt) == 0)) {
             report(true, System.nanoTime());
         }
         if (delay >= 0) {
             logger.debug("request {}: retrying after {} from {}", ex.requestId(), failure, target);
+            target.metrics().record(outcome, System.nanoTime() - startNanos);
             requestSent = false;
             if (delay == 0) {
                 attempt(terminal.selector().select(group, target));
             } else {
-                waitTimer = ex.loop().schedule(() -> {
-                    waitTimer = null;
-                    if (!done) {
-                        attempt(terminal.selector().select(group, target));
-                    }
-                }, delay, TimeUnit.NANOSECONDS);
+                retryLater(delay);
             }
             return;
         }
         target.metrics().record(outcome, System.nanoTime() - startNanos);
         done = true;
+        releaseKept();
         ex.fail(error);
+    }
+
+    /** Asks the policy about the attempt that just failed: the wait before the next one, or NO_RETRY. */
+    private long decide(RetryPolicy.Failure failure, int status) {
+        return terminal.retry().retryDelayNanos(attemptOf(failure, status));
+    }
+
+    private RetryPolicy.Attempt attemptOf(RetryPolicy.Failure failure, int status) {
+        return new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(), bodySent,
+                kept != null && ex.isRequestRead(), ex.isRequestRead(), attempts, failure, status, reusedConnection);
+    }
+
+    /** The next attempt, to another target when the group has one, from a fresh event-loop task after {@code delay}. */
+    private void retryLater(long delay) {
+        requestSent = false;
+        Runnable next = () -> {
+            waitTimer = null;
+            if (!done) {
+                attempt(terminal.selector().select(group, target));
+            }
+        };
+        if (delay <= 0) {
+            // Not from inside the connection's own callback: the dropped response's connection may be the next one.
+            ex.loop().execute(next);
+        } else {
+            waitTimer = ex.loop().schedule(next, delay, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private boolean upstreamReusableAfterDrop() {
+        return requestSent && ex.isRequestRead();
     }
 
     private void armResponseTimer() {
@@ -410,6 +564,17 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
         responseDeadlineNanos = 0;
         if (done || responseStarted) {
+            return;
+        }
+        if (discarding) {
+            // The dropped response's body stalled: close its connection and go on with the retry.
+            discarding = false;
+            UpstreamConnection c = connection;
+            connection = null;
+            if (c != null) {
+                c.abort();
+            }
+            retryLater(retryDelay);
             return;
         }
         logger.debug("request {}: {} did not respond within {} ms", ex.requestId(), target,
@@ -433,6 +598,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
         done = true;
         cancelTimers();
+        releaseKept();
         if (waitingForConnection) {
             pool.cancel(this);
             waitingForConnection = false;

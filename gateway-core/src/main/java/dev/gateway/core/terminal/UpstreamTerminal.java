@@ -15,6 +15,8 @@ public final class UpstreamTerminal implements Terminal {
     private final UpstreamClient client;
     private final TargetSelector selector;
     private final RetryPolicy retry;
+    /** The route has {@code retries:} (else only stale connections are retried): requests are counted, bodies kept. */
+    private final boolean configuredRetries;
     private final long timeoutNanos;
     private final CircuitBreaker breaker;
 
@@ -32,6 +34,7 @@ public final class UpstreamTerminal implements Terminal {
         this.client = client;
         this.selector = selector;
         this.retry = retry;
+        this.configuredRetries = retry != RetryPolicy.STALE_CONNECTION;
         this.timeoutNanos = timeoutNanos;
     }
 
@@ -49,6 +52,10 @@ public final class UpstreamTerminal implements Terminal {
 
     RetryPolicy retry() {
         return retry;
+    }
+
+    boolean hasConfiguredRetries() {
+        return configuredRetries;
     }
 
     long timeoutNanos() {

@@ -65,6 +65,24 @@ public final class ResponseHead {
     /** Tokens of Connection other than close/keep-alive (names to drop); rare, so a lazily made list. */
     private List<String> connectionNames;
 
+    /**
+     * A head the gateway makes itself, from its text (status line, header lines, the empty line): a streamed batch
+     * answer. Valid for as long as the caller keeps it.
+     *
+     * @throws IllegalArgumentException if the text is not a valid head
+     */
+    public static ResponseHead of(String text) {
+        ResponseHead h = new ResponseHead();
+        byte[] b = text.getBytes(StandardCharsets.ISO_8859_1);
+        h.bytes = b;
+        h.length = b.length;
+        String error = h.parse(false);
+        if (error != null) {
+            throw new IllegalArgumentException(error);
+        }
+        return h;
+    }
+
     public int length() {
         return length;
     }

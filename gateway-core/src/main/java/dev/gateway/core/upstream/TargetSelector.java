@@ -16,6 +16,6 @@ public interface TargetSelector {
      */
     Target select(UpstreamGroup group, Target previous);
 
-    /** The group's load balancer, whatever the previous attempt was. */
-    TargetSelector BALANCED = (group, previous) -> group.pick();
+    /** The group's load balancer; a retry goes to another target than the previous attempt's when there is one. */
+    TargetSelector BALANCED = (group, previous) -> previous == null ? group.pick() : group.pickOther(previous);
 }

@@ -3,6 +3,7 @@ package dev.gateway.core.upstream;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.terminal.Terminal;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -91,6 +92,30 @@ public final class UpstreamGroup {
     /** The balancer's choice among all targets. */
     public Target pick() {
         return balancer.pick(targets);
+    }
+
+    /**
+     * The target for a retry after {@code previous} failed: another one, at random among the others, when the group
+     * has more than one (so a retry does not go back to what just failed). The balancer's position is left alone,
+     * so retries do not shift the round-robin order of first attempts.
+     */
+    public Target pickOther(Target previous) {
+        int n = targets.length;
+        if (n == 1) {
+            return targets[0];
+        }
+        int at = -1;
+        for (int i = 0; i < n; i++) {
+            if (targets[i] == previous) {
+                at = i;
+                break;
+            }
+        }
+        if (at < 0) {
+            return balancer.pick(targets); // previous is not one of this group's: any target will do
+        }
+        int other = ThreadLocalRandom.current().nextInt(n - 1);
+        return targets[other >= at ? other + 1 : other];
     }
 
     /** True: the upstream receives the client's Host header; false: the target's host:port. */

@@ -3,7 +3,10 @@
 --   take   ARGV[2] interval (us), ARGV[3] capacity (us): a GCRA token bucket on Redis's clock (TIME).
 --          KEYS[1] holds the theoretical arrival time in microseconds and expires when the bucket is full again.
 --          Returns the fill after taking (us, > 0), or minus the microseconds until a token is free.
---   give   ARGV[2] interval (us): gives a token back (another limit refused the request).
+--   lease  ARGV[2] interval (us), ARGV[3] capacity (us), ARGV[4] tokens wanted: takes up to that many tokens at
+--          once for a node to spend locally (token leasing). Returns {granted, fill after (us)} when at least one
+--          token was free, else {0, minus the microseconds until one is}.
+--   give   ARGV[2] amount (us): gives tokens back (another limit refused the request; a lease's unspent tokens).
 --   count  ARGV[2] limit, ARGV[3] time to live (ms): counts one request in a fixed window (KEYS[1] names it);
 --          returns the count after, or -1 when the window is used up. The key expires after the window.
 --   uncount                       : uncounts one request (another limit refused it).
@@ -26,6 +29,23 @@ if op == 'take' then
     end
     redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.floor(fill / 1000) + 1)
     return fill
+elseif op == 'lease' then
+    local interval = tonumber(ARGV[2])
+    local capacity = tonumber(ARGV[3])
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local tat = tonumber(redis.call('GET', KEYS[1])) or now
+    if tat < now then
+        tat = now
+    end
+    local free = math.floor((capacity - (tat - now)) / interval)
+    if free < 1 then
+        return {0, -(tat + interval - now - capacity)}
+    end
+    local granted = math.min(free, tonumber(ARGV[4]))
+    tat = tat + granted * interval
+    redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1)
+    return {granted, tat - now}
 elseif op == 'give' then
     local tat = tonumber(redis.call('GET', KEYS[1]))
     if tat then

@@ -30,6 +30,13 @@ class HmacCredentialsTest {
     }
 
     @Test
+    void headerNamesAreSeparatedByAnyRunOfSpaces() {
+        var c = HmacCredentials.parse("hmac username=\"k\", headers=\"  X-Date   Request-Line digest \", "
+                + "signature=\"s\"").credentials();
+        assertThat(c.headers()).containsExactly("x-date", "request-line", "digest");
+    }
+
+    @Test
     void defaultsToSha256AndDateHeader() {
         var c = HmacCredentials.parse("hmac username=\"k\", signature=\"s\"").credentials();
         assertThat(c.algorithm()).isEqualTo(HmacAlgorithm.HMAC_SHA256);
@@ -61,6 +68,7 @@ class HmacCredentialsTest {
         "hmac username=\"k\", nonce=\"1\", signature=\"s\"",      // unknown parameter
         "hmac username=\"\", signature=\"s\"",                    // empty value
         "hmac username=\"k\", headers=\"\", signature=\"s\"",     // empty header list
+        "hmac username=\"k\", headers=\"   \", signature=\"s\"",  // only spaces
     })
     void malformedHeadersAreRejected(String value) {
         assertThat(HmacCredentials.parse(value).problem()).isEqualTo(HmacCredentials.Problem.MALFORMED);

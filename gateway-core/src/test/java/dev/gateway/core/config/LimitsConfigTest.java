@@ -159,8 +159,16 @@ class LimitsConfigTest {
                 .containsExactly(at(1) + ": limits[0].scope: a concurrency limit is local-only for now (scope: "
                         + "cluster counts rates and quotas)");
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, lease: 10}]", redis))
-                .containsExactly(at(1) + ": limits[0].lease: token leasing is not available yet: cluster limits ask "
-                        + "Redis per request");
+                .containsExactly(at(1) + ": limits[0].lease: lease 10 is above the burst (5): a node cannot take "
+                        + "more tokens than the bucket holds");
+        assertThat(errors("limits: [{id: x, routes: [all], quota: 5/day, scope: cluster, lease: 2}]", redis))
+                .containsExactly(at(1) + ": limits[0].lease: lease applies to a rate (a cluster quota counts every "
+                        + "request in Redis)");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, lease: {max-age: 1s}}]", redis))
+                .containsExactly(at(1) + ": limits[0].lease: lease needs tokens: how many a node takes from Redis at "
+                        + "once");
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, lease: 2}]"))
+                .containsExactly(at(1) + ": limits[0].lease: lease applies to scope: cluster");
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-redis-error: maybe}]",
                 redis)).containsExactly(at(1) + ": limits[0].on-redis-error: expected one of [fail-open, fail-closed], "
                         + "found 'maybe'");
@@ -174,6 +182,12 @@ class LimitsConfigTest {
         assertThat(c.limits().get(0).cluster()).isEqualTo(new LimitConfig.Cluster(LimitConfig.OnRedisError
                 .FAIL_CLOSED, 4));
         assertThat(c.limits().get(1).cluster()).isEqualTo(LimitConfig.Cluster.DEFAULT);
+        assertThat(load("limits: [{id: x, routes: [all], rate: 100/s, scope: cluster, lease: 20}]", redis).limits()
+                .get(0).cluster()).isEqualTo(new LimitConfig.Cluster(LimitConfig.OnRedisError.FAIL_OPEN, 1, 20,
+                        Duration.ofSeconds(1)));
+        assertThat(load("limits: [{id: x, routes: [all], rate: 100/s, scope: cluster, lease: {tokens: 5, max-age: "
+                + "200ms}}]", redis).limits().get(0).cluster()).isEqualTo(new LimitConfig.Cluster(
+                        LimitConfig.OnRedisError.FAIL_OPEN, 1, 5, Duration.ofMillis(200)));
         assertThat(load("limits: [{id: z, routes: [all], rate: 5/s}]", "").limits().get(0).cluster()).isNull();
     }
 

@@ -67,8 +67,8 @@ class MockConfigTest {
                   - id: neither
                     paths: [/b]
                 """)).containsExactly(
-                at(4) + "routes[0].mock: use upstream or mock, not both",
-                at(8) + "routes[1].upstream: is required (or mock)");
+                at(4) + "routes[0].mock: use one of upstream, mock and batch",
+                at(8) + "routes[1].upstream: is required (or mock, or batch)");
     }
 
     @Test

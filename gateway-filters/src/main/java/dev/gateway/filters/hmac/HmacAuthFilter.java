@@ -8,6 +8,7 @@ import dev.gateway.core.auth.SigningString;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayException;
@@ -104,6 +105,16 @@ final class HmacAuthFilter implements GatewayFilter {
         HttpHeaders h = ctx.headers();
         h.remove(X_APP_KEY);
         h.remove(X_CONSUMER_GROUP);
+        App batchApp = ctx.app();
+        if (batchApp != null && ctx.get(StandardAttrs.BATCH_ITEM) != null) {
+            // An in-process item of a batch call: the gateway set its app from the batch request, whose signature
+            // (and digest, over the items) this gateway verified. No header can set the flag.
+            h.set(X_APP_KEY, batchApp.key());
+            if (batchApp.group() != null) {
+                h.set(X_CONSUMER_GROUP, batchApp.group());
+            }
+            return FilterResult.proceed();
+        }
         // As Kong: Proxy-Authorization first (the exchange keeps it for filters and never forwards it), then
         // Authorization when the first carries no hmac credentials.
         AsciiString header = HttpHeaderNames.PROXY_AUTHORIZATION;

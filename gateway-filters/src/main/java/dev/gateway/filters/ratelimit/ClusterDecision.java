@@ -7,6 +7,7 @@ import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.limit.FixedWindow;
 import dev.gateway.core.limit.QuotaWindows;
 import dev.gateway.core.limit.TokenBucket;
+import dev.gateway.core.limit.TokenLease;
 import dev.gateway.core.metadata.App;
 import dev.gateway.filters.ratelimit.RateLimitFilter.Pass;
 import java.util.concurrent.CompletableFuture;
@@ -15,9 +16,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.BiConsumer;
 
 /**
- * The cluster limits of one request, asked in order, one Redis round trip each. Every step runs on the request's
- * event loop (Redis answers on a Lettuce thread and is handed over). What a limit took is given back when a later
- * one refuses or the request is abandoned.
+ * The cluster limits of one request, asked in order, one Redis round trip each, or none for a leased limit whose
+ * node still holds tokens ({@link TokenLease}). Every step runs on the request's event loop (Redis answers on a
+ * Lettuce thread and are handed over). What a limit took is given back when a later one refuses or the request is
+ * abandoned: to Redis, or to the lease it came from.
  */
 final class ClusterDecision implements BiConsumer<Long, Throwable> {
     private final RateLimitFilter filter;
@@ -32,8 +34,8 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
     private long tightT;
     private final RouteLimit queuedBy;
     private final long delay;
-    /** Redis keys taken from, to give back: a bucket's interval, or 0 for a quota count. */
-    private final String[] heldKeys;
+    /** What was taken from, to give back: a Redis key (with a bucket's interval, or 0 for a quota count) or a lease. */
+    private final Object[] heldKeys;
     private final long[] heldIntervals;
     private int held;
     private int next;
@@ -41,6 +43,8 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
     // The limit being asked.
     private Object key;
     private String redisKey;
+    /** What the limit being asked takes from: {@link #redisKey}, or the node's lease of it. */
+    private Object source;
     private long interval;
     private long burst;
     private String policy;
@@ -50,7 +54,7 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
     ClusterDecision(RateLimitFilter filter, RequestContext ctx, String method, Pass pass, RouteLimit tight,
             String tightPolicy, long tightR, long tightQ, long tightT, RouteLimit queuedBy, long delay) {
         this.filter = filter;
-        this.heldKeys = new String[filter.clusters.length];
+        this.heldKeys = new Object[filter.clusters.length];
         this.heldIntervals = new long[filter.clusters.length];
         this.ctx = ctx;
         this.method = method;
@@ -98,11 +102,25 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
                     }
                 }
                 redisKey = filter.cluster.bucketKey(l.id, key);
-                asked = filter.cluster.take(redisKey, interval, burst);
+                source = redisKey;
+                if (l.lease > 0) {
+                    TokenLease lease = filter.cluster.lease(redisKey);
+                    source = lease;
+                    long fill = lease.take(filter.cluster, filter.store.now(), burst * interval);
+                    if (fill != 0) { // spent a leased token, or Redis said it has none: no round trip
+                        decided(fill, null);
+                        return;
+                    }
+                    asked = lease.acquire(filter.cluster, filter.store, interval, burst,
+                            (int) Math.min(l.lease, burst), l.leaseMaxAge);
+                } else {
+                    asked = filter.cluster.take(redisKey, interval, burst);
+                }
             } else {
                 millis = filter.store.clock().currentTimeMillis();
                 window = l.windows.at(millis);
                 redisKey = filter.cluster.quotaKey(l.id, key, window.number());
+                source = redisKey;
                 // The key outlives the window by a minute: nodes whose clocks differ a little find it.
                 asked = filter.cluster.count(redisKey, l.quota, window.endMillis() - millis + 60_000);
             }
@@ -127,7 +145,7 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
         boolean rate = l.kind == LimitConfig.Kind.RATE;
         if (done) { // abandoned while Redis was deciding: give back what it took
             if (failure == null && answer > 0) {
-                giveBack(redisKey, rate ? interval : 0);
+                giveBack(source, rate ? interval : 0);
             }
             return;
         }
@@ -137,7 +155,7 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
             v = answer;
             q = rate ? burst : l.quota;
             if (v > 0) {
-                heldKeys[held] = redisKey;
+                heldKeys[held] = source;
                 heldIntervals[held++] = rate ? interval : 0;
             }
         } else {
@@ -240,8 +258,13 @@ final class ClusterDecision implements BiConsumer<Long, Throwable> {
         held = 0;
     }
 
-    private void giveBack(String k, long bucketInterval) {
+    private void giveBack(Object from, long bucketInterval) {
         // Best effort: if Redis fails now, the token is spent (a bounded under-admission, never an over-admission).
+        if (from instanceof TokenLease lease) {
+            lease.refund();
+            return;
+        }
+        String k = (String) from;
         if (bucketInterval > 0) {
             filter.cluster.give(k, bucketInterval);
         } else {

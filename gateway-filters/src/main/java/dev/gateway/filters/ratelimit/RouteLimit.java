@@ -71,6 +71,10 @@ final class RouteLimit {
     final boolean failOpen;
     /** Cluster, fail-open: the local share is the limit divided by this. */
     final long expectedNodes;
+    /** Cluster: tokens a node leases from Redis at once ({@code lease:}), or 0 to ask Redis per request. */
+    final int lease;
+    /** Cluster, leasing: nanoseconds leased tokens may be spent before the rest go back. */
+    final long leaseMaxAge;
     /** Cluster, fail-closed: 503 {@code ratelimit_unavailable}. */
     final CompletionStage<FilterResult> unavailable;
     private final Counter errors;
@@ -142,6 +146,8 @@ final class RouteLimit {
         this.cluster = c.scope() == LimitConfig.Scope.CLUSTER;
         this.failOpen = !cluster || c.cluster().onRedisError() == LimitConfig.OnRedisError.FAIL_OPEN;
         this.expectedNodes = cluster ? c.cluster().expectedNodes() : 1;
+        this.lease = cluster ? c.cluster().lease() : 0;
+        this.leaseMaxAge = cluster ? c.cluster().leaseMaxAge().toNanos() : 0;
         this.unavailable = FilterResult.refuse(new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
                 "ratelimit_unavailable", "limit '" + id + "' cannot be decided now: Redis is unavailable"));
         this.queueWait = meters == null || !queue ? null : meters.rateLimitQueueWait().series(id);

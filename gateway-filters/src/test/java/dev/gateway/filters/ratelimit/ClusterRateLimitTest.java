@@ -168,6 +168,30 @@ class ClusterRateLimitTest {
     }
 
     @Test
+    void aLeasedLimitSpendsLocallyAndTakesBackATokenALaterLimitRefused() throws Exception {
+        GatewayFilter f = load("""
+                limits:
+                  - {id: leased, routes: [orders], rate: 1/m, burst: 10, scope: cluster, lease: 4}
+                  - {id: daily, routes: [orders], quota: 2/day, scope: cluster}
+                """);
+        assertThat(decide(f).code()).isEqualTo("admitted");
+        assertThat(decide(f).code()).isEqualTo("admitted");
+        Outcome third = decide(f);
+        assertThat(third.code()).isEqualTo("quota_exceeded");
+        assertThat(third.onLoop()).isTrue();
+        // One lease of 4 tokens, three spent and one of them given back to the lease: Redis's bucket shows the 4
+        // leased (at 1/m), not one per request.
+        List<?> keys = (List<?>) redis.server().call("KEYS", "gw:{rl:leased:*}:tb");
+        assertThat(keys).hasSize(1);
+        long tat = Long.parseLong((String) redis.server().call("GET", (String) keys.get(0)));
+        List<?> time = (List<?>) redis.server().call("TIME");
+        long now = Long.parseLong((String) time.get(0)) * 1_000_000 + Long.parseLong((String) time.get(1));
+        assertThat(tat - now).as("4 tokens of 60 s taken in Redis").isBetween(239_000_000L, 240_000_000L);
+        assertThat(decisions("leased", "admitted")).isEqualTo(2);
+        assertThat(decisions("daily", "rejected")).isEqualTo(1);
+    }
+
+    @Test
     void aRequestAbandonedWhileRedisDecidesGivesItsTokenBack() throws Exception {
         GatewayFilter f = load("limits: [{id: g, routes: [orders], rate: 1/m, burst: 1, scope: cluster}]\n");
         redis.server().call("CLIENT", "PAUSE", "50", "ALL"); // Redis answers the decision 50 ms late

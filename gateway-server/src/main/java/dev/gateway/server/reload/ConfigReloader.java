@@ -140,7 +140,8 @@ public final class ConfigReloader implements AutoCloseable {
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
         services.health().apply(next.upstreams().values(), services.eventLoops() == null ? null
                 : new HealthChecks(services.upstreams(), services.eventLoops()));
-        services.health().retainRoutes(next.routes().routes().stream().map(r -> r.id()).toList());
+        services.health().retainRoutes(routeIds(next));
+        services.retryBudgets().retainOnly(routeIds(next));
         if (metrics != null) {
             metrics.bindPools(next);
             metrics.configLoaded(true);
@@ -158,6 +159,8 @@ public final class ConfigReloader implements AutoCloseable {
     private ReloadResult rejected(String trigger, Snapshot before, List<ConfigError> errors, long cpuStart) {
         // Endpoints the failed compile registered are not named by the configuration in force: let them go.
         services.upstreams().retainOnly(before.endpoints(), before.upstreams().keySet());
+        services.retryBudgets().retainOnly(routeIds(before));
+        services.health().retainRoutes(routeIds(before));
         if (metrics != null) {
             metrics.configLoaded(false);
         }
@@ -168,6 +171,10 @@ public final class ConfigReloader implements AutoCloseable {
                 before.version(), before.version(), lines, List.of(), cpuSince(cpuStart));
         lastFailure = r;
         return remember(r);
+    }
+
+    private static List<String> routeIds(Snapshot s) {
+        return s.config().routes().stream().map(r -> r.id()).toList();
     }
 
     private ReloadResult remember(ReloadResult r) {

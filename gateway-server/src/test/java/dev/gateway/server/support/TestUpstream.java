@@ -61,7 +61,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicLong bytesWritten = new AtomicLong();
     private volatile Behavior behavior;
 
-    private TestUpstream(String name, Behavior behavior) throws InterruptedException {
+    private TestUpstream(String name, int port, Behavior behavior) throws InterruptedException {
         this.name = name;
         this.behavior = behavior;
         this.server = new ServerBootstrap()
@@ -77,12 +77,17 @@ public final class TestUpstream implements AutoCloseable {
                         ch.pipeline().addLast(new HttpServerCodec()).addLast(new Handler());
                     }
                 })
-                .bind("127.0.0.1", 0).sync().channel();
+                .bind("127.0.0.1", port).sync().channel();
     }
 
     public static TestUpstream start(String name, Behavior behavior) {
+        return start(name, 0, behavior);
+    }
+
+    /** A server on {@code port} of 127.0.0.1 (0: an ephemeral one), e.g. to restart a killed upstream where it was. */
+    public static TestUpstream start(String name, int port, Behavior behavior) {
         try {
-            return new TestUpstream(name, behavior);
+            return new TestUpstream(name, port, behavior);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }

@@ -108,4 +108,55 @@ class ResilienceConfigTest {
                         + "fallbacks do not chain",
                 f + ":7: upstreams.b.fallback.upstream: an upstream cannot be its own fallback");
     }
+
+    @Test
+    void aRouteBreakerOnlyGuardsUpstreamRoutesAndComesLast() throws Exception {
+        Path f = dir.resolve("gateway.yml");
+        Files.writeString(f, """
+                upstreams:
+                  orders:
+                    targets: [http://127.0.0.1:9]
+                routes:
+                  - id: m
+                    paths: [/m]
+                    mock: {status: 200}
+                    circuit-breaker: {window: 10}
+                  - id: b
+                    paths: [/b]
+                    batch: {}
+                    circuit-breaker: {window: 10}
+                    retries: {attempts: 2}
+                """);
+        try {
+            new ConfigLoader(Map.<String, String>of()::get).load(f);
+            throw new AssertionError("expected the configuration to be rejected");
+        } catch (ConfigException e) {
+            assertThat(e.errors().stream().map(ConfigError::toString).toList()).containsExactlyInAnyOrder(
+                    f + ":8: routes[0].circuit-breaker: a mock route has no upstream to guard",
+                    f + ":12: routes[1].circuit-breaker: a batch route has no upstream to guard (each item follows "
+                            + "its own route's breaker)",
+                    f + ":13: routes[1].retries: a batch route has no upstream to retry (each item follows its own "
+                            + "route's retries)");
+        }
+
+        Files.writeString(f, """
+                upstreams:
+                  orders:
+                    targets: [http://127.0.0.1:9]
+                routes:
+                  - id: r
+                    paths: [/r]
+                    upstream: orders
+                    retries: {attempts: 3}
+                    circuit-breaker: {window: 10}
+                """);
+        RouteConfig r = new ConfigLoader(Map.<String, String>of()::get).load(f).routes().get(0);
+        assertThat(r.retries().attempts()).isEqualTo(3);
+        assertThat(r.circuitBreaker().windowCalls()).isEqualTo(10);
+        assertThat(r.batch()).isNull();
+        assertThat(r.withFilters(List.of())).isEqualTo(r);
+        String[] components = java.util.Arrays.stream(RouteConfig.class.getRecordComponents())
+                .map(java.lang.reflect.RecordComponent::getName).toArray(String[]::new);
+        assertThat(components).endsWith("mock", "batch", "retries", "circuitBreaker");
+    }
 }

@@ -7,7 +7,9 @@ import dev.gateway.core.testing.ManualClock;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -113,5 +115,43 @@ class HealthSelectorTest {
         UpstreamGroup g = HealthFixtures.group(2, null, clock, false);
         assertThat(g.isGuarded()).isFalse();
         assertThat(picks(g, null, 4)).containsExactlyInAnyOrder(g.target(0), g.target(1));
+    }
+
+    /** The first attempts' targets (as URLs) of {@code n} requests, each followed by {@code retries} retries. */
+    private List<String> firstAttempts(UpstreamGroup g, int n, int retries) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Target first = selector.select(g, null);
+            out.add(first.url());
+            Target previous = first;
+            for (int r = 0; r < retries; r++) {
+                Target next = selector.select(g, previous);
+                assertThat(next).as("a retry goes elsewhere").isNotSameAs(previous);
+                previous = next;
+            }
+        }
+        return out;
+    }
+
+    @Test
+    void retriesLeaveTheRoundRobinPositionOfFirstAttemptsAlone() {
+        List<String> plain = firstAttempts(guarded(3, false), 12, 0);
+        assertThat(plain).containsSubsequence(plain.get(0), plain.get(1), plain.get(2), plain.get(0));
+        assertThat(firstAttempts(guarded(3, false), 12, 2)).as("guarded").isEqualTo(plain);
+        assertThat(firstAttempts(HealthFixtures.group(3, null, clock, false), 12, 2)).as("unguarded")
+                .isEqualTo(plain);
+    }
+
+    @Test
+    void aRetryNeverGoesToAnEjectedTargetAndFindsNoneWhenOnlyThePreviousIsLeft() {
+        UpstreamGroup g = HealthFixtures.group(3, new TargetHealth.Settings(null, HealthFixtures.outliers(1, 100),
+                null), clock, false);
+        fail(g, 2, 1);
+        assertThat(g.target(2).health().isEjected()).isTrue();
+        assertThat(picks(g, g.target(0), 40)).containsExactly(g.target(1));
+        fail(g, 1, 1);
+        assertThat(selector.select(g, g.target(0))).as("the previous one, the only one left").isSameAs(g.target(0));
+        fail(g, 0, 1);
+        assertThat(selector.select(g, g.target(0))).as("nothing left: the call falls back").isNull();
     }
 }

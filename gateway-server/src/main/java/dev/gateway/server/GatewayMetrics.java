@@ -1,5 +1,9 @@
 package dev.gateway.server;
 
+import dev.gateway.core.health.CircuitBreaker;
+import dev.gateway.core.health.TargetHealth;
+import dev.gateway.core.route.Route;
+import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.metrics.GatewayMeters;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.runtime.Snapshot;
@@ -43,6 +47,8 @@ public final class GatewayMetrics implements AutoCloseable {
     private final Meters meters = Meters.create(registry);
     /** The pool gauges of the configuration in force, by upstream, target and endpoint. */
     private final Map<List<Object>, List<Meter>> poolGauges = new HashMap<>();
+    /** The health gauges of the configuration in force, by upstream, target and health state. */
+    private final Map<List<Object>, List<Meter>> healthGauges = new HashMap<>();
 
     public GatewayMetrics() {
         registry.config().meterFilter(PROMETHEUS_LINT);
@@ -131,6 +137,65 @@ public final class GatewayMetrics implements AutoCloseable {
         }
         poolGauges.clear();
         poolGauges.putAll(next);
+        bindHealth(snapshot);
+    }
+
+    /**
+     * Per (upstream, target) of guarded upstreams: the breaker's state and whether health lets the target take
+     * traffic, read at scrape time from the health state the configuration uses (kept across reloads).
+     */
+    private void bindHealth(Snapshot snapshot) {
+        Map<List<Object>, Target> wanted = new java.util.LinkedHashMap<>();
+        Map<List<Object>, String> upstreamOf = new HashMap<>();
+        for (UpstreamGroup g : snapshot.upstreams().values()) {
+            for (Target t : g.targets()) {
+                if (t.health() != null) {
+                    List<Object> key = List.of(g.name(), t.url(), t.health());
+                    wanted.put(key, t);
+                    upstreamOf.put(key, g.name());
+                }
+            }
+        }
+        Map<List<Object>, CircuitBreaker> routeBreakers = new HashMap<>();
+        for (Route r : snapshot.routes().routes()) {
+            if (r.terminal() instanceof UpstreamTerminal ut && ut.breaker() != null) {
+                routeBreakers.put(List.of(r.id(), ut.breaker()), ut.breaker());
+            }
+        }
+        // Gone first: a target whose health state was replaced gets gauges of the same name and tags again.
+        for (var it = healthGauges.entrySet().iterator(); it.hasNext();) {
+            var e = it.next();
+            if (!wanted.containsKey(e.getKey()) && !routeBreakers.containsKey(e.getKey())) {
+                e.getValue().forEach(registry::remove);
+                it.remove();
+            }
+        }
+        for (var e : wanted.entrySet()) {
+            if (healthGauges.containsKey(e.getKey())) {
+                continue;
+            }
+            Target t = e.getValue();
+            TargetHealth h = t.health();
+            String upstream = upstreamOf.get(e.getKey());
+            List<Meter> m = new java.util.ArrayList<>();
+            m.add(Gauge.builder(GatewayMeters.UPSTREAM_HEALTHY, h, x -> x.isAvailable() ? 1 : 0)
+                    .description("1 while the target takes traffic as far as health goes (not unhealthy, not ejected)")
+                    .tags("upstream", upstream, "target", t.url()).strongReference(true).register(registry));
+            if (h.breaker() != null) {
+                m.add(Gauge.builder(GatewayMeters.CIRCUIT_BREAKER_STATE, h.breaker(), b -> b.state().gaugeValue())
+                        .description("Circuit breaker state of the target: 0 closed, 1 open, 2 half-open")
+                        .tags("upstream", upstream, "target", t.url()).strongReference(true).register(registry));
+            }
+            healthGauges.put(e.getKey(), m);
+        }
+        for (var e : routeBreakers.entrySet()) {
+            if (!healthGauges.containsKey(e.getKey())) {
+                healthGauges.put(e.getKey(), List.of(Gauge.builder(GatewayMeters.ROUTE_CIRCUIT_BREAKER_STATE,
+                                e.getValue(), b -> b.state().gaugeValue())
+                        .description("A route's own circuit breaker: 0 closed, 1 open, 2 half-open")
+                        .tags("route", (String) e.getKey().get(0)).strongReference(true).register(registry)));
+            }
+        }
     }
 
     private Meter poolGauge(UpstreamGroup g, Target t, String state, ToDoubleFunction<ConnectionPool> f) {

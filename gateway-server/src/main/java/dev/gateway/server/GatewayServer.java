@@ -17,6 +17,7 @@ import dev.gateway.core.metadata.RedisMetadata;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.runtime.CurrentConfig;
+import dev.gateway.core.health.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.Allocators;
@@ -149,6 +150,7 @@ public final class GatewayServer implements AutoCloseable {
             services.metadata().configLoaded(config.apps());
             services.metadata().settings(config.metadata());
             current = new CurrentConfig(snapshot);
+            services.health().apply(snapshot.upstreams().values(), new HealthChecks(services.upstreams(), group));
             accessLog = AccessLog.create(config.accessLog());
             RequestMetrics unrouted = metrics == null ? RequestMetrics.NOOP : new RequestMetrics(
                     metrics.meters().requests(), "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
@@ -328,6 +330,9 @@ public final class GatewayServer implements AutoCloseable {
     private void shutdown() {
         if (reloader != null) {
             reloader.close();
+        }
+        if (services != null) {
+            services.health().stopAll();
         }
         for (EventLoopGroup g : new EventLoopGroup[] {group, adminGroup}) {
             if (g != null) {

@@ -2,6 +2,8 @@ package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.GatewayProcess;
 import dev.gateway.server.support.RawHttp;
@@ -24,9 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The fault soak (issue 14): steady keep-alive load through a gateway process whose route retries across two
- * targets, while one target is killed and restarted, hangs, answers garbage and resets mid-response, and while a
- * broken configuration is written. Every client-visible error must be explained by the fault in force when it
- * happened, and bounded; afterwards no ByteBuf leaked (paranoid detection in the process), the pools are idle, and no
+ * targets with outlier detection, while one target is killed and restarted, hangs, answers garbage and resets
+ * mid-response, and while a broken configuration is written. Every client-visible error must be explained by the
+ * fault in force when it happened, and bounded (the killed target is ejected and gets nothing while it is); afterwards no ByteBuf leaked (paranoid detection in the process), the pools are idle, and no
  * request waited past what its timeouts allow. Loopback only; about 30 s. Runs with the other ITs in
  * {@code mvn verify}; alone: {@code -Dit.test=ResilienceSoakIT} (or {@code -Dgroups=soak}).
  */
@@ -37,12 +39,18 @@ class ResilienceSoakIT {
     private static final int CONNECT_TIMEOUT_MS = 250;
     private static final int ATTEMPTS = 2;
     private static final int BACKOFF_MAX_MS = 50;
+    /** Outlier detection on the upstream: this many failures in a row eject a target ... */
+    private static final int CONSECUTIVE_FAILURES = 3;
+    /** ... for this long times its ejections, at most EJECTION_MAX_MS: shorter than a window, so b is back in time. */
+    private static final int EJECTION_BASE_MS = 1000;
+    private static final int EJECTION_MAX_MS = 2000;
     /** Attempts × (connect + response timeouts) + the longest backoff, and 1 s for a busy shared CI machine. */
     private static final long MAX_WAIT_MS = ATTEMPTS * (CONNECT_TIMEOUT_MS + TIMEOUT_MS) + BACKOFF_MAX_MS + 1000;
     /** A fault explains errors of requests that overlap it, or end within this long after it. */
     private static final long GRACE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final Duration WINDOW = Duration.ofSeconds(3);
     private static final String TOKEN = "soak-admin-token-0123456789abcdef";
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     @TempDir
     Path dir;
@@ -89,20 +97,31 @@ class ResilienceSoakIT {
                   main:
                     targets: ["%s", "http://127.0.0.1:%d"]
                     connect-timeout: %dms
+                    outlier-detection: {consecutive-failures: %d, base-ejection: %dms, max-ejection: %dms, max-ejected: 50%%}
                 routes:
                   - id: soak
                     paths: [/soak/**]
                     upstream: main
                     timeout: %dms
                     retries: {attempts: %d, on: [connect-failure, reset-before-response, 502, 503, 504], backoff: {base: 5ms, max: %dms}, budget: {ratio: 50%%, min-per-second: 20}}
-                """.formatted(a.url(), bPort, CONNECT_TIMEOUT_MS, TIMEOUT_MS, ATTEMPTS, BACKOFF_MAX_MS));
+                """.formatted(a.url(), bPort, CONNECT_TIMEOUT_MS, CONSECUTIVE_FAILURES, EJECTION_BASE_MS,
+                        EJECTION_MAX_MS, TIMEOUT_MS, ATTEMPTS, BACKOFF_MAX_MS));
+        String bUrl = "http://127.0.0.1:" + bPort;
+        long[] failedOnB = new long[2];
+        int[] ejectionsOfB = new int[1];
         Path config = dir.resolve("gateway.yml");
         String goodYaml = Files.readString(config);
         try {
             load = ReconnectingLoad.start(gateway.proxyPort(), "/soak/x", CONNECTIONS, Duration.ofMinutes(3));
             window("none (before)", () -> {}, () -> {});
-            window("b killed", () -> b[0].close(), () -> b[0] = TestUpstream.start("b", bPort,
-                    TestUpstream.echoBehavior("b")));
+            window("b killed", () -> {
+                failedOnB[0] = failedAttempts(gateway, bUrl);
+                b[0].close();
+            }, () -> {
+                failedOnB[1] = failedAttempts(gateway, bUrl);
+                ejectionsOfB[0] = ejections(gateway, bUrl);
+                b[0] = TestUpstream.start("b", bPort, TestUpstream.echoBehavior("b"));
+            });
             window("none (b restarted)", () -> {}, () -> {});
             window("b hangs", () -> b[0].behavior(HANG), () -> b[0].behavior(TestUpstream.echoBehavior("b")));
             window("none (after hang)", () -> {}, () -> {});
@@ -155,9 +174,30 @@ class ResilienceSoakIT {
             // Killed: connects are refused and retried on a; only a response b was writing as it died can fail (the
             // client saw its head), and each load connection has at most one request in flight.
             assertThat(errors.get("b killed")).as("errors while b was killed").hasSizeLessThanOrEqualTo(CONNECTIONS);
-            // TODO(issue 14, outlier ejection): once `outlier-detection:` is merged, configure it on `main` and
-            //  also assert: after ejection, a killed target costs no more client errors than the thresholds allow
-            //  (at most consecutive-failures per event loop before b is ejected, then none until it is probed).
+            // Outlier ejection: the killed b is ejected after CONSECUTIVE_FAILURES failed attempts in a row (counted
+            // across event loops), gets no attempt while ejected, and is tried again when the ejection ends (1 s, then
+            // 2 s, ...). Each round costs at most CONSECUTIVE_FAILURES attempts plus the CONNECTIONS - 1 others that
+            // may have picked b before the round's last failure was reported; one more round may be under way when b
+            // comes back; and each pooled connection to b (at most one per load connection) fails once as b dies.
+            // Without ejection about half the window's first attempts (thousands) would go to b.
+            Window killed = windows.stream().filter(w -> w.fault().equals("b killed")).findFirst().orElseThrow();
+            long failed = failedOnB[1] - failedOnB[0];
+            int ejections = ejectionsOfB[0];
+            long attemptsBound = (long) (ejections + 1) * (CONSECUTIVE_FAILURES + CONNECTIONS - 1) + CONNECTIONS;
+            long sentAfterKill = samples.stream().filter(s -> s.sentNanos() >= killed.start()
+                    && s.sentNanos() <= killed.end()).count();
+            List<ReconnectingLoad.Sample> errorsAfterKill = errors.get("b killed").stream()
+                    .filter(s -> s.sentNanos() >= killed.start()).toList();
+            System.out.printf("soak: b killed: %d ejections, %d failed attempts on b (bound %d) for %d requests, "
+                    + "%d client errors of requests sent after the kill%n", ejections, failed, attemptsBound,
+                    sentAfterKill, errorsAfterKill.size());
+            assertThat(ejections).as("b ejected while killed").isGreaterThanOrEqualTo(1);
+            assertThat(failed).as("attempts on the killed b: none while it was ejected").isGreaterThanOrEqualTo(
+                    CONSECUTIVE_FAILURES).isLessThanOrEqualTo(attemptsBound);
+            // A request sent after the kill fails only if its attempt on b failed and was not retried away: at most
+            // the attempts above (retries on a usually hide them all; only the budget could let some through).
+            assertThat(errorsAfterKill).as("client errors the killed b cost").hasSizeLessThanOrEqualTo(
+                    (int) attemptsBound);
             // Hangs: not retried (response-timeout is not in `on`): a 504 at the route's timeout, per request on b.
             long hangWindows = WINDOW.toMillis() / TIMEOUT_MS + 3;
             assertThat(errors.get("b hangs")).as("errors while b hung").isNotEmpty()
@@ -213,6 +253,38 @@ class ResilienceSoakIT {
         Window w = windows.stream().filter(x -> x.fault().equals(fault)).findFirst().orElseThrow();
         long sent = samples.stream().filter(w::explains).count();
         return (int) (sent * 0.6) + CONNECTIONS;
+    }
+
+    /** The gateway's count of attempts on {@code target} that failed (any outcome but success and overloaded). */
+    private static long failedAttempts(GatewayProcess g, String target) {
+        long n = 0;
+        for (String line : scrape(g).split("\n")) {
+            if (line.startsWith("gateway_upstream_request_seconds_count{") && line.contains("target=\"" + target + "\"")
+                    && !line.contains("outcome=\"success\"") && !line.contains("outcome=\"overloaded\"")) {
+                n += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return n;
+    }
+
+    /**
+     * How many times {@code target} was ejected in a row (from {@code GET /admin/upstreams}); the count starts over
+     * only after the target stayed in for max-ejection, which a dead target never does.
+     */
+    private static int ejections(GatewayProcess g, String target) {
+        try {
+            RawHttp.Response r = RawHttp.exchange(g.adminPort(),
+                    "GET /admin/upstreams HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).isEqualTo(200);
+            for (JsonNode t : JSON.readTree(r.text()).path("upstreams").path("main").path("targets")) {
+                if (t.path("target").asText().equals(target)) {
+                    return t.path("outlier_detection").path("ejections").asInt();
+                }
+            }
+            throw new AssertionError("no target " + target + " in /admin/upstreams: " + r.text());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static String scrape(GatewayProcess g) {

@@ -30,6 +30,8 @@ class RetriesIT {
     static TestUpstream flaky;
     static TestUpstream midReset;
     static TestUpstream alone503;
+    /** Always 503, for the upstreams with outlier detection. */
+    static TestUpstream failing;
     static GatewayServer gateway;
     static int deadPort;
     /** Requests flaky has answered by closing the connection (every other one, from the first). */
@@ -43,6 +45,7 @@ class RetriesIT {
         echo = TestUpstream.echo("echo");
         unavailable = TestUpstream.start("unavailable", (ctx, r, up) -> up.sendText(ctx, r, 503, "{\"busy\":1}"));
         alone503 = TestUpstream.start("alone503", (ctx, r, up) -> up.sendText(ctx, r, 503, "{\"busy\":2}"));
+        failing = TestUpstream.start("failing", (ctx, r, up) -> up.sendText(ctx, r, 503, "{\"busy\":3}"));
         // Odd calls: close without a response (a reset before any response byte); even calls: echo.
         flaky = TestUpstream.start("flaky", (ctx, r, up) -> {
             if (flakyCalls.incrementAndGet() % 2 == 1) {
@@ -67,6 +70,13 @@ class RetriesIT {
                   alone503: { targets: ["${ALONE503}"] }
                   flaky: { targets: ["${FLAKY}"] }
                   midreset: { targets: ["${MIDRESET}"] }
+                  ejecting:
+                    targets: ["${FAILING}", "${ECHO}"]
+                    outlier-detection: {consecutive-failures: 3, base-ejection: 60s, max-ejected: 50%}
+                  lonely:
+                    targets: ["${FAILING}"]
+                    outlier-detection: {consecutive-failures: 1, base-ejection: 60s, max-ejected: 100%}
+                    fallback: {status: 200, body: 'from the fallback'}
                 routes:
                   - id: connect
                     paths: [/connect/**]
@@ -96,15 +106,23 @@ class RetriesIT {
                     paths: [/midreset/**]
                     upstream: midreset
                     retries: {attempts: 3, on: [connect-failure, reset-before-response, 502, 503, 504], budget: {ratio: 100%, min-per-second: 100}}
+                  - id: ejecting
+                    paths: [/ejecting/**]
+                    upstream: ejecting
+                    retries: {attempts: 2, on: [503], backoff: {base: 1ms, max: 5ms}, budget: {ratio: 100%, min-per-second: 100}}
+                  - id: lonely
+                    paths: [/lonely/**]
+                    upstream: lonely
+                    retries: {attempts: 3, on: [503], backoff: {base: 1ms, max: 5ms}, budget: {ratio: 100%, min-per-second: 100}}
                 """), Map.of("DEAD", "http://127.0.0.1:" + deadPort, "ECHO", echo.url(),
                 "UNAVAILABLE", unavailable.url(), "ALONE503", alone503.url(), "FLAKY", flaky.url(),
-                "MIDRESET", midReset.url()));
+                "MIDRESET", midReset.url(), "FAILING", failing.url()));
     }
 
     @AfterAll
     static void stop() {
         gateway.close();
-        for (TestUpstream u : List.of(echo, unavailable, alone503, flaky, midReset)) {
+        for (TestUpstream u : List.of(echo, unavailable, alone503, failing, flaky, midReset)) {
             u.close();
         }
         ((Logger) LoggerFactory.getLogger("gateway.access")).detachAppender(access);
@@ -113,7 +131,7 @@ class RetriesIT {
     @BeforeEach
     void reset() {
         flakyCalls.set(0);
-        for (TestUpstream u : List.of(echo, unavailable, alone503, flaky, midReset)) {
+        for (TestUpstream u : List.of(echo, unavailable, alone503, failing, flaky, midReset)) {
             u.received().clear();
         }
     }
@@ -257,5 +275,31 @@ class RetriesIT {
         assertThat(r.complete()).isFalse();
         assertThat(midReset.received()).hasSize(1);
         assertThat(accessLine("/midreset/x")).doesNotContain("attempts=");
+    }
+
+    @Test
+    void aRetried503CountsOnceTowardEjectionAndTheEjectedTargetGetsNothing() throws Exception {
+        // Each 503 is reported to the target's health once, at its head, although it is then dropped and retried:
+        // consecutive-failures: 3 takes exactly three requests to the failing target (two if counted twice).
+        for (int i = 0; i < 12; i++) {
+            RawHttp.Response r = get("/ejecting/" + i);
+            assertThat(r.status()).as("request %d: the retry hides the 503", i).isEqualTo(200);
+            assertThat(r.header("x-upstream")).isEqualTo("echo");
+        }
+        assertThat(failing.received()).as("attempts on the failing target before its ejection").hasSize(3);
+        assertThat(echo.received()).as("the retries and, once it was ejected, every first attempt").hasSize(12);
+    }
+
+    @Test
+    void aRetryThatFindsNoTargetGoesToTheFallback() throws Exception {
+        // The only target answers 503 and is ejected by it (consecutive-failures: 1): the retry finds no target,
+        // so the upstream's fixed fallback answers; the dropped 503 was drained and its buffers released.
+        RawHttp.Response r = get("/lonely/x");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.text()).isEqualTo("from the fallback");
+        assertThat(failing.received()).hasSize(1);
+        RawHttp.Response again = get("/lonely/y");
+        assertThat(again.text()).as("ejected: straight to the fallback").isEqualTo("from the fallback");
+        assertThat(failing.received()).hasSize(1);
     }
 }

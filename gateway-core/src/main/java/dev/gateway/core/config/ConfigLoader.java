@@ -352,9 +352,14 @@ public final class ConfigLoader {
         int maxPending = s.integer("max-pending-requests", 1024, 0, 1_000_000);
         Duration connect = s.positiveDuration("connect-timeout", Duration.ofSeconds(2));
         Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(30));
+        CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
+        OutlierConfig outliers = ResilienceReader.outlierDetection(s);
+        HealthCheckConfig healthCheck = ResilienceReader.healthCheck(s);
+        FallbackConfig fallback = ResilienceReader.fallback(s);
+        boolean panic = s.bool("panic", false);
         s.finish();
         return new UpstreamConfig(name, s.node().location(), targets, balancer, hostHeader, maxConns, maxPending,
-                connect, idle);
+                connect, idle, breaker, outliers, healthCheck, fallback, panic);
     }
 
     private static UpstreamConfig.TargetConfig readTarget(ConfigNode item, Section parent) {
@@ -549,13 +554,19 @@ public final class ConfigLoader {
                     : "a batch route has no upstream to retry (each item follows its own route's retries)");
         }
         List<FilterSpec> routeFilters = readFilters(s);
+        CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
+        if (breaker != null && (mock != null || batch != null)) {
+            p.add(s.raw("circuit-breaker"), mock != null
+                    ? "a mock route has no upstream to guard"
+                    : "a batch route has no upstream to guard (each item follows its own route's breaker)");
+        }
         s.finish();
         if (id == null) {
             return null;
         }
         return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
                 upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
-                batch, retries);
+                batch, retries, breaker);
     }
 
     private static String trimSlash(String prefix) {
@@ -563,6 +574,22 @@ public final class ConfigLoader {
     }
 
     private static void validate(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Problems p) {
+        for (UpstreamConfig u : upstreams.values()) {
+            FallbackConfig f = u.fallback();
+            if (f == null || f.upstream() == null) {
+                continue;
+            }
+            UpstreamConfig target = upstreams.get(f.upstream());
+            if (target == null) {
+                p.add(f.location(), f.path(), "no upstream named '" + f.upstream() + "'"
+                        + Suggestions.suggestion(f.upstream(), upstreams.keySet()));
+            } else if (target == u) {
+                p.add(f.location(), f.path(), "an upstream cannot be its own fallback");
+            } else if (target.fallback() != null && target.fallback().upstream() != null) {
+                p.add(f.location(), f.path(), "upstream '" + f.upstream() + "' has a fallback upstream of its own ('"
+                        + target.fallback().upstream() + "'); fallbacks do not chain");
+            }
+        }
         Map<String, RouteConfig> ids = new HashMap<>();
         Map<String, RouteConfig> keys = new HashMap<>();
         for (RouteConfig r : routes) {

@@ -40,6 +40,10 @@ public final class GatewayErrors {
             "upstream_bad_response", "the upstream sent an invalid response");
     public static final GatewayError UPSTREAM_OVERLOADED = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
             "upstream_overloaded", "too many requests are waiting for a connection to the upstream");
+    public static final GatewayError UPSTREAM_CIRCUIT_OPEN = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "upstream_circuit_open", "every target of the upstream has its circuit breaker open");
+    public static final GatewayError NO_HEALTHY_UPSTREAM = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
+            "no_healthy_upstream", "no target of the upstream is healthy");
     public static final GatewayError TOO_MANY_CONNECTIONS = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
             "too_many_connections", "the gateway is at its connection limit");
     public static final GatewayError EXPECTATION_FAILED = new GatewayError(HttpResponseStatus.EXPECTATION_FAILED,

@@ -3,13 +3,17 @@ package dev.gateway.core.internal;
 import dev.gateway.core.batch.BatchMetrics;
 import dev.gateway.core.batch.BatchTerminal;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.FallbackConfig;
 import dev.gateway.core.config.GatewayConfig;
+import dev.gateway.core.config.MockConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.health.HealthSelector;
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.metrics.UpstreamMetrics;
@@ -24,7 +28,6 @@ import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.TargetSelector;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -56,7 +59,23 @@ public final class ConfigCompiler {
         Meters meters = services.meters();
         int loops = Math.max(1, services.ioThreads());
         Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
+        // Fallback upstreams first: a group holds its fallback group (fallbacks do not chain).
+        List<UpstreamConfig> ordered = new ArrayList<>();
         for (UpstreamConfig u : config.upstreams().values()) {
+            if (u.fallback() == null || u.fallback().upstream() == null) {
+                ordered.add(u);
+            }
+        }
+        for (UpstreamConfig u : config.upstreams().values()) {
+            if (u.fallback() != null && u.fallback().upstream() != null) {
+                ordered.add(u);
+            }
+        }
+        Map<String, UpstreamGroup> built = new LinkedHashMap<>();
+        for (UpstreamConfig u : ordered) {
+            TargetHealth.Settings health = u.isGuarded()
+                    ? new TargetHealth.Settings(u.circuitBreaker(), u.outlierDetection(), u.healthCheck())
+                    : null;
             List<Target> targets = new ArrayList<>();
             for (UpstreamConfig.TargetConfig t : u.targets()) {
                 InetAddress addr;
@@ -72,16 +91,23 @@ public final class ConfigCompiler {
                         : new UpstreamMetrics(meters.upstream(), u.name(), t.toString());
                 Endpoint endpoint = services.upstreams().endpoint(new Endpoint.Key("http", t.host(), t.port(),
                         new InetSocketAddress(addr, t.port())));
-                targets.add(new Target(endpoint, t.toString(), hostHeader, t.weight(), um));
+                TargetHealth th = health == null ? null
+                        : services.health().state(u.name(), t.toString(), health);
+                targets.add(new Target(endpoint, t.toString(), hostHeader, t.weight(), um, th));
             }
             UpstreamGroup.PoolSettings pool = new UpstreamGroup.PoolSettings(
                     ceilDiv(u.maxConnectionsPerTarget(), loops),
                     ceilDiv(u.maxPendingRequests(), loops),
                     u.connectTimeout().toMillis(),
                     u.idleTimeout().toNanos());
-            groups.put(u.name(), new UpstreamGroup(u.name(), targets, u.balancer(),
+            built.put(u.name(), new UpstreamGroup(u.name(), targets, u.balancer(),
                     services.upstreams().position(u.name()), u.hostHeader() == UpstreamConfig.HostHeader.CLIENT,
-                    pool));
+                    pool, u.panic(), fallback(u.fallback(), built)));
+        }
+        for (String name : config.upstreams().keySet()) {
+            if (built.containsKey(name)) {
+                groups.put(name, built.get(name));
+            }
         }
         problems.throwIfAny();
         Map<String, UpstreamGroup> upstreams = Collections.unmodifiableMap(groups);
@@ -116,8 +142,9 @@ public final class ConfigCompiler {
                         : BatchMetrics.of(meters.registry(), r.id()))
                 : r.mock() != null
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
-                : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), TargetSelector.BALANCED,
-                        retryPolicy(r), r.timeout().toNanos());
+                : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), HealthSelector.INSTANCE,
+                        retryPolicy(r), r.timeout().toNanos(), r.circuitBreaker() == null ? null
+                                : services.health().routeBreaker(r.id(), r.circuitBreaker()));
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);
@@ -125,6 +152,20 @@ public final class ConfigCompiler {
         return new Route(r.id(), r.group(), methods, from, to, TimeUnit.NANOSECONDS.convert(r.filterTimeout()),
                 chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm,
                 r.websocket(), r.websocketIdleTimeout().toNanos());
+    }
+
+    /** The compiled {@code fallback:}, or null; a fallback upstream was compiled before the groups naming it. */
+    private static UpstreamGroup.Fallback fallback(FallbackConfig f, Map<String, UpstreamGroup> built) {
+        if (f == null) {
+            return null;
+        }
+        if (f.upstream() != null) {
+            UpstreamGroup g = built.get(f.upstream());
+            return g == null ? null : new UpstreamGroup.Fallback(g, null);
+        }
+        MockConfig m = f.response();
+        return new UpstreamGroup.Fallback(null,
+                new MockTerminal(m.status(), m.headers(), m.body(), m.delay().toNanos()));
     }
 
     /** The route's {@code retries:} policy with its long-lived budget, or the default stale-connection retry. */

@@ -27,6 +27,12 @@ public final class GatewayMeters {
     public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
+    /** A target's circuit breaker: 0 closed, 1 open, 2 half-open (upstreams with {@code circuit-breaker:}). */
+    public static final String CIRCUIT_BREAKER_STATE = "gateway.circuit_breaker.state";
+    /** A route's own circuit breaker ({@code circuit-breaker:} on the route): 0 closed, 1 open, 2 half-open. */
+    public static final String ROUTE_CIRCUIT_BREAKER_STATE = "gateway.route.circuit_breaker.state";
+    /** 1 while a target may take traffic as far as health goes (not unhealthy by active checks, not ejected). */
+    public static final String UPSTREAM_HEALTHY = "gateway.upstream.healthy";
     /** Upstream attempts retried, by route and reason (connect-failure, reset-before-response, 503, ...). */
     public static final String UPSTREAM_RETRIES = "gateway.upstream.retries";
     /** Retries refused because the route's retry budget was spent, by route. */

@@ -2,6 +2,9 @@ package dev.gateway.core.terminal;
 
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
+import dev.gateway.core.health.CircuitBreaker;
+import dev.gateway.core.health.HealthSelector;
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.upstream.ConnectionPool;
 import dev.gateway.core.upstream.ResponseHead;
@@ -54,6 +57,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     /** Set once the call has nothing more to do: the response ended, it failed, or it was cancelled. */
     private boolean done;
     private long startNanos;
+    /** When the current attempt started (nanoTime): its duration is reported to the target's health. */
+    private long attemptStartNanos;
+    /** The upstream's fallback answers instead (a fixed response): everything goes to its call. */
+    private Terminal.Call delegate;
+    /** The group's fallback upstream is in use (it is tried once per request). */
+    private boolean inFallback;
     /** When the upstream's response head is due (nanoTime), or 0. */
     private long responseDeadlineNanos;
     /** Timer while queued behind the pool's connection limit (rare), or the backoff before a retry. */
@@ -77,6 +86,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         startNanos = System.nanoTime();
         UpstreamGroup override = ex.upstreamOverride();
         group = override != null ? override : terminal.group();
+        CircuitBreaker routeBreaker = terminal.breaker();
+        if (routeBreaker != null && !routeBreaker.tryAcquire()) {
+            done = true;
+            ex.fail(GatewayErrors.UPSTREAM_CIRCUIT_OPEN);
+            return;
+        }
         if (terminal.hasConfiguredRetries()) {
             RetryPolicy policy = terminal.retry();
             policy.requestStarted();
@@ -90,7 +105,13 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         attempt(terminal.selector().select(group, null));
     }
 
+    /** An attempt on {@code t}, or when the selector found no target ({@code t} null), the group's fallback. */
     private void attempt(Target t) {
+        if (t == null) {
+            noTarget();
+            return;
+        }
+        attemptStartNanos = System.nanoTime();
         target = t;
         ex.sentTo(t);
         if (!group.preserveClientHost()) {
@@ -104,6 +125,59 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             // Queued behind the pool's connection limit: give up after the connect timeout.
             waitTimer = ex.loop().schedule(this::onWaitTimeout, group.pool().connectTimeoutMillis(),
                     TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * No target of the group can take the request (every breaker open, or every target unhealthy or ejected): its
+     * fallback upstream, or its fixed fallback response, or 503.
+     */
+    private void noTarget() {
+        UpstreamGroup.Fallback f = group.fallback();
+        if (f != null && !inFallback) {
+            if (f.upstream() != null) {
+                inFallback = true;
+                logger.debug("request {}: no target of upstream {} can take it; falling back to {}", ex.requestId(),
+                        group, f.upstream());
+                GatewayError error = unavailable(group);
+                group = f.upstream();
+                Target t = terminal.selector().select(group, null);
+                if (t != null) {
+                    attempt(t); // a kept body is sent to the fallback upstream as to a retry's target
+                } else {
+                    done = true;
+                    releaseKept();
+                    ex.fail(error);
+                }
+                return;
+            }
+            inFallback = true;
+            releaseKept(); // the fixed response takes no body from the call
+            delegate = f.response().open(ex);
+            return;
+        }
+        done = true;
+        releaseKept();
+        ex.fail(unavailable(group));
+    }
+
+    private static GatewayError unavailable(UpstreamGroup g) {
+        return HealthSelector.allCircuitsOpen(g) ? GatewayErrors.UPSTREAM_CIRCUIT_OPEN
+                : GatewayErrors.NO_HEALTHY_UPSTREAM;
+    }
+
+    /**
+     * The one place where an attempt's outcome goes to its target's health (breaker, ejection): a success or 5xx at
+     * the response head, or a failure before it (connect failure, reset, timeout, invalid response).
+     */
+    private void report(boolean failure, long nowNanos) {
+        TargetHealth h = target.health();
+        if (h != null) {
+            h.report(failure, nowNanos - attemptStartNanos, group);
+        }
+        CircuitBreaker routeBreaker = terminal.breaker();
+        if (routeBreaker != null) {
+            routeBreaker.onResult(failure, nowNanos - attemptStartNanos);
         }
     }
 
@@ -174,11 +248,15 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public boolean takesBody() {
-        return connection != null;
+        return delegate != null ? delegate.takesBody() : connection != null;
     }
 
     @Override
     public void requestContent(HttpContent piece, boolean last) {
+        if (delegate != null) {
+            delegate.requestContent(piece, last);
+            return;
+        }
         UpstreamConnection c = connection;
         if (done || c == null) {
             piece.release();
@@ -237,6 +315,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public void clientReadComplete() {
+        if (delegate != null) {
+            delegate.clientReadComplete();
+            return;
+        }
         if (flushPending) {
             flushPending = false;
             if (connection != null) {
@@ -272,7 +354,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             return;
         }
         cancelTimers();
-        long upstreamNanos = System.nanoTime() - startNanos;
+        long now = System.nanoTime();
+        // Reported once, here, whether or not a retry follows: a dropped (retried) 5xx is not reported again.
+        report(code >= 500, now);
+        long upstreamNanos = now - startNanos;
         target.metrics().record(UpstreamMetrics.Outcome.SUCCESS, upstreamNanos);
         if (code >= 500 && terminal.retry().retriesOnStatus(code) && !ex.isUpgrade()) {
             long delay = decide(RetryPolicy.Failure.ERROR_STATUS, code);
@@ -405,7 +490,14 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     /** An attempt failed before any response byte: another attempt if the policy says so, else the error. */
     private void giveUp(RetryPolicy.Failure failure, GatewayError error, UpstreamMetrics.Outcome outcome) {
         cancelTimers();
-        long delay = decide(failure, 0);
+        RetryPolicy.Attempt attempt = attemptOf(failure, 0);
+        long delay = terminal.retry().retryDelayNanos(attempt);
+        // A full pool queue is the gateway's own limit, and a kept-alive connection the upstream had closed (retried
+        // at once) is the ordinary race of keep-alive: neither is the target failing.
+        if (failure != RetryPolicy.Failure.OVERLOADED
+                && !(delay == 0 && RetryPolicy.STALE_CONNECTION.retryDelayNanos(attempt) == 0)) {
+            report(true, System.nanoTime());
+        }
         if (delay >= 0) {
             logger.debug("request {}: retrying after {} from {}", ex.requestId(), failure, target);
             target.metrics().record(outcome, System.nanoTime() - startNanos);
@@ -425,9 +517,12 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     /** Asks the policy about the attempt that just failed: the wait before the next one, or NO_RETRY. */
     private long decide(RetryPolicy.Failure failure, int status) {
-        return terminal.retry().retryDelayNanos(new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(),
-                bodySent, kept != null && ex.isRequestRead(), ex.isRequestRead(), attempts, failure, status,
-                reusedConnection));
+        return terminal.retry().retryDelayNanos(attemptOf(failure, status));
+    }
+
+    private RetryPolicy.Attempt attemptOf(RetryPolicy.Failure failure, int status) {
+        return new RetryPolicy.Attempt(ex.request().method(), ex.hasBody(), bodySent,
+                kept != null && ex.isRequestRead(), ex.isRequestRead(), attempts, failure, status, reusedConnection);
     }
 
     /** The next attempt, to another target when the group has one, from a fresh event-loop task after {@code delay}. */
@@ -458,11 +553,15 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public long deadlineNanos() {
-        return responseDeadlineNanos;
+        return delegate != null ? delegate.deadlineNanos() : responseDeadlineNanos;
     }
 
     @Override
     public void onDeadline() {
+        if (delegate != null) {
+            delegate.onDeadline();
+            return;
+        }
         responseDeadlineNanos = 0;
         if (done || responseStarted) {
             return;
@@ -490,6 +589,10 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
 
     @Override
     public void cancel() {
+        if (delegate != null) {
+            delegate.cancel();
+            return;
+        }
         if (done) {
             return;
         }

@@ -1,5 +1,6 @@
 package dev.gateway.core.terminal;
 
+import dev.gateway.core.health.CircuitBreaker;
 import dev.gateway.core.upstream.TargetSelector;
 import dev.gateway.core.upstream.UpstreamClient;
 import dev.gateway.core.upstream.UpstreamGroup;
@@ -17,10 +18,18 @@ public final class UpstreamTerminal implements Terminal {
     /** The route has {@code retries:} (else only stale connections are retried): requests are counted, bodies kept. */
     private final boolean configuredRetries;
     private final long timeoutNanos;
+    private final CircuitBreaker breaker;
 
     /** @param timeoutNanos time allowed from the end of the request to the upstream's response head */
     public UpstreamTerminal(UpstreamGroup group, UpstreamClient client, TargetSelector selector, RetryPolicy retry,
             long timeoutNanos) {
+        this(group, client, selector, retry, timeoutNanos, null);
+    }
+
+    /** @param breaker the route's own circuit breaker over all its attempts, or null */
+    public UpstreamTerminal(UpstreamGroup group, UpstreamClient client, TargetSelector selector, RetryPolicy retry,
+            long timeoutNanos, CircuitBreaker breaker) {
+        this.breaker = breaker;
         this.group = group;
         this.client = client;
         this.selector = selector;
@@ -51,6 +60,11 @@ public final class UpstreamTerminal implements Terminal {
 
     long timeoutNanos() {
         return timeoutNanos;
+    }
+
+    /** The route's own circuit breaker ({@code circuit-breaker:} on the route), or null. */
+    public CircuitBreaker breaker() {
+        return breaker;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.gateway.core.upstream;
 
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import io.netty.util.AsciiString;
 import java.net.InetSocketAddress;
@@ -16,8 +17,16 @@ public final class Target {
     private final AsciiString hostHeader;
     private final int weight;
     private final UpstreamMetrics metrics;
+    private final TargetHealth health;
 
     public Target(Endpoint endpoint, String url, String hostHeader, int weight, UpstreamMetrics metrics) {
+        this(endpoint, url, hostHeader, weight, metrics, null);
+    }
+
+    /** @param health its breaker, ejection and check state (kept across reloads), or null when none is configured */
+    public Target(Endpoint endpoint, String url, String hostHeader, int weight, UpstreamMetrics metrics,
+            TargetHealth health) {
+        this.health = health;
         this.endpoint = endpoint;
         this.url = url;
         this.hostHeader = AsciiString.of(hostHeader);
@@ -50,6 +59,14 @@ public final class Target {
     /** Upstream attempt timers of this target in its group. */
     public UpstreamMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Its health state in its upstream (circuit breaker, outlier ejection, active checks), or null when the upstream
+     * configures none: every attempt's outcome is reported to it, and the selector skips the target while it is down.
+     */
+    public TargetHealth health() {
+        return health;
     }
 
     /** Requests to this target's address that have not finished yet (kept across reloads). */

@@ -1,22 +1,41 @@
 package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.UpstreamConfig;
+import dev.gateway.core.terminal.Terminal;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** A compiled upstream: its targets, the balancer and the settings its pools use. Immutable. */
+/**
+ * A compiled upstream: its targets, the balancer, the settings its pools use, and what happens when none of its
+ * targets can take a request (the fallback, panic mode). Immutable.
+ */
 public final class UpstreamGroup {
     private final String name;
     private final Target[] targets;
     private final LoadBalancer balancer;
     private final boolean preserveClientHost;
     private final PoolSettings pool;
+    private final boolean guarded;
+    private final boolean panic;
+    private final Fallback fallback;
 
     /** @param position the round-robin position of this group, kept by the upstream client across reloads */
     public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer, AtomicLong position,
             boolean preserveClientHost, PoolSettings pool) {
+        this(name, targets, balancer, position, preserveClientHost, pool, false, null);
+    }
+
+    /**
+     * @param panic when every target is unhealthy or ejected, use them all rather than refuse
+     * @param fallback what answers when no target can take a request, or null (503)
+     */
+    public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer, AtomicLong position,
+            boolean preserveClientHost, PoolSettings pool, boolean panic, Fallback fallback) {
         this.name = name;
+        this.guarded = !targets.isEmpty() && targets.stream().allMatch(t -> t.health() != null);
+        this.panic = panic;
+        this.fallback = fallback;
         this.targets = targets.toArray(new Target[0]);
         this.balancer = balancer == UpstreamConfig.Balancer.LEAST_REQUESTS
                 ? new LoadBalancer.LeastOutstanding()
@@ -32,6 +51,43 @@ public final class UpstreamGroup {
     public List<Target> targets() {
         return List.of(targets);
     }
+
+    public int size() {
+        return targets.length;
+    }
+
+    public Target target(int i) {
+        return targets[i];
+    }
+
+    public boolean contains(Target t) {
+        for (Target x : targets) {
+            if (x == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when its targets keep health state (a breaker, outlier detection or active checks). */
+    public boolean isGuarded() {
+        return guarded;
+    }
+
+    /** True with {@code panic: true}: every target is used when all are unhealthy or ejected. */
+    public boolean isPanic() {
+        return panic;
+    }
+
+    /** What answers when no target can take a request, or null. */
+    public Fallback fallback() {
+        return fallback;
+    }
+
+    /**
+     * An upstream's {@code fallback:}: another upstream group, or a fixed response (a mock terminal). One is null.
+     */
+    public record Fallback(UpstreamGroup upstream, Terminal response) {}
 
     /** The balancer's choice among all targets. */
     public Target pick() {

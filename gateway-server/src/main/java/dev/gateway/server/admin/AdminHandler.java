@@ -40,6 +40,8 @@ import java.util.function.BooleanSupplier;
  *       reload with its errors, and settings that wait for a restart.</li>
  *   <li>{@code POST /admin/reload}: reloads; 200 with the new version, or 400 with every error as
  *       {@code file:line: key.path: message}. A write: it needs {@code Authorization: Bearer <admin.token>}.</li>
+ *   <li>{@code GET /admin/upstreams}: each upstream's targets with their health, circuit breaker state and
+ *       requests in flight (see {@link UpstreamsStatus}).</li>
  *   <li>{@code /admin/apps}: the apps (see {@link AppsApi}).</li>
  * </ul>
  */
@@ -122,6 +124,12 @@ public final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequ
             case "/admin/config" -> {
                 if (get) {
                     send(ctx, keepAlive, HttpResponseStatus.OK, json(ConfigStatus.of(reloader)));
+                    return;
+                }
+            }
+            case "/admin/upstreams" -> {
+                if (get) {
+                    send(ctx, keepAlive, HttpResponseStatus.OK, json(UpstreamsStatus.of(reloader.current().get())));
                     return;
                 }
             }

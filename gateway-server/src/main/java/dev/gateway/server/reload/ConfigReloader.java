@@ -6,6 +6,7 @@ import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.runtime.CurrentConfig;
+import dev.gateway.core.health.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.server.AccessLog;
@@ -137,6 +138,9 @@ public final class ConfigReloader implements AutoCloseable {
         accessLog.apply(config.accessLog());
         current.swap(next);
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
+        services.health().apply(next.upstreams().values(), services.eventLoops() == null ? null
+                : new HealthChecks(services.upstreams(), services.eventLoops()));
+        services.health().retainRoutes(routeIds(next));
         services.retryBudgets().retainOnly(routeIds(next));
         if (metrics != null) {
             metrics.bindPools(next);
@@ -156,6 +160,7 @@ public final class ConfigReloader implements AutoCloseable {
         // Endpoints the failed compile registered are not named by the configuration in force: let them go.
         services.upstreams().retainOnly(before.endpoints(), before.upstreams().keySet());
         services.retryBudgets().retainOnly(routeIds(before));
+        services.health().retainRoutes(routeIds(before));
         if (metrics != null) {
             metrics.configLoaded(false);
         }

@@ -187,7 +187,16 @@ public final class GatewayServer implements AutoCloseable {
         Services services = new Services(new UpstreamClient(Transport.nio(), 1), new EmbeddedMetadata(List.of()),
                 new LocalReplayStore(1), null, Clock.systemUTC(), null, 1);
         GatewayConfig config = new ConfigLoader(env, Filters.inOrder(services, null)).load(configFile);
-        return new ConfigCompiler(services).compile(config);
+        if (config.redis() == null) {
+            return new ConfigCompiler(services).compile(config);
+        }
+        // What uses Redis (cluster limits) is built against a Redis service that never connects.
+        try (RedisService offline = RedisService.offline(config.redis())) {
+            Services withRedis = new Services(services.upstreams(), services.metadata(), services.replays(),
+                    null, Clock.systemUTC(), null, 1, offline);
+            config = new ConfigLoader(env, Filters.inOrder(withRedis, null)).load(configFile);
+            return new ConfigCompiler(withRedis).compile(config);
+        }
     }
 
     private void bindListeners(GatewayConfig config) throws InterruptedException {

@@ -81,6 +81,33 @@ class CheckCommandIT {
     }
 
     @Test
+    void clusterLimitsAreCheckedWithoutConnectingToRedis() throws Exception {
+        // Nothing listens on port 1: the check builds the cluster limits against a Redis it never connects to.
+        Files.writeString(dir.resolve("gateway.yml"), """
+                server:
+                  listen: 127.0.0.1:0
+                admin:
+                  listen: 127.0.0.1:0
+                redis:
+                  uri: redis://127.0.0.1:1/0
+                upstreams:
+                  orders:
+                    targets: ["http://127.0.0.1:18081"]
+                routes:
+                  - { id: orders, paths: [/orders/**], upstream: orders }
+                limits:
+                  - { id: shared, routes: [orders], key: [ip], rate: 100/s, scope: cluster, lease: 10 }
+                  - { id: daily, routes: [orders], key: [ip], quota: 1000/day, scope: cluster }
+                """);
+
+        GatewayProcess.Result r = GatewayProcess.run(dir, "--config", "gateway.yml", "--check");
+
+        assertThat(r.exitCode()).as("exit code; stderr:\n%s", r.stderr()).isZero();
+        assertThat(r.stdout()).contains("configuration OK");
+        assertThat(r.stderr()).doesNotContain("Exception");
+    }
+
+    @Test
     void yamlSyntaxErrorNamesFileAndLine() throws Exception {
         Files.writeString(dir.resolve("bad.yml"), """
                 server:

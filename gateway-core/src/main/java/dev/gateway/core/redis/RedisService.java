@@ -196,6 +196,16 @@ public final class RedisService implements AutoCloseable {
      *
      * @param registry where {@code gateway.redis.*} meters go, or null when metrics are off
      */
+    /**
+     * A service that never connects: every command fails at once with {@link RedisUnavailableException}. For
+     * {@code --check}, which builds everything a configuration needs without talking to Redis. Close it after use.
+     */
+    public static RedisService offline(RedisConfig config) {
+        RedisService redis = new RedisService(config, null, Clock.systemUTC());
+        redis.lastFailure = "offline (configuration check)";
+        return redis;
+    }
+
     public static RedisService start(RedisConfig config, MeterRegistry registry) throws InterruptedException {
         return start(config, registry, Clock.systemUTC());
     }

@@ -64,7 +64,11 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
         RouteLimit[] local = java.util.Arrays.stream(all).filter(l -> !l.cluster).toArray(RouteLimit[]::new);
         RouteLimit[] clustered = java.util.Arrays.stream(all).filter(l -> l.cluster).toArray(RouteLimit[]::new);
         if (clustered.length > 0 && cluster == null) {
-            throw new IllegalStateException("scope: cluster limits need Redis, and this gateway has none");
+            // The configuration names Redis (validated), but this gateway started without it: redis: is read at
+            // start-up only.
+            context.problem("", "scope: cluster limits need Redis, and this gateway runs without it (the redis: "
+                    + "section was added after start-up; restart to connect)");
+            clustered = new RouteLimit[0];
         }
         return new RateLimitFilter(local, clustered, store, cluster, config.settings());
     }

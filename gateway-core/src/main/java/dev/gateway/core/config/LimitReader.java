@@ -404,9 +404,9 @@ final class LimitReader {
                     p.add(l.location(), l.path() + ".priority-groups",
                             "priority groups are local-only for now: use scope: local for a split rate");
                 }
-                if (l.onExceed() == OnExceed.QUEUE) {
-                    p.add(l.location(), l.path() + ".on-exceed",
-                            "on-exceed: queue is local-only for now: a cluster limit rejects or falls back");
+                if (l.onExceed() == OnExceed.QUEUE && l.cluster().lease() > 0) {
+                    p.add(l.location(), l.path() + ".lease",
+                            "a queueing limit reserves its tokens in Redis: lease and on-exceed: queue don't mix");
                 }
             }
             if (l.queue() != null && l.onExceed() == OnExceed.QUEUE) {

@@ -92,26 +92,30 @@ public final class ClusterLimits {
 
     /**
      * Decides limits whose keys share one hash tag at once: bucket {@code i} ({@code bucket[i]}) takes a token of
-     * interval {@code a[i]} nanoseconds from a bucket of {@code b[i]} tokens, quota {@code i} counts one request if
+     * interval {@code a[i]} nanoseconds from a bucket of {@code b[i]} tokens, or reserves one up to
+     * {@code queue[i]} nanoseconds ahead (a queueing limit; 0: now or never); quota {@code i} counts one request if
      * fewer than {@code a[i]} were, its key living {@code b[i]} milliseconds. Either all admit and all are taken, or
-     * nothing is. Returns {0, then per limit a bucket's fill after taking in nanoseconds or a quota's count after}, or
-     * {i (from 1), minus the nanoseconds until limit i has a token, or -1 for a quota} for the first that refuses.
+     * nothing is. Returns {0, then per limit a bucket's fill after taking in nanoseconds (above its capacity: a
+     * reservation due in the difference) or a quota's count after}, or {i (from 1), minus the nanoseconds until
+     * limit i has a token, or -1 for a quota} for the first that refuses.
      */
-    public CompletionStage<long[]> decide(String[] keys, boolean[] bucket, long[] a, long[] b) {
+    public CompletionStage<long[]> decide(String[] keys, boolean[] bucket, long[] a, long[] b, long[] queue) {
         int n = keys.length;
-        String[] args = new String[2 + 3 * n];
+        String[] args = new String[2 + 4 * n];
         args[0] = "decide";
         args[1] = Integer.toString(n);
         for (int i = 0; i < n; i++) {
             if (bucket[i]) {
                 long interval = micros(a[i]);
-                args[2 + 3 * i] = "tb";
-                args[3 + 3 * i] = Long.toString(interval);
-                args[4 + 3 * i] = Long.toString(interval * b[i]);
+                args[2 + 4 * i] = "tb";
+                args[3 + 4 * i] = Long.toString(interval);
+                args[4 + 4 * i] = Long.toString(interval * b[i]);
+                args[5 + 4 * i] = Long.toString(queue[i] / 1000);
             } else {
-                args[2 + 3 * i] = "q";
-                args[3 + 3 * i] = Long.toString(a[i]);
-                args[4 + 3 * i] = Long.toString(Math.max(1, b[i]));
+                args[2 + 4 * i] = "q";
+                args[3 + 4 * i] = Long.toString(a[i]);
+                args[4 + 4 * i] = Long.toString(Math.max(1, b[i]));
+                args[5 + 4 * i] = "0";
             }
         }
         return script.<List<Long>>run(ScriptOutputType.MULTI, keys, args).thenApply(v -> {

@@ -1,10 +1,12 @@
 -- One decision of a scope: cluster limit, atomic on the node that holds KEYS[1]. See ClusterLimits.
 -- ARGV[1] is the operation:
---   decide ARGV[2] n, then for each of KEYS[1..n] three arguments: 'tb', interval (us), capacity (us) for a token
---          bucket (as take), or 'q', limit, time to live (ms) for a quota count (as count). All of one request's
---          limits whose keys share a hash tag, decided at once: either every one admits and all are taken, or
---          nothing is written. Returns {0, value 1, ..., value n} (a bucket's fill after taking in us, a quota's
---          count after), or {i, minus the wait in us (bucket) or -1 (quota)} for the first limit i that refuses.
+--   decide ARGV[2] n, then for each of KEYS[1..n] four arguments: 'tb', interval (us), capacity (us), queue (us)
+--          for a token bucket (as take; with queue > 0 the token may be reserved up to that long ahead: a fill
+--          above the capacity is a reservation, due in fill - capacity), or 'q', limit, time to live (ms), 0 for a
+--          quota count (as count). All of one request's limits whose keys share a hash tag, decided at once: either
+--          every one admits and all are taken, or nothing is written. Returns {0, value 1, ..., value n} (a
+--          bucket's fill after taking in us, a quota's count after), or {i, minus the wait in us (bucket) or -1
+--          (quota)} for the first limit i that refuses.
 --   take   ARGV[2] interval (us), ARGV[3] capacity (us): a GCRA token bucket on Redis's clock (TIME).
 --          KEYS[1] holds the theoretical arrival time in microseconds and expires when the bucket is full again.
 --          Returns the fill after taking (us, > 0), or minus the microseconds until a token is free.
@@ -26,16 +28,16 @@ if op == 'decide' then
     local out = {0}
     local tats = {}
     for i = 1, n do
-        local kind = ARGV[3 * i]
-        local a = tonumber(ARGV[3 * i + 1])
-        local b = tonumber(ARGV[3 * i + 2])
+        local kind = ARGV[4 * i - 1]
+        local a = tonumber(ARGV[4 * i])
+        local b = tonumber(ARGV[4 * i + 1])
         if kind == 'tb' then
             local tat = tonumber(redis.call('GET', KEYS[i])) or now
             if tat < now then
                 tat = now
             end
             local fill = tat + a - now
-            if fill > b then
+            if fill > b + tonumber(ARGV[4 * i + 2]) then
                 return {i, -(fill - b)}
             end
             tats[i] = tat + a
@@ -49,10 +51,10 @@ if op == 'decide' then
         end
     end
     for i = 1, n do
-        if ARGV[3 * i] == 'tb' then
+        if ARGV[4 * i - 1] == 'tb' then
             redis.call('SET', KEYS[i], string.format("%.0f", tats[i]), 'PX', math.floor(out[i + 1] / 1000) + 1)
         elseif redis.call('INCR', KEYS[i]) == 1 then
-            redis.call('PEXPIRE', KEYS[i], ARGV[3 * i + 2])
+            redis.call('PEXPIRE', KEYS[i], ARGV[4 * i + 1])
         end
     end
     return out

@@ -143,7 +143,7 @@ class LimitsConfigTest {
     }
 
     @Test
-    void clusterScopeNeedsRedisAndSaysWhatIsLocalOnly() {
+    void clusterScopeNeedsRedisAndSaysWhatIsLocalOnly() throws Exception {
         String redis = "redis: { uri: \"redis://127.0.0.1:1\" }\n";
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster}]"))
                 .containsExactly(at(1) + ": limits[0].scope: scope: cluster needs a redis: section");
@@ -152,9 +152,10 @@ class LimitsConfigTest {
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, priority-groups: {a: 1, b: 1}}]",
                 redis)).containsExactly(at(1) + ": limits[0].priority-groups: priority groups are local-only for now: "
                         + "use scope: local for a split rate");
-        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue}]", redis))
-                .containsExactly(at(1) + ": limits[0].on-exceed: on-exceed: queue is local-only for now: a cluster "
-                        + "limit rejects or falls back");
+        load("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue}]", redis);
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue, lease: 2}]",
+                redis)).containsExactly(at(1) + ": limits[0].lease: a queueing limit reserves its tokens in Redis: "
+                        + "lease and on-exceed: queue don't mix");
         assertThat(errors("limits: [{id: x, routes: [all], concurrency: 5, scope: cluster}]", redis))
                 .containsExactly(at(1) + ": limits[0].scope: a concurrency limit is local-only for now (scope: "
                         + "cluster counts rates and quotas)");

@@ -161,19 +161,43 @@ class ClusterLimitsTest {
             boolean[] bucket = {true, false};
             long[] a = {1000 * MS, 10}; // 1/s; 10 a window
             long[] b = {2, 60_000}; // burst 2; the count lives a minute
-            assertThat(await(limits.decide(keys, bucket, a, b))).containsExactly(0, 1000 * MS, 1);
-            long[] second = await(limits.decide(keys, bucket, a, b));
+            assertThat(await(limits.decide(keys, bucket, a, b, new long[2]))).containsExactly(0, 1000 * MS, 1);
+            long[] second = await(limits.decide(keys, bucket, a, b, new long[2]));
             assertThat(second[0]).isZero();
             assertThat(second[1]).isBetween(1000 * MS, 2000 * MS);
             assertThat(second[2]).isEqualTo(2);
-            long[] refused = await(limits.decide(keys, bucket, a, b));
+            long[] refused = await(limits.decide(keys, bucket, a, b, new long[2]));
             assertThat(refused[0]).as("the bucket, first, refuses").isEqualTo(1);
             assertThat(-refused[1]).isBetween(1L, 1000 * MS);
             assertThat(redis.server().call("GET", keys[1])).as("nothing written: the quota still counts 2")
                     .isEqualTo("2");
             long[] quotaFull = await(limits.decide(new String[] {keys[1]}, new boolean[] {false}, new long[] {2},
-                    new long[] {60_000}));
+                    new long[] {60_000}, new long[1]));
             assertThat(quotaFull).containsExactly(1, -1);
+        }
+    }
+
+    @Test
+    void aQueueingBucketReservesTokensAheadUpToItsWait() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            String[] key = {limits.bucketKey("q", ClusterLimits.tag("k"))};
+            boolean[] bucket = {true};
+            long[] interval = {1000 * MS}; // 1/s, burst 1, reservations up to 2.5 s ahead
+            long[] burst = {1};
+            long[] queue = {2500 * MS};
+            assertThat(await(limits.decide(key, bucket, interval, burst, queue))).containsExactly(0, 1000 * MS);
+            long[] first = await(limits.decide(key, bucket, interval, burst, queue));
+            assertThat(first[0]).isZero();
+            assertThat(first[1] - 1000 * MS).as("due in about a second").isBetween(990 * MS, 1000 * MS);
+            long[] second = await(limits.decide(key, bucket, interval, burst, queue));
+            assertThat(second[1] - 1000 * MS).as("due in about two seconds").isBetween(1990 * MS, 2000 * MS);
+            long[] third = await(limits.decide(key, bucket, interval, burst, queue));
+            assertThat(third[0]).as("three seconds ahead is past the wait").isEqualTo(1);
+            assertThat(-third[1]).isBetween(2990 * MS, 3000 * MS);
         }
     }
 
@@ -196,7 +220,7 @@ class ClusterLimitsTest {
                 // A rate and a quota of one key value: one slot, one script call (CROSSSLOT otherwise).
                 String other = limits.bucketKey("d", ClusterLimits.tag("k" + i));
                 long[] both = await(limits.decide(new String[] {other, limits.quotaKey("d", ClusterLimits.tag("k" + i),
-                        5)}, new boolean[] {true, false}, new long[] {1000 * MS, 3}, new long[] {2, 60_000}));
+                        5)}, new boolean[] {true, false}, new long[] {1000 * MS, 3}, new long[] {2, 60_000}, new long[2]));
                 assertThat(both[0]).isZero();
             }
             long keys = redis.servers().stream().mapToLong(n -> (Long) n.call("DBSIZE")).sum();

@@ -34,8 +34,9 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
     private long tightR;
     private long tightQ;
     private long tightT;
-    private final RouteLimit queuedBy;
-    private final long delay;
+    /** The limit whose token is furthest ahead (a queueing limit's reservation), and how far. */
+    private RouteLimit queuedBy;
+    private long delay;
     private boolean done;
     private int next;
     /** Quotas' clock reading, taken once. */
@@ -133,6 +134,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             boolean[] bucket = new boolean[groupSize];
             long[] a = new long[groupSize];
             long[] b = new long[groupSize];
+            long[] queue = new long[groupSize];
             for (int k = 0; k < groupSize; k++) {
                 int m = group[k];
                 keys[k] = redisKeys[m];
@@ -140,16 +142,33 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 if (bucket[k]) {
                     a[k] = intervals[m];
                     b[k] = bursts[m];
+                    RouteLimit q = clusters[m];
+                    // A queueing limit reserves at most max-wait ahead and behind at most max-length others.
+                    queue[k] = q.queue ? Math.min(q.maxWaitNanos, q.maxLength * intervals[m]) : 0;
                 } else {
                     a[k] = clusters[m].quota;
                     // The key outlives the window by a minute: nodes whose clocks differ a little find it.
                     b[k] = windows[m].endMillis() - millis + 60_000;
                 }
             }
-            filter.cluster.decide(keys, bucket, a, b).whenComplete(this);
+            filter.cluster.decide(keys, bucket, a, b, queue).whenComplete(this);
             return;
         }
+        if (queuedBy != null && heldAny()) {
+            // Queued: a client that leaves the queue gives back what the cluster limits took, too.
+            pass = pass == null ? filter.newPass() : pass;
+            pass.alsoUndo(this::undoTaken);
+        }
         finish(filter.admit(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay));
+    }
+
+    private boolean heldAny() {
+        for (Object h : held) {
+            if (h != null) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Works out limit {@code i}'s key and rate (its override's, or the app's) or quota window for this request. */
@@ -275,7 +294,9 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             intervals[m] = interval;
             bursts[m] = burst;
             policies[m] = RouteLimit.ratePolicy(l.id, burst, interval);
-            v = TokenBucket.take(cells, 0, filter.store.now(), interval, burst * interval);
+            v = l.queue ? TokenBucket.reserve(cells, 0, filter.store.now(), interval, burst * interval,
+                    l.maxWaitNanos, l.maxLength) : TokenBucket.take(cells, 0, filter.store.now(), interval,
+                    burst * interval);
             if (v > 0) {
                 pass.hold(Pass.RATE, cells, 0, interval);
             }
@@ -318,6 +339,11 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         String p;
         if (rate) {
             long interval = intervals[m];
+            long wait = v - q * interval; // above the capacity: a token reserved ahead, due in this long
+            if (wait > delay) {
+                delay = wait;
+                queuedBy = l;
+            }
             r = TokenBucket.remaining(v, q * interval, interval);
             t = (v + RateLimitFilter.SECOND - 1) / RateLimitFilter.SECOND;
             p = policies[m];

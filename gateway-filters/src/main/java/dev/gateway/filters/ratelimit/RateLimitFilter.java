@@ -194,7 +194,7 @@ final class RateLimitFilter implements GatewayFilter {
             }
         }
         for (RouteLimit l : clusters) {
-            if (l.appliesTo(method)) {
+            if (l != queuedBy && l.appliesTo(method)) {
                 l.admitted();
             }
         }
@@ -327,6 +327,7 @@ final class RateLimitFilter implements GatewayFilter {
         private int size;
         private boolean undone;
         private boolean released;
+        private Runnable alsoUndo;
 
         Pass(int n) {
             cells = new AtomicLongArray[n];
@@ -352,12 +353,20 @@ final class RateLimitFilter implements GatewayFilter {
             return false;
         }
 
+        /** Also run by {@link #undo}: gives back what cluster limits took in Redis (a queued request left). */
+        void alsoUndo(Runnable r) {
+            alsoUndo = r;
+        }
+
         /** Gives back every token and count, and releases concurrency slots. Once. */
         void undo() {
             if (undone) {
                 return;
             }
             undone = true;
+            if (alsoUndo != null) {
+                alsoUndo.run();
+            }
             for (int i = 0; i < size; i++) {
                 if (type[i] == RATE) {
                     TokenBucket.refund(cells[i], index[i], amount[i]);

@@ -224,6 +224,40 @@ class ClusterRateLimitTest {
     }
 
     @Test
+    void aClusterQueueWaitsForItsReservationAndALeavingClientGivesItBack() throws Exception {
+        GatewayFilter f = load("""
+                limits:
+                  - {id: q, routes: [orders], key: [ip], rate: 10/s, burst: 1, scope: cluster, on-exceed: queue,
+                     queue: {max-wait: 300ms, max-length: 2}}
+                """);
+        assertThat(decide(f).millis()).as("the bucket's one token: at once").isLessThan(90);
+        Outcome queued = decide(f);
+        assertThat(queued.code()).isEqualTo("admitted");
+        assertThat(queued.onLoop()).isTrue();
+        assertThat(queued.millis()).as("waited for the token reserved 100 ms ahead").isBetween(60L, 300L);
+        // Two reservations may wait (max-length 2); a third is refused at once.
+        List<RequestContext> contexts = List.of(context(), context(), context());
+        List<CompletionStage<FilterResult>> pending = new java.util.ArrayList<>();
+        for (RequestContext c : contexts) {
+            pending.add(loop.submit(() -> f.apply(c)).get(5, TimeUnit.SECONDS));
+        }
+        FilterResult third = pending.get(2).toCompletableFuture().get(1, TimeUnit.SECONDS);
+        assertThat(third).isInstanceOf(FilterResult.Refuse.class);
+        assertThat(pending.get(0).toCompletableFuture().isDone()).as("still waiting").isFalse();
+        // The first of them leaves; the second is served, and the first's reservation is back in Redis.
+        String key = "gw:{rl:10.0.0.1}:q:tb";
+        long before = Long.parseLong((String) redis.server().call("GET", key));
+        loop.submit(contexts.get(0)::cancel).get(5, TimeUnit.SECONDS);
+        until(Duration.ofSeconds(3), "the cancelled reservation is given back",
+                () -> Long.parseLong((String) redis.server().call("GET", key)) == before - 100_000);
+        assertThat(pending.get(1).toCompletableFuture().get(2, TimeUnit.SECONDS)).isNotInstanceOf(
+                FilterResult.Refuse.class);
+        assertThat(pending.get(0).toCompletableFuture().isDone()).as("a cancelled request is never served").isFalse();
+        assertThat(decisions("q", "queued")).isEqualTo(3);
+        assertThat(decisions("q", "rejected")).isEqualTo(1);
+    }
+
+    @Test
     void aRequestAbandonedWhileRedisDecidesGivesItsTokenBack() throws Exception {
         GatewayFilter f = load("limits: [{id: g, routes: [orders], rate: 1/m, burst: 1, scope: cluster}]\n");
         redis.server().call("CLIENT", "PAUSE", "50", "ALL"); // Redis answers the decision 50 ms late

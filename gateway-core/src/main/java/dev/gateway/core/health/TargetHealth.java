@@ -116,10 +116,13 @@ public final class TargetHealth {
         }
     }
 
-    /** At most max-ejected percent of the group's targets are ejected at once (counting this one). */
+    /**
+     * At most max-ejected percent of the group's targets (rounded down) are ejected at once, counting this one; as in
+     * Envoy, one target may always be, so an upstream of one or two targets still ejects a failing one.
+     */
     private boolean mayEject(UpstreamGroup group, long now) {
         int n = group.size();
-        int allowed = n * outlier.config().maxEjectedPercent() / 100;
+        int allowed = Math.max(1, n * outlier.config().maxEjectedPercent() / 100);
         int ejected = 0;
         for (int i = 0; i < n; i++) {
             TargetHealth h = group.target(i).health();

@@ -91,6 +91,18 @@ class OutlierEjectionTest {
     }
 
     @Test
+    void oneTargetMayAlwaysBeEjected() {
+        UpstreamGroup one = group(1, 2, 50); // 50 % of 1 rounds down to 0: at least one, as Envoy does
+        fail(one, 0, 2);
+        assertThat(one.target(0).health().isEjected()).isTrue();
+        UpstreamGroup three = group(3, 2, 10); // 10 % of 3: still one, never two
+        fail(three, 0, 2);
+        fail(three, 1, 2);
+        assertThat(three.target(0).health().isEjected()).isTrue();
+        assertThat(three.target(1).health().isEjected()).as("over max-ejected").isFalse();
+    }
+
+    @Test
     void failuresOfRequestsSentBeforeTheEjectionDoNotExtendIt() {
         UpstreamGroup g = group(2, 2, 50);
         fail(g, 0, 2);

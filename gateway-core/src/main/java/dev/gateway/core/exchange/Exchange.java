@@ -100,22 +100,18 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
      */
     public Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
             HttpRequest request, long startNanos) {
-        this.downstream = downstream;
-        this.snapshot = snapshot;
-        this.log = log;
-        this.unrouted = unrouted;
-        this.request = request;
-        this.startNanos = startNanos;
-        this.method = request.method();
-        this.clientVersion = request.protocolVersion().text();
-        this.requestId = RequestIds.ensure(request.headers());
-        this.item = false;
-        this.itemApp = null;
+        this(downstream, snapshot, log, unrouted, request, startNanos, RequestIds.ensure(request.headers()), false,
+                null);
     }
 
     /** An in-process item of a batch call (see {@link ItemRunner}): its id is given, its app the batch's. */
     Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
             HttpRequest request, long startNanos, String requestId, App app) {
+        this(downstream, snapshot, log, unrouted, request, startNanos, withId(request, requestId), true, app);
+    }
+
+    private Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
+            HttpRequest request, long startNanos, CharSequence requestId, boolean item, App itemApp) {
         this.downstream = downstream;
         this.snapshot = snapshot;
         this.log = log;
@@ -124,10 +120,15 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         this.startNanos = startNanos;
         this.method = request.method();
         this.clientVersion = request.protocolVersion().text();
-        request.headers().set(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID, requestId);
         this.requestId = requestId;
-        this.item = true;
-        this.itemApp = app;
+        this.item = item;
+        this.itemApp = itemApp;
+    }
+
+    /** Sets an item's given id on its request (the upstream receives it), and returns it. */
+    private static String withId(HttpRequest request, String requestId) {
+        request.headers().set(dev.gateway.core.http.GatewayHeaders.X_REQUEST_ID, requestId);
+        return requestId;
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ import dev.gateway.core.limit.FixedWindow;
 import dev.gateway.core.limit.QuotaWindows;
 import dev.gateway.core.limit.TokenBucket;
 import dev.gateway.core.limit.TokenLease;
-import dev.gateway.core.metadata.App;
 import dev.gateway.filters.ratelimit.RateLimitFilter.Pass;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -180,25 +179,10 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         RouteLimit l = filter.clusters[i];
         tags[i] = ClusterLimits.tag(l.key(ctx));
         if (l.kind == LimitConfig.Kind.RATE) {
-            long interval = l.interval;
-            long burst = l.burst;
-            String policy = l.policy;
-            RouteLimit.OverrideRate o = l.override(ctx);
-            if (o != null) {
-                interval = o.interval();
-                burst = o.burst();
-                policy = o.policy();
-            } else {
-                App.LimitOverride a = l.appOverride(ctx);
-                if (a != null) {
-                    interval = Math.max(1, RateLimitFilter.SECOND / a.perSecond());
-                    burst = a.burst();
-                    policy = null;
-                }
-            }
-            intervals[i] = interval;
-            bursts[i] = burst;
-            policies[i] = policy;
+            RouteLimit.OverrideRate rate = l.rateFor(ctx);
+            intervals[i] = rate.interval();
+            bursts[i] = rate.burst();
+            policies[i] = rate.policy();
             redisKeys[i] = filter.cluster.bucketKey(l.id, tags[i]);
         } else {
             if (millis == Long.MIN_VALUE) {

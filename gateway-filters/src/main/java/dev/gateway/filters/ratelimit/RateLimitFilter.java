@@ -83,22 +83,10 @@ final class RateLimitFilter implements GatewayFilter {
             long t;
             String policy;
             if (l.kind == LimitConfig.Kind.RATE) {
-                long interval = l.interval;
-                long burst = l.burst;
-                policy = l.policy;
-                RouteLimit.OverrideRate o = l.override(ctx);
-                if (o != null) {
-                    interval = o.interval();
-                    burst = o.burst();
-                    policy = o.policy();
-                } else {
-                    App.LimitOverride a = l.appOverride(ctx);
-                    if (a != null) {
-                        interval = Math.max(1, SECOND / a.perSecond());
-                        burst = a.burst();
-                        policy = null; // built only if this limit turns out the tightest
-                    }
-                }
+                RouteLimit.OverrideRate rate = l.rateFor(ctx);
+                long interval = rate.interval();
+                long burst = rate.burst();
+                policy = rate.policy(); // null: built only if this limit turns out the tightest
                 int index = 0;
                 long fill;
                 if (l.shares != null) {
@@ -214,12 +202,7 @@ final class RateLimitFilter implements GatewayFilter {
 
     /** The interval of the tightest rate limit as applied to this request (for a policy built late). */
     private static long effectiveInterval(RouteLimit l, RequestContext ctx) {
-        RouteLimit.OverrideRate o = l.override(ctx);
-        if (o != null) {
-            return o.interval();
-        }
-        App.LimitOverride a = l.appOverride(ctx);
-        long interval = a != null ? Math.max(1, SECOND / a.perSecond()) : l.interval;
+        long interval = l.rateFor(ctx).interval();
         if (l.shares != null) {
             App app = ctx.app();
             interval = l.shares.interval(l.shares.groupOf(app == null ? null : app.priority()), interval);

@@ -84,8 +84,14 @@ final class RouteLimit {
     final CompletionStage<FilterResult> unavailable;
     private final Counter errors;
 
-    /** A rate other than the default, for requests an override matches. */
+    /**
+     * A rate: the limit's own ({@link #defaultRate}), an override's for requests it matches, or an app's own (with a
+     * null policy, built only if the limit turns out the tightest).
+     */
     record OverrideRate(InetAddress address, String header, String value, long interval, long burst, String policy) {}
+
+    /** The limit's own rate (rate limits; null otherwise). */
+    private final OverrideRate defaultRate;
 
     RouteLimit(LimitConfig c, LimitState state, Meters meters) {
         this.id = c.id();
@@ -142,6 +148,8 @@ final class RouteLimit {
             default -> null;
         };
         this.remainingPrefix = "\"" + id + "\";r=";
+        this.defaultRate = kind == LimitConfig.Kind.RATE ? new OverrideRate(null, null, null, interval, burst, policy)
+                : null;
         MeterRegistry registry = meters == null ? null : meters.registry();
         this.admitted = counter(registry, "admitted");
         this.rejected = counter(registry, "rejected");
@@ -254,6 +262,20 @@ final class RouteLimit {
             }
         }
         return null;
+    }
+
+    /**
+     * The rate this request is limited at: the first override that matches it, else its app's own rate for this limit,
+     * else the limit's. Allocates only for an app's own rate.
+     */
+    OverrideRate rateFor(RequestContext ctx) {
+        OverrideRate o = override(ctx);
+        if (o != null) {
+            return o;
+        }
+        App.LimitOverride a = appOverride(ctx);
+        return a == null ? defaultRate : new OverrideRate(null, null, null,
+                Math.max(1, RateLimitFilter.SECOND / a.perSecond()), a.burst(), null);
     }
 
     /** The app's own rate for this limit (its metadata {@code limits:}), or null. */

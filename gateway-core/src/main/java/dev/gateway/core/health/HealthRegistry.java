@@ -76,7 +76,7 @@ public final class HealthRegistry {
                 TargetHealth h = t.health();
                 if (h != null) {
                     next.put(new Key(g.name(), t.url()), h);
-                    h.startChecks(t, g, checks);
+                    startChecks(h, t, g, checks);
                 }
             }
         }
@@ -94,5 +94,18 @@ public final class HealthRegistry {
     public synchronized void stopAll() {
         live.values().forEach(TargetHealth::stopChecks);
         live = Map.of();
+    }
+
+    /** Starts active checks of {@code t} (when configured and not yet running), or points them at its latest form. */
+    private static void startChecks(TargetHealth h, Target t, UpstreamGroup g, HealthChecks checks) {
+        if (!h.checked() || checks == null) {
+            return;
+        }
+        HealthCheck c = h.check();
+        if (c == null) {
+            h.check(checks.start(h, t, g));
+        } else {
+            c.update(t, g);
+        }
     }
 }

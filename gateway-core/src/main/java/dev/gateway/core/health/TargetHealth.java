@@ -4,8 +4,6 @@ import dev.gateway.core.config.CircuitBreakerConfig;
 import dev.gateway.core.config.HealthCheckConfig;
 import dev.gateway.core.config.OutlierConfig;
 import dev.gateway.core.limit.LimitClock;
-import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamGroup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -98,7 +96,7 @@ public final class TargetHealth {
      * timeout or an invalid response. {@code durationNanos}: from the attempt's start to its response head or
      * failure. {@code group}: the upstream the attempt was made in (its targets are counted for max-ejected).
      */
-    public void report(boolean failure, long durationNanos, UpstreamGroup group) {
+    public void report(boolean failure, long durationNanos, EjectionPeers group) {
         if (breaker != null) {
             breaker.onResult(failure, durationNanos);
         }
@@ -120,12 +118,12 @@ public final class TargetHealth {
      * At most max-ejected percent of the group's targets (rounded down) are ejected at once, counting this one; as in
      * Envoy, one target may always be, so an upstream of one or two targets still ejects a failing one.
      */
-    private boolean mayEject(UpstreamGroup group, long now) {
+    private boolean mayEject(EjectionPeers group, long now) {
         int n = group.size();
         int allowed = Math.max(1, n * outlier.config().maxEjectedPercent() / 100);
         int ejected = 0;
         for (int i = 0; i < n; i++) {
-            TargetHealth h = group.target(i).health();
+            TargetHealth h = group.peerHealth(i);
             if (h != null && h != this && h.outlier != null && h.outlier.isEjected(now)) {
                 ejected++;
             }
@@ -159,17 +157,18 @@ public final class TargetHealth {
         logger.warn("upstream {} target {}: circuit breaker {} -> {}", upstream, target, from.label(), to.label());
     }
 
-    /** Starts active checks of {@code t} (when configured and not yet running), or points them at its latest form. */
-    void startChecks(Target t, UpstreamGroup group, HealthChecks checks) {
-        if (settings.healthCheck() == null || checks == null) {
-            return;
-        }
-        HealthCheck c = check;
-        if (c == null) {
-            check = checks.start(this, t, group);
-        } else {
-            c.update(t, group);
-        }
+    /** The active checks of this target when they run, else null (the registry starts and points them). */
+    HealthCheck check() {
+        return check;
+    }
+
+    void check(HealthCheck c) {
+        check = c;
+    }
+
+    /** Whether active checks are configured for this target. */
+    boolean checked() {
+        return settings.healthCheck() != null;
     }
 
     void stopChecks() {

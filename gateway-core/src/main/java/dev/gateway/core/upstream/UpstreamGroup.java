@@ -1,6 +1,8 @@
 package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.UpstreamConfig;
+import dev.gateway.core.health.EjectionPeers;
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.terminal.Terminal;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
@@ -10,7 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A compiled upstream: its targets, the balancer, the settings its pools use, and what happens when none of its
  * targets can take a request (the fallback, panic mode). Immutable.
  */
-public final class UpstreamGroup {
+public final class UpstreamGroup implements EjectionPeers {
     private final String name;
     private final Target[] targets;
     private final LoadBalancer balancer;
@@ -52,8 +54,14 @@ public final class UpstreamGroup {
         return List.of(targets);
     }
 
+    @Override
     public int size() {
         return targets.length;
+    }
+
+    @Override
+    public TargetHealth peerHealth(int i) {
+        return targets[i].health();
     }
 
     public Target target(int i) {

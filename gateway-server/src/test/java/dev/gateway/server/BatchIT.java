@@ -166,6 +166,14 @@ class BatchIT {
                         + "\"}");
             } else if (path.equals("/api/users/7")) {
                 up.sendText(ctx, r, 200, "{\"id\":7,\"name\":\"Ann\",\"tags\":[\"a\",\"b\"]}");
+            } else if (path.equals("/api/cookies")) {
+                FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
+                        Unpooled.EMPTY_BUFFER);
+                resp.headers().add(HttpHeaderNames.SET_COOKIE, "a=1; Path=/; Expires=Wed, 09 Jun 2027 10:18:14 GMT");
+                resp.headers().add(HttpHeaderNames.SET_COOKIE, "b=2");
+                resp.headers().add("X-Tag", "one").add("X-Tag", "two");
+                resp.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+                ctx.writeAndFlush(resp);
             } else if (path.equals("/api/bin")) {
                 FullHttpResponse resp = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                         Unpooled.wrappedBuffer(BINARY));
@@ -525,6 +533,17 @@ class BatchIT {
                 .reduce((a, b) -> b).orElseThrow();
         assertThat(text.bodyBytes()).isEqualTo(11);
         assertThat(text.headers().get("content-type")).startsWith("text/plain");
+    }
+
+    @Test
+    void repeatedSetCookieLinesStayApartOtherRepeatedHeadersAreJoined() throws Exception {
+        JsonNode h = entries(batch("""
+                {"requests": [{"id": "c", "path": "/api/cookies"}]}""")).get(0).get("headers");
+        // A Set-Cookie value may hold a comma (Expires), so its lines are never joined (RFC 6265 3).
+        assertThat(h.get("set-cookie").isArray()).isTrue();
+        assertThat(h.get("set-cookie").get(0).asText()).isEqualTo("a=1; Path=/; Expires=Wed, 09 Jun 2027 10:18:14 GMT");
+        assertThat(h.get("set-cookie").get(1).asText()).isEqualTo("b=2");
+        assertThat(h.get("x-tag").asText()).isEqualTo("one, two");
     }
 
     @Test

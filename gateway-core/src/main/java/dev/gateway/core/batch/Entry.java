@@ -17,8 +17,8 @@ import java.util.Map;
 
 /**
  * One item's answer in the batch response: status, headers (framing ones and X-Request-Id left out, a repeated name
- * joined with ", "), and the body: JSON embedded as JSON, other UTF-8 text as a string, anything else base64 with
- * {@code "encoding": "base64"}. Made on the event loop when the item ends; immutable afterwards.
+ * joined with ", ", except Set-Cookie: an array when repeated), and the body: JSON embedded as JSON, other UTF-8 text
+ * as a string, anything else base64 with {@code "encoding": "base64"}. Made on the event loop when the item ends; immutable afterwards.
  */
 final class Entry {
     private final int status;
@@ -77,6 +77,10 @@ final class Entry {
     }
 
     private static void add(List<String[]> out, String name, String value) {
+        if (name.equals("set-cookie")) { // never joined (RFC 6265 3): written as an array when repeated
+            out.add(new String[] {name, value});
+            return;
+        }
         for (String[] kv : out) {
             if (kv[0].equals(name)) {
                 kv[1] = kv[1] + ", " + value;
@@ -84,6 +88,16 @@ final class Entry {
             }
         }
         out.add(new String[] {name, value});
+    }
+
+    /** The {@code i}-th Set-Cookie value. */
+    private String cookie(int i) {
+        for (String[] kv : headers) {
+            if (kv[0].equals("set-cookie") && i-- == 0) {
+                return kv[1];
+            }
+        }
+        throw new IndexOutOfBoundsException();
     }
 
     int status() {
@@ -115,8 +129,22 @@ final class Entry {
         g.writeStringField("id", id);
         g.writeNumberField("status", status);
         g.writeObjectFieldStart("headers");
+        int cookies = 0;
         for (String[] kv : headers) {
-            g.writeStringField(kv[0], kv[1]);
+            if (kv[0].equals("set-cookie")) {
+                cookies++;
+            } else {
+                g.writeStringField(kv[0], kv[1]);
+            }
+        }
+        if (cookies == 1) {
+            g.writeStringField("set-cookie", cookie(0));
+        } else if (cookies > 1) {
+            g.writeArrayFieldStart("set-cookie");
+            for (int i = 0; i < cookies; i++) {
+                g.writeString(cookie(i));
+            }
+            g.writeEndArray();
         }
         g.writeEndObject();
         if (body != null && body.length > 0) {

@@ -559,6 +559,7 @@ class BatchIT {
         assertThat(JSON.readTree(lines[0]).get("id").asText()).isEqualTo("fast");
         assertThat(JSON.readTree(lines[1]).get("id").asText()).isEqualTo("slow");
         assertThat(JSON.readTree(lines[1]).get("status").asInt()).isEqualTo(200);
+        assertThat(r.trailer("x-batch-completed")).as("the count comes last, as a trailer").isEqualTo("2/2");
     }
 
     // ----- the outer signature, logs and metrics

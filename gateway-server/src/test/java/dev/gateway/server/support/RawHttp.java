@@ -23,10 +23,23 @@ public final class RawHttp implements AutoCloseable {
     private final InputStream in;
     private final OutputStream out;
 
-    /** A parsed response. Header names are lower case; a header may repeat. */
-    public record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete) {
+    /**
+     * A parsed response. Header names are lower case; a header may repeat. {@code trailers}: the trailer fields of a
+     * chunked body, the same way (empty otherwise).
+     */
+    public record Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete,
+            Map<String, List<String>> trailers) {
+        public Response(int status, Map<String, List<String>> headers, byte[] body, boolean complete) {
+            this(status, headers, body, complete, Map.of());
+        }
+
         public String header(String name) {
             List<String> v = headers.get(name.toLowerCase(Locale.ROOT));
+            return v == null ? null : v.get(0);
+        }
+
+        public String trailer(String name) {
+            List<String> v = trailers.get(name.toLowerCase(Locale.ROOT));
             return v == null ? null : v.get(0);
         }
 
@@ -125,7 +138,7 @@ public final class RawHttp implements AutoCloseable {
                 }
                 long n = chunkSize(size);
                 if (n == 0) {
-                    skipTrailers();
+                    readTrailers(new java.util.HashMap<>());
                     return total;
                 }
                 long got = stream(buf, n, total, sink);
@@ -156,20 +169,21 @@ public final class RawHttp implements AutoCloseable {
         int status = h.status();
         Map<String, List<String>> headers = h.headers();
         ByteArrayOutputStream body = new ByteArrayOutputStream();
+        Map<String, List<String>> trailers = new java.util.LinkedHashMap<>();
         boolean complete = true;
         List<String> te = headers.get("transfer-encoding");
         List<String> cl = headers.get("content-length");
         if (head || status == 204 || status == 304) {
             // no body
         } else if (te != null && te.get(0).equalsIgnoreCase("chunked")) {
-            complete = readChunked(body);
+            complete = readChunked(body, trailers);
         } else if (cl != null) {
             long n = Long.parseLong(cl.get(0));
             complete = copy(body, n) == n;
         } else {
             copy(body, Long.MAX_VALUE);
         }
-        return new Response(status, headers, body.toByteArray(), complete);
+        return new Response(status, headers, body.toByteArray(), complete, trailers);
     }
 
     private static long chunkSize(String line) {
@@ -177,16 +191,20 @@ public final class RawHttp implements AutoCloseable {
         return Long.parseLong((semi < 0 ? line : line.substring(0, semi)).trim(), 16);
     }
 
-    /** Reads (and ignores) trailers up to the empty line; false if the connection ended first. */
-    private boolean skipTrailers() throws IOException {
+    /** Reads trailers up to the empty line into {@code trailers}; false if the connection ended first. */
+    private boolean readTrailers(Map<String, List<String>> trailers) throws IOException {
         String t;
         while ((t = line()) != null && !t.isEmpty()) {
-            // trailers are not checked by these tests
+            int colon = t.indexOf(':');
+            if (colon > 0) {
+                trailers.computeIfAbsent(t.substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        k -> new java.util.ArrayList<>()).add(t.substring(colon + 1).trim());
+            }
         }
         return t != null;
     }
 
-    private boolean readChunked(ByteArrayOutputStream body) throws IOException {
+    private boolean readChunked(ByteArrayOutputStream body, Map<String, List<String>> trailers) throws IOException {
         while (true) {
             String size = line();
             if (size == null) {
@@ -194,7 +212,7 @@ public final class RawHttp implements AutoCloseable {
             }
             long n = chunkSize(size);
             if (n == 0) {
-                return skipTrailers();
+                return readTrailers(trailers);
             }
             if (copy(body, n) != n) {
                 return false;

@@ -49,7 +49,10 @@ public final class TokenLease {
     private volatile long bucketRemaining;
     /** Until when Redis has no token, as its last answer said (store nanos): refuse here without asking. */
     private volatile long emptyUntil;
-    /** The lease request in flight: completes with the tokens granted, or minus the nanoseconds until one is free. */
+    /**
+     * The lease request in flight: completes with the tokens granted (0: none asked, the lease already has some), or
+     * minus the nanoseconds until one is free.
+     */
     private volatile CompletableFuture<Long> pending;
 
     TokenLease(String key) {
@@ -105,6 +108,10 @@ public final class TokenLease {
      */
     public CompletionStage<Long> acquire(ClusterLimits cluster, LocalLimits store, long interval, long burst,
             int size, long maxAgeNanos) {
+        long now = take(cluster, store.now(), burst * interval); // a lease that landed since the caller's take
+        if (now != 0) {
+            return CompletableFuture.completedFuture(now);
+        }
         return lease(cluster, store, interval, burst, size, maxAgeNanos).thenCompose(granted -> {
             if (granted < 0) {
                 return CompletableFuture.completedFuture(granted);
@@ -126,8 +133,15 @@ public final class TokenLease {
             if (!PENDING.compareAndSet(this, null, mine)) {
                 continue;
             }
-            drain(cluster);
             long asked = store.now();
+            if ((long) TOKENS.getVolatile(this) > 0 && asked - expiresAt < 0) {
+                // Another lease landed between the caller's look and this one (it adds its tokens before it
+                // clears pending): take from it instead of asking Redis again.
+                pending = null;
+                mine.complete(0L);
+                return mine;
+            }
+            drain(cluster);
             cluster.lease(key, interval, burst, size).whenComplete((answer, failure) -> {
                 long granted = 0;
                 if (failure == null) {

@@ -94,6 +94,20 @@ class TokenLeaseTest {
     }
 
     @Test
+    void aMissThatRacesALandingLeaseTakesFromItInsteadOfLeasingAgain() throws Exception {
+        String key = cluster.bucketKey("race", ClusterLimits.tag("k"));
+        TokenLease lease = cluster.lease(key);
+        long interval = SECOND;
+        assertThat(await(lease.acquire(cluster, store, interval, 100, 8, MAX_AGE))).isPositive();
+        assertThat(lease.tokens()).isEqualTo(7);
+        // A caller that found the lease empty just before that lease landed now asks: it takes a leased token.
+        assertThat(await(lease.acquire(cluster, store, interval, 100, 8, MAX_AGE))).isPositive();
+        assertThat(lease.tokens()).isEqualTo(6);
+        assertThat(await(cluster.take(key, interval, 100))).as("still only 8 leased from Redis, then this one")
+                .isBetween(8 * interval, 9 * interval);
+    }
+
+    @Test
     void tokensOlderThanMaxAgeGoBackToRedis() throws Exception {
         String key = cluster.bucketKey("old", ClusterLimits.tag("k"));
         TokenLease lease = cluster.lease(key);

@@ -133,8 +133,8 @@ public final class CircuitBreaker {
         if (s == CLOSED) {
             SlidingWindow w = window;
             long now = clock.nanoTime();
-            w.record(failure, slow, now);
-            if ((failure || slow)
+            boolean filling = w.record(failure, slow, now);
+            if ((failure || slow || filling)
                     && w.exceeds(config.minCalls(), config.failureRatePercent(), config.slowCallRatePercent(), now)) {
                 open(CLOSED, now);
             }

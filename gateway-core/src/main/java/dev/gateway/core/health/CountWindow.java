@@ -28,13 +28,14 @@ final class CountWindow implements SlidingWindow {
     }
 
     @Override
-    public void record(boolean failure, boolean slow, long nowNanos) {
+    public boolean record(boolean failure, boolean slow, long nowNanos) {
         int v = CALL | (failure ? FAILED : 0) | (slow ? SLOW : 0);
         int old = slots.getAndSet((int) Long.remainderUnsigned(next.getAndIncrement(), size), v);
         if (old == v) {
-            return;
+            return false;
         }
-        if (old == EMPTY) {
+        boolean grew = old == EMPTY;
+        if (grew) {
             calls.incrementAndGet();
         }
         int df = (v & FAILED) - (old & FAILED);
@@ -45,6 +46,7 @@ final class CountWindow implements SlidingWindow {
         if (ds != 0) {
             slows.addAndGet(ds / SLOW);
         }
+        return grew;
     }
 
     @Override

@@ -24,7 +24,7 @@ final class TimeWindow implements SlidingWindow {
     }
 
     @Override
-    public void record(boolean failure, boolean slow, long nowNanos) {
+    public boolean record(boolean failure, boolean slow, long nowNanos) {
         long period = Math.floorDiv(nowNanos, bucketNanos);
         int b = (int) Math.floorMod(period, (long) BUCKETS);
         long stamp = stamps.get(b);
@@ -41,6 +41,7 @@ final class TimeWindow implements SlidingWindow {
         if (slow) {
             counts.incrementAndGet(3 * b + 2);
         }
+        return false;
     }
 
     @Override

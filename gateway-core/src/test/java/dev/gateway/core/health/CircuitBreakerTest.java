@@ -66,13 +66,25 @@ class CircuitBreakerTest {
     @Test
     void countWindowForgetsCallsThatSlidOut() {
         CircuitBreaker b = countBreaker(4, 4);
-        fail(b, 2);
-        succeed(b, 2);
-        succeed(b, 1); // replaces the first failure: 1 of 4
-        fail(b, 1); // replaces the second failure: still 1 of 4
+        fail(b, 1);
+        succeed(b, 3); // 1 of 4
+        succeed(b, 1); // replaces the failure: 0 of 4
+        fail(b, 1); // replaces a success: 1 of 4
 
         assertThat(b.state()).isEqualTo(BreakerState.CLOSED);
         fail(b, 1); // replaces a success: 2 of 4
+        assertThat(b.state()).isEqualTo(BreakerState.OPEN);
+    }
+
+    @Test
+    void aSuccessThatCompletesMinCallsOpensWhenTheRateIsAlreadyOver() {
+        CircuitBreaker b = countBreaker(10, 10);
+        fail(b, 6);
+        succeed(b, 3);
+        assertThat(b.state()).isEqualTo(BreakerState.CLOSED); // 6 of 9: under min-calls
+
+        succeed(b, 1); // 6 of 10, as Resilience4j decides after every call
+
         assertThat(b.state()).isEqualTo(BreakerState.OPEN);
     }
 
@@ -95,13 +107,13 @@ class CircuitBreakerTest {
     @Test
     void slowCallRateOpensEvenWhenEverythingSucceeds() {
         CircuitBreaker b = breaker(50, Duration.ofSeconds(2), 80, 10, null, 5, 3);
-        for (int i = 0; i < 4; i++) {
+        for (int i = 0; i < 3; i++) {
             b.onResult(false, 2_500 * MS);
         }
         b.onResult(false, 10 * MS);
-        assertThat(b.state()).isEqualTo(BreakerState.CLOSED); // 4 slow of 5 = 80%, but last was fast: not checked
+        assertThat(b.state()).isEqualTo(BreakerState.CLOSED); // 3 slow of 4: under min-calls
 
-        b.onResult(false, 3_000 * MS); // 5 of 6 = 83%
+        b.onResult(false, 3_000 * MS); // 4 of 5 = 80%
 
         assertThat(b.state()).isEqualTo(BreakerState.OPEN);
     }

@@ -400,9 +400,10 @@ final class LimitReader {
                 if (!hasRedis) {
                     p.add(l.location(), l.path() + ".scope", "scope: cluster needs a redis: section");
                 }
-                if (!l.priorityGroups().isEmpty()) {
-                    p.add(l.location(), l.path() + ".priority-groups",
-                            "priority groups are local-only for now: use scope: local for a split rate");
+                if (!l.priorityGroups().isEmpty() && l.cluster().lease() > 0) {
+                    p.add(l.location(), l.path() + ".lease",
+                            "a rate split among priority groups is decided in Redis: lease and priority-groups don't "
+                                    + "mix");
                 }
                 if (l.onExceed() == OnExceed.QUEUE && l.cluster().lease() > 0) {
                     p.add(l.location(), l.path() + ".lease",

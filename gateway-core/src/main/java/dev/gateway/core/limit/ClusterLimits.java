@@ -146,6 +146,43 @@ public final class ClusterLimits {
                 Long.toString(interval * burst)).thenApply(v -> v * 1000);
     }
 
+    /** The key of a priority-split rate's buckets (a hash, one field per group) for the key value with {@code tag}. */
+    public String priorityKey(String limit, String tag) {
+        return keys.tagged(tag, limit, "pg");
+    }
+
+    /**
+     * Takes a token for a request of group {@code g} from a rate split among priority groups ({@link
+     * PriorityShares}, decided in Redis): from its own bucket, else borrowed from the others in order. Bucket
+     * {@code h} is refilled every {@code intervals[h]} nanoseconds and lends at most {@code usable[h]} tokens to this
+     * request's group. The hash lives {@code fullAfterNanos} (the time an empty bucket takes to refill: the same for
+     * every group) after each take. Returns {bucket taken from, its fill after in nanoseconds}, or {-1, minus the
+     * nanoseconds until g's own bucket has a token}.
+     */
+    public CompletionStage<long[]> priorityTake(String key, int g, long[] intervals, long[] usable,
+            long fullAfterNanos) {
+        int n = intervals.length;
+        String[] args = new String[4 + 2 * n];
+        args[0] = "ptake";
+        args[1] = Integer.toString(g);
+        args[2] = Integer.toString(n);
+        for (int h = 0; h < n; h++) {
+            long interval = micros(intervals[h]);
+            args[3 + 2 * h] = Long.toString(interval);
+            args[4 + 2 * h] = Long.toString(usable[h] * interval);
+        }
+        // Until every bucket would be full again (a full bucket and a missing one are the same).
+        args[3 + 2 * n] = Long.toString(fullAfterNanos / 1_000_000 + 1);
+        return script.<List<Long>>run(ScriptOutputType.MULTI, new String[] {key}, args)
+                .thenApply(v -> new long[] {v.get(0), v.get(1) * 1000});
+    }
+
+    /** Gives a token back to group {@code h}'s bucket of a priority-split rate. */
+    public CompletionStage<Long> priorityGive(String key, int h, long intervalNanos) {
+        return script.run(ScriptOutputType.INTEGER, new String[] {key}, "pgive", Integer.toString(h),
+                Long.toString(micros(intervalNanos)));
+    }
+
     /** This node's lease of the bucket at {@code key} (created empty). */
     public TokenLease lease(String key) {
         TokenLease l = leases.getIfPresent(key);

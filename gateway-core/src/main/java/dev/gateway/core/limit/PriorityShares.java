@@ -61,6 +61,21 @@ public final class PriorityShares {
     }
 
     /**
+     * How many of bucket {@code h}'s tokens a request of group {@code g} may use: all of them in its own bucket,
+     * else the bucket's capacity less the reserve kept for its owner ({@code (g + 1) / (groups + 1)} of it,
+     * rounded up). 0: none.
+     */
+    public long usable(int h, int g, long burst) {
+        long capacity = burst(h, burst);
+        if (h == g) {
+            return capacity;
+        }
+        int n = names.length;
+        long reserve = (capacity * (g + 1) + n) / (n + 1); // ceil(capacity * (g+1) / (n+1))
+        return Math.max(0, capacity - reserve);
+    }
+
+    /**
      * Takes a token for a request of group {@code g}: from its own bucket, else borrowed. Returns, when admitted,
      * {@link #index} and {@link #fill} packed in a non-negative long (the bucket it came from and that bucket's fill
      * after taking); when refused, minus the nanoseconds until its own bucket has a token.
@@ -77,9 +92,7 @@ public final class PriorityShares {
                 continue;
             }
             long t = interval(h, interval);
-            long capacity = burst(h, burst);
-            long reserve = (capacity * (g + 1) + n) / (n + 1); // ceil(capacity * (g+1) / (n+1))
-            long maxFill = (capacity - reserve) * t;
+            long maxFill = usable(h, g, burst) * t;
             if (maxFill <= 0) {
                 continue;
             }

@@ -13,6 +13,12 @@
 --   lease  ARGV[2] interval (us), ARGV[3] capacity (us), ARGV[4] tokens wanted: takes up to that many tokens at
 --          once for a node to spend locally (token leasing). Returns {granted, fill after (us)} when at least one
 --          token was free, else {0, minus the microseconds until one is}.
+--   ptake  ARGV[2] group g (from 0), ARGV[3] n groups, then per group h: interval (us), most fill allowed (us), then
+--          the key's time to live (ms): a rate split among priority groups (PriorityShares, in Redis). KEYS[1] is a
+--          hash of each group's theoretical arrival time. Takes from g's bucket, else borrows from the others in
+--          order, each only up to its most fill allowed (its capacity less the reserve kept for its owner). Returns
+--          {h, fill after (us)} for the bucket taken from, or {-1, minus the microseconds until g's has a token}.
+--   pgive  ARGV[2] group h, ARGV[3] amount (us): gives a token back to group h's bucket.
 --   give   ARGV[2] amount (us): gives tokens back (another limit refused the request; a lease's unspent tokens).
 --   count  ARGV[2] limit, ARGV[3] time to live (ms): counts one request in a fixed window (KEYS[1] names it);
 --          returns the count after, or -1 when the window is used up. The key expires after the window.
@@ -90,6 +96,38 @@ elseif op == 'lease' then
     tat = tat + granted * interval
     redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.floor((tat - now) / 1000) + 1)
     return {granted, tat - now}
+elseif op == 'ptake' then
+    local g = tonumber(ARGV[2])
+    local n = tonumber(ARGV[3])
+    local t = redis.call('TIME')
+    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local own = 0
+    for k = 0, n - 1 do
+        local h = (k == 0) and g or ((k <= g) and (k - 1) or k)
+        local interval = tonumber(ARGV[4 + 2 * h])
+        local most = tonumber(ARGV[5 + 2 * h])
+        if most > 0 then
+            local tat = tonumber(redis.call('HGET', KEYS[1], tostring(h))) or now
+            if tat < now then
+                tat = now
+            end
+            local fill = tat + interval - now
+            if fill <= most then
+                redis.call('HSET', KEYS[1], tostring(h), string.format('%.0f', tat + interval))
+                redis.call('PEXPIRE', KEYS[1], ARGV[4 + 2 * n])
+                return {h, fill}
+            end
+            if h == g then
+                own = -(fill - most)
+            end
+        end
+    end
+    return {-1, own}
+elseif op == 'pgive' then
+    if redis.call('HEXISTS', KEYS[1], ARGV[2]) == 1 then
+        redis.call('HINCRBY', KEYS[1], ARGV[2], -tonumber(ARGV[3]))
+    end
+    return 0
 elseif op == 'give' then
     local tat = tonumber(redis.call('GET', KEYS[1]))
     if tat then

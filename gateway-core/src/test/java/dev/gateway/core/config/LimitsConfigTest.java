@@ -149,9 +149,10 @@ class LimitsConfigTest {
                 .containsExactly(at(1) + ": limits[0].scope: scope: cluster needs a redis: section");
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, expected-nodes: 4}]"))
                 .containsExactly(at(1) + ": limits[0].expected-nodes: expected-nodes applies to scope: cluster");
-        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, priority-groups: {a: 1, b: 1}}]",
-                redis)).containsExactly(at(1) + ": limits[0].priority-groups: priority groups are local-only for now: "
-                        + "use scope: local for a split rate");
+        load("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, priority-groups: {a: 1, b: 1}}]", redis);
+        assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, priority-groups: {a: 1, b: 1}, "
+                + "lease: 2}]", redis)).containsExactly(at(1) + ": limits[0].lease: a rate split among priority groups "
+                        + "is decided in Redis: lease and priority-groups don't mix");
         load("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue}]", redis);
         assertThat(errors("limits: [{id: x, routes: [all], rate: 5/s, scope: cluster, on-exceed: queue, lease: 2}]",
                 redis)).containsExactly(at(1) + ": limits[0].lease: a queueing limit reserves its tokens in Redis: "

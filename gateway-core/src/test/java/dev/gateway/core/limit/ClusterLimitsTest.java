@@ -202,6 +202,54 @@ class ClusterLimitsTest {
     }
 
     @Test
+    void aPrioritySplitRateTakesItsOwnShareThenBorrowsAboveTheOwnersReserve() throws Exception {
+        RealRedis.assumeInstalled(RealRedis.Topology.STANDALONE);
+        try (RealRedis redis = RealRedis.standalone().start();
+                RedisService service = RedisService.start(config(redis.uri()), null)) {
+            until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
+            ClusterLimits limits = new ClusterLimits(service);
+            PriorityShares shares = new PriorityShares(new String[] {"core", "other"}, new long[] {60, 40});
+            long interval = 60_000 * MS; // 1/m, burst 10: core's bucket holds 6, other's 4
+            String key = limits.priorityKey("p", ClusterLimits.tag("*"));
+            int core = 0;
+            int[] byBucket = new int[2];
+            int refused = 0;
+            for (int i = 0; i < 10; i++) {
+                long[] r = await(take(limits, shares, key, core, interval));
+                if (r[0] < 0) {
+                    refused++;
+                    assertThat(-r[1]).isPositive();
+                } else {
+                    byBucket[(int) r[0]]++;
+                }
+            }
+            // Its own 6, then 2 of other's 4: other keeps ceil(4 x 1/3) = 2 for its owner.
+            assertThat(byBucket).containsExactly(6, 2);
+            assertThat(refused).isEqualTo(2);
+            long[] owner = await(take(limits, shares, key, 1, interval));
+            assertThat(owner[0]).as("the owner finds its reserve").isEqualTo(1);
+            await(limits.priorityGive(key, 1, shares.interval(1, interval)));
+            assertThat(await(take(limits, shares, key, 1, interval))[0]).as("given back, taken again").isEqualTo(1);
+            assertThat(await(take(limits, shares, key, 1, interval))[0]).isEqualTo(1);
+            assertThat(await(take(limits, shares, key, 1, interval))[0]).as("other's bucket is empty now").isEqualTo(-1);
+            assertThat((Long) redis.server().call("PTTL", key)).as("lives until full again").isBetween(1L, 601_000L);
+        }
+    }
+
+    private static CompletionStage<long[]> take(ClusterLimits limits, PriorityShares shares, String key, int g,
+            long interval) {
+        long[] iv = new long[shares.groups()];
+        long[] usable = new long[shares.groups()];
+        long full = 0;
+        for (int h = 0; h < iv.length; h++) {
+            iv[h] = shares.interval(h, interval);
+            usable[h] = shares.usable(h, g, 10);
+            full = Math.max(full, shares.burst(h, 10) * iv[h]);
+        }
+        return limits.priorityTake(key, g, iv, usable, full);
+    }
+
+    @Test
     void decidesOnARedisClusterThroughTheSameCode() throws Exception {
         RealRedis.assumeInstalled(RealRedis.Topology.CLUSTER);
         try (RealRedis redis = RealRedis.cluster().start();

@@ -6,9 +6,11 @@ import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.limit.ClusterLimits;
 import dev.gateway.core.limit.FixedWindow;
+import dev.gateway.core.limit.PriorityShares;
 import dev.gateway.core.limit.QuotaWindows;
 import dev.gateway.core.limit.TokenBucket;
 import dev.gateway.core.limit.TokenLease;
+import dev.gateway.core.metadata.App;
 import dev.gateway.filters.ratelimit.RateLimitFilter.Pass;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -101,6 +103,24 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             }
             prepare(i);
             asked[i] = true;
+            if (l.shares != null) { // a rate split among priority groups: its own round trip
+                PriorityShares shares = l.shares;
+                int g = shares.groupOf(priority());
+                int n = shares.groups();
+                long[] iv = new long[n];
+                long[] usable = new long[n];
+                long full = 0;
+                for (int h = 0; h < n; h++) {
+                    iv[h] = shares.interval(h, intervals[i]);
+                    usable[h] = shares.usable(h, g, bursts[i]);
+                    full = Math.max(full, shares.burst(h, bursts[i]) * iv[h]);
+                }
+                groupSize = 1;
+                group[0] = i;
+                filter.cluster.priorityTake(redisKeys[i], g, iv, usable, full).whenComplete((v, t) ->
+                        onLoop(v, t, PRIORITY));
+                return;
+            }
             if (l.lease > 0) {
                 TokenLease lease = filter.cluster.lease(redisKeys[i]);
                 long fill = lease.take(filter.cluster, filter.store.now(), bursts[i] * intervals[i]);
@@ -121,7 +141,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             groupSize = 0;
             group[groupSize++] = i;
             for (int j = i + 1; j < clusters.length; j++) {
-                if (!asked[j] && clusters[j].lease == 0 && clusters[j].appliesTo(method)) {
+                if (!asked[j] && clusters[j].lease == 0 && clusters[j].shares == null && clusters[j].appliesTo(method)) {
                     prepare(j);
                     if (tags[j].equals(tags[i])) {
                         asked[j] = true;
@@ -183,7 +203,8 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             intervals[i] = rate.interval();
             bursts[i] = rate.burst();
             policies[i] = rate.policy();
-            redisKeys[i] = filter.cluster.bucketKey(l.id, tags[i]);
+            redisKeys[i] = l.shares != null ? filter.cluster.priorityKey(l.id, tags[i])
+                    : filter.cluster.bucketKey(l.id, tags[i]);
         } else {
             if (millis == Long.MIN_VALUE) {
                 millis = filter.store.clock().currentTimeMillis();
@@ -199,30 +220,47 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         onLoop(answer, failure, null);
     }
 
-    private void onLoop(long[] answer, Throwable failure, TokenLease lease) {
+    /** @param via the lease that answered, {@link #PRIORITY} for a priority-split rate, null for a group */
+    private void onLoop(long[] answer, Throwable failure, Object via) {
         if (ctx.eventLoop().inEventLoop()) {
-            decided(answer, failure, lease);
+            decided(answer, failure, via);
         } else {
-            ctx.eventLoop().execute(() -> decided(answer, failure, lease));
+            ctx.eventLoop().execute(() -> decided(answer, failure, via));
         }
     }
 
     /**
-     * The group's answer: from a lease, {value}; from {@link ClusterLimits#decide}, {0, value per limit} or {the
-     * refusing limit's position from 1, its value}.
+     * The group's answer: from a lease, {value}; from a priority-split rate, {bucket, value} or {-1, minus the wait};
+     * from {@link ClusterLimits#decide}, {0, value per limit} or {the refusing limit's position from 1, its value}.
      */
-    private void decided(long[] answer, Throwable failure, TokenLease lease) {
+    private void decided(long[] answer, Throwable failure, Object via) {
+        TokenLease lease = via instanceof TokenLease l ? l : null;
         if (done) { // abandoned while Redis was deciding: give back what it took
-            if (failure == null && (lease != null ? answer[0] > 0 : answer[0] == 0)) {
-                for (int k = 0; k < groupSize; k++) {
-                    int m = group[k];
-                    giveBack(lease != null ? lease : redisKeys[m], m);
+            if (failure == null) {
+                if (via == PRIORITY) {
+                    if (answer[0] >= 0) {
+                        int m = group[0];
+                        RouteLimit l = filter.clusters[m];
+                        int h = (int) answer[0];
+                        giveBack(new PriorityHold(redisKeys[m], h, l.shares.interval(h, intervals[m])), m);
+                    }
+                } else if (lease != null ? answer[0] > 0 : answer[0] == 0) {
+                    for (int k = 0; k < groupSize; k++) {
+                        int m = group[k];
+                        giveBack(lease != null ? lease : redisKeys[m], m);
+                    }
                 }
             }
             return;
         }
         if (failure != null) {
             failed();
+            return;
+        }
+        if (via == PRIORITY) {
+            if (priorityDecided(group[0], answer)) {
+                step();
+            }
             return;
         }
         if (lease != null) {
@@ -243,6 +281,30 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         }
         step();
     }
+
+    /** A priority-split rate answered {bucket taken from, its fill} or {-1, minus the wait}: as the share it used. */
+    private boolean priorityDecided(int m, long[] answer) {
+        RouteLimit l = filter.clusters[m];
+        int h = answer[0] >= 0 ? (int) answer[0] : l.shares.groupOf(priority());
+        long interval = l.shares.interval(h, intervals[m]);
+        long burst = l.shares.burst(h, bursts[m]);
+        intervals[m] = interval;
+        bursts[m] = burst;
+        policies[m] = RouteLimit.ratePolicy(l.id, burst, interval);
+        return settle(m, answer[1], answer[0] >= 0 ? new PriorityHold(redisKeys[m], h, interval) : null);
+    }
+
+    /** The app's priority, which picks its group of a priority-split rate. */
+    private String priority() {
+        App app = ctx.app();
+        return app == null ? null : app.priority();
+    }
+
+    /** A token taken from group {@code bucket}'s bucket of a priority-split rate in Redis, to give back. */
+    private record PriorityHold(String key, int bucket, long interval) {}
+
+    /** {@link #onLoop}'s marker of a priority-split rate's answer. */
+    private static final Object PRIORITY = new Object();
 
     /** Redis failed for the group: 503 if one of its limits fails closed, else each decides on its local share. */
     private void failed() {
@@ -272,6 +334,21 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         AtomicLongArray cells = l.state.cells(l.key(ctx));
         pass = pass == null ? filter.newPass() : pass;
         long v;
+        if (l.shares != null) {
+            long interval = intervals[m] * l.expectedNodes;
+            long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
+            int g = l.shares.groupOf(priority());
+            long taken = l.shares.take(cells, g, filter.store.now(), interval, burst);
+            int h = taken < 0 ? g : PriorityShares.index(taken);
+            intervals[m] = l.shares.interval(h, interval);
+            bursts[m] = l.shares.burst(h, burst);
+            policies[m] = RouteLimit.ratePolicy(l.id, bursts[m], intervals[m]);
+            if (taken < 0) {
+                return settle(m, taken, null);
+            }
+            pass.hold(Pass.RATE, cells, h, intervals[m]);
+            return settle(m, PriorityShares.fill(taken), null);
+        }
         if (l.kind == LimitConfig.Kind.RATE) {
             long interval = intervals[m] * l.expectedNodes;
             long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
@@ -392,6 +469,8 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         // Best effort: if Redis fails now, the token is spent (a bounded under-admission, never an over-admission).
         if (from instanceof TokenLease lease) {
             lease.refund();
+        } else if (from instanceof PriorityHold p) {
+            filter.cluster.priorityGive(p.key(), p.bucket(), p.interval());
         } else if (filter.clusters[m].kind == LimitConfig.Kind.RATE) {
             filter.cluster.give((String) from, intervals[m]);
         } else {

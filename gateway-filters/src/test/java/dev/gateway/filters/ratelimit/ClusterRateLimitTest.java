@@ -94,7 +94,16 @@ class ClusterRateLimitTest {
 
     /** One request through the filter on the loop; its outcome, which must arrive on the loop within a bound. */
     private Outcome decide(GatewayFilter f) throws Exception {
+        return decide(f, null);
+    }
+
+    /** One request of an app with this metadata {@code priority} (none when null). */
+    private Outcome decide(GatewayFilter f, String priority) throws Exception {
         RequestContext ctx = context();
+        if (priority != null) {
+            ctx.app(new dev.gateway.core.metadata.App("app-" + priority, List.of("s".getBytes()), true,
+                    java.util.Set.of("orders"), java.util.Set.of(), null, priority, List.of()));
+        }
         AtomicBoolean onLoop = new AtomicBoolean();
         long start = System.nanoTime();
         // Attached on the loop: runs where the stage completes (on the loop, or at once in this task).
@@ -258,6 +267,29 @@ class ClusterRateLimitTest {
     }
 
     @Test
+    void aClusterRateSplitAmongPriorityGroupsLendsOnlyAboveTheOwnersReserve() throws Exception {
+        GatewayFilter f = load("""
+                limits:
+                  - {id: split, routes: [orders], rate: 1/m, burst: 10, scope: cluster,
+                     priority-groups: {core: 60, other: 40}}
+                """);
+        int core = 0;
+        for (int i = 0; i < 12; i++) {
+            Outcome o = decide(f, "core");
+            assertThat(o.onLoop()).isTrue();
+            core += o.code().equals("admitted") ? 1 : 0;
+        }
+        // core's own 6 and 2 borrowed from other's 4: other keeps 2 for itself, which its apps then get.
+        assertThat(core).isEqualTo(8);
+        assertThat(decide(f, "other").code()).isEqualTo("admitted");
+        assertThat(decide(f, "other").code()).isEqualTo("admitted");
+        Outcome refused = decide(f, "other");
+        assertThat(refused.code()).isEqualTo("rate_limited");
+        assertThat(refused.policy()).as("the policy of other's share").isEqualTo("\"split\";q=4;w=600");
+        assertThat(redis.server().call("EXISTS", "gw:{rl:*}:split:pg")).isEqualTo(1L);
+    }
+
+    @Test
     void aRequestAbandonedWhileRedisDecidesGivesItsTokenBack() throws Exception {
         GatewayFilter f = load("limits: [{id: g, routes: [orders], rate: 1/m, burst: 1, scope: cluster}]\n");
         redis.server().call("CLIENT", "PAUSE", "50", "ALL"); // Redis answers the decision 50 ms late
@@ -302,6 +334,27 @@ class ClusterRateLimitTest {
                 throw new AssertionError(e);
             }
         });
+    }
+
+    @Test
+    void aPrioritySplitFailsOpenToALocalSplitShare() throws Exception {
+        GatewayFilter f = load("""
+                limits:
+                  - {id: ps, routes: [orders], rate: 1/m, burst: 20, scope: cluster, expected-nodes: 2,
+                     priority-groups: {core: 50, other: 50}}
+                """);
+        redis.server().kill();
+        // This node's share: burst 20 / 2 = 10, split 5 + 5; core takes its 5 and borrows 3 of other's (other keeps
+        // ceil(5 x 1/3) = 2 for itself).
+        int core = 0;
+        for (int i = 0; i < 10; i++) {
+            core += decide(f, "core").code().equals("admitted") ? 1 : 0;
+        }
+        assertThat(core).isEqualTo(8);
+        Outcome other = decide(f, "other");
+        assertThat(other.code()).isEqualTo("admitted");
+        assertThat(other.policy()).as("5 tokens at a quarter of 1/m each").isEqualTo("\"ps\";q=5;w=1200");
+        assertThat(decisions("ps", "error")).isEqualTo(11);
     }
 
     @Test

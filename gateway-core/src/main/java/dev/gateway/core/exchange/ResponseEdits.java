@@ -10,8 +10,9 @@ import dev.gateway.core.upstream.ResponseHead;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
-import java.util.ArrayList;
+import java.util.AbstractList;
 import java.util.List;
+import java.util.RandomAccess;
 
 /**
  * What happens to response headers on the way back: the context's set and added headers, then the filters'
@@ -58,10 +59,29 @@ final class ResponseEdits {
         if (added == null) {
             return set;
         }
-        List<Header> all = new ArrayList<>(set.size() + added.size());
-        all.addAll(set);
-        all.addAll(added);
-        return all;
+        return new Joined(set, added);
+    }
+
+    /** Two lists read as one (set, then added), without copying them: one small object per response. */
+    private static final class Joined extends AbstractList<Header> implements RandomAccess {
+        private final List<Header> first;
+        private final List<Header> second;
+
+        Joined(List<Header> first, List<Header> second) {
+            this.first = first;
+            this.second = second;
+        }
+
+        @Override
+        public Header get(int i) {
+            int n = first.size();
+            return i < n ? first.get(i) : second.get(i - n);
+        }
+
+        @Override
+        public int size() {
+            return first.size() + second.size();
+        }
     }
 
     /** Sets and adds the context's response headers, then runs the onResponse hooks of the filters that ran, in reverse. */

@@ -136,14 +136,14 @@ public final class ClusterLimits {
     }
 
     /**
-     * Takes a token from the bucket at {@code key} (refilled every {@code intervalNanos}, holding {@code burst}):
+     * Takes a token from the bucket at {@code key} (refilled every {@code intervalNanos}, holding {@code burst}), as
+     * a {@link #decide} of that one bucket:
      * the fill after taking, in nanoseconds (positive), or minus the nanoseconds until a token is free. Redis's
      * clock is read in microseconds, so an interval is rounded to whole microseconds (at least 1).
      */
     public CompletionStage<Long> take(String key, long intervalNanos, long burst) {
-        long interval = micros(intervalNanos);
-        return script.<Long>run(ScriptOutputType.INTEGER, new String[] {key}, "take", Long.toString(interval),
-                Long.toString(interval * burst)).thenApply(v -> v * 1000);
+        return decide(new String[] {key}, new boolean[] {true}, new long[] {intervalNanos}, new long[] {burst},
+                new long[1]).thenApply(v -> v[1]);
     }
 
     /** The key of a priority-split rate's buckets (a hash, one field per group) for the key value with {@code tag}. */
@@ -213,12 +213,13 @@ public final class ClusterLimits {
     }
 
     /**
-     * Counts one request at {@code key} if fewer than {@code limit} were: the count after, or -1. The key lives
+     * Counts one request at {@code key} if fewer than {@code limit} were ({@link #decide} of that one quota): the
+     * count after, or -1. The key lives
      * {@code ttlMillis} from its first count.
      */
     public CompletionStage<Long> count(String key, long limit, long ttlMillis) {
-        return script.run(ScriptOutputType.INTEGER, new String[] {key}, "count", Long.toString(limit),
-                Long.toString(Math.max(1, ttlMillis)));
+        return decide(new String[] {key}, new boolean[] {false}, new long[] {limit}, new long[] {ttlMillis},
+                new long[1]).thenApply(v -> v[1]);
     }
 
     /** Uncounts a request counted at {@code key}. */

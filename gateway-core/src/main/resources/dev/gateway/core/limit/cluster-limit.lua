@@ -1,15 +1,14 @@
 -- One decision of a scope: cluster limit, atomic on the node that holds KEYS[1]. See ClusterLimits.
 -- ARGV[1] is the operation:
 --   decide ARGV[2] n, then for each of KEYS[1..n] four arguments: 'tb', interval (us), capacity (us), queue (us)
---          for a token bucket (as take; with queue > 0 the token may be reserved up to that long ahead: a fill
+--          for a token bucket (a GCRA cell on Redis's clock, TIME: KEYS[i] holds the theoretical arrival time in
+--          microseconds and expires when the bucket is full again; with queue > 0 the token may be reserved up to
+--          that long ahead: a fill
 --          above the capacity is a reservation, due in fill - capacity), or 'q', limit, time to live (ms), 0 for a
---          quota count (as count). All of one request's limits whose keys share a hash tag, decided at once: either
+--          quota count (KEYS[i] names the window; it expires after it). All of one request's limits whose keys share a hash tag, decided at once: either
 --          every one admits and all are taken, or nothing is written. Returns {0, value 1, ..., value n} (a
 --          bucket's fill after taking in us, a quota's count after), or {i, minus the wait in us (bucket) or -1
 --          (quota)} for the first limit i that refuses.
---   take   ARGV[2] interval (us), ARGV[3] capacity (us): a GCRA token bucket on Redis's clock (TIME).
---          KEYS[1] holds the theoretical arrival time in microseconds and expires when the bucket is full again.
---          Returns the fill after taking (us, > 0), or minus the microseconds until a token is free.
 --   lease  ARGV[2] interval (us), ARGV[3] capacity (us), ARGV[4] tokens wanted: takes up to that many tokens at
 --          once for a node to spend locally (token leasing). Returns {granted, fill after (us)} when at least one
 --          token was free, else {0, minus the microseconds until one is}.
@@ -20,17 +19,27 @@
 --          {h, fill after (us)} for the bucket taken from, or {-1, minus the microseconds until g's has a token}.
 --   pgive  ARGV[2] group h, ARGV[3] amount (us): gives a token back to group h's bucket.
 --   give   ARGV[2] amount (us): gives tokens back (another limit refused the request; a lease's unspent tokens).
---   count  ARGV[2] limit, ARGV[3] time to live (ms): counts one request in a fixed window (KEYS[1] names it);
---          returns the count after, or -1 when the window is used up. The key expires after the window.
 --   uncount                       : uncounts one request (another limit refused it).
 if redis.replicate_commands then
     redis.replicate_commands() -- Redis < 5: replicate the effects, not the script (it reads TIME)
 end
+-- Redis's clock, in microseconds.
+local function clock()
+    local t = redis.call('TIME')
+    return tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+-- A bucket's theoretical arrival time as stored (nil: absent, a full bucket), never earlier than now.
+local function arrival(stored, now)
+    local tat = tonumber(stored) or now
+    if tat < now then
+        return now
+    end
+    return tat
+end
 local op = ARGV[1]
 if op == 'decide' then
     local n = tonumber(ARGV[2])
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local now = clock()
     local out = {0}
     local tats = {}
     for i = 1, n do
@@ -38,10 +47,7 @@ if op == 'decide' then
         local a = tonumber(ARGV[4 * i])
         local b = tonumber(ARGV[4 * i + 1])
         if kind == 'tb' then
-            local tat = tonumber(redis.call('GET', KEYS[i])) or now
-            if tat < now then
-                tat = now
-            end
+            local tat = arrival(redis.call('GET', KEYS[i]), now)
             local fill = tat + a - now
             if fill > b + tonumber(ARGV[4 * i + 2]) then
                 return {i, -(fill - b)}
@@ -64,30 +70,11 @@ if op == 'decide' then
         end
     end
     return out
-elseif op == 'take' then
-    local interval = tonumber(ARGV[2])
-    local capacity = tonumber(ARGV[3])
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-    local tat = tonumber(redis.call('GET', KEYS[1])) or now
-    if tat < now then
-        tat = now
-    end
-    local fill = tat + interval - now
-    if fill > capacity then
-        return -(fill - capacity)
-    end
-    redis.call('SET', KEYS[1], string.format('%.0f', tat + interval), 'PX', math.floor(fill / 1000) + 1)
-    return fill
 elseif op == 'lease' then
     local interval = tonumber(ARGV[2])
     local capacity = tonumber(ARGV[3])
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-    local tat = tonumber(redis.call('GET', KEYS[1])) or now
-    if tat < now then
-        tat = now
-    end
+    local now = clock()
+    local tat = arrival(redis.call('GET', KEYS[1]), now)
     local free = math.floor((capacity - (tat - now)) / interval)
     if free < 1 then
         return {0, -(tat + interval - now - capacity)}
@@ -99,18 +86,14 @@ elseif op == 'lease' then
 elseif op == 'ptake' then
     local g = tonumber(ARGV[2])
     local n = tonumber(ARGV[3])
-    local t = redis.call('TIME')
-    local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+    local now = clock()
     local own = 0
     for k = 0, n - 1 do
         local h = (k == 0) and g or ((k <= g) and (k - 1) or k)
         local interval = tonumber(ARGV[4 + 2 * h])
         local most = tonumber(ARGV[5 + 2 * h])
         if most > 0 then
-            local tat = tonumber(redis.call('HGET', KEYS[1], tostring(h))) or now
-            if tat < now then
-                tat = now
-            end
+            local tat = arrival(redis.call('HGET', KEYS[1], tostring(h)), now)
             local fill = tat + interval - now
             if fill <= most then
                 redis.call('HSET', KEYS[1], tostring(h), string.format('%.0f', tat + interval))
@@ -134,16 +117,6 @@ elseif op == 'give' then
         redis.call('SET', KEYS[1], string.format('%.0f', tat - tonumber(ARGV[2])), 'KEEPTTL')
     end
     return 0
-elseif op == 'count' then
-    local count = tonumber(redis.call('GET', KEYS[1])) or 0
-    if count >= tonumber(ARGV[2]) then
-        return -1
-    end
-    count = redis.call('INCR', KEYS[1])
-    if count == 1 then
-        redis.call('PEXPIRE', KEYS[1], ARGV[3])
-    end
-    return count
 elseif op == 'uncount' then
     local count = tonumber(redis.call('GET', KEYS[1]))
     if count and count > 0 then

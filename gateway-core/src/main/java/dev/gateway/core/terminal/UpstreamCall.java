@@ -17,7 +17,6 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.concurrent.ScheduledFuture;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,9 +31,8 @@ import org.slf4j.LoggerFactory;
  * the attempt is retried, the response is dropped (its body drained so the connection goes back to its pool when it
  * is short and delimited, else the connection is closed). The request is sent again as it was: a bodyless request,
  * or one whose body still waits in the exchange (the attempt failed before connecting), or one whose whole body the
- * call kept (up to {@link RetryPolicy#keepsBodyUpTo}: each piece is written as a retained duplicate while the call
- * holds the piece itself, released when the call ends). A body streamed past that size is not kept, and such a
- * request is not retried once an attempt took its body.
+ * call kept ({@link KeptBody}, up to {@link RetryPolicy#keepsBodyUpTo}). A body streamed past that size is not kept,
+ * and such a request is not retried once an attempt took its body.
  */
 final class UpstreamCall implements Terminal.Call, UpstreamListener {
     private static final Logger logger = LoggerFactory.getLogger(UpstreamCall.class);
@@ -69,10 +67,8 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     private ScheduledFuture<?> waitTimer;
     /** An attempt took some of the request's content from the exchange: a retry must send it again itself. */
     private boolean bodySent;
-    /** The request body pieces sent so far, kept (owned by the call) for a retry; null when not keeping. */
-    private ArrayDeque<HttpContent> kept;
-    private long keptBytes;
-    private int keepLimit;
+    /** The request body sent so far, kept for a retry; null when not keeping. */
+    private KeptBody kept;
     /** The current attempt's response is being dropped for a retry after {@code retryDelay}. */
     private boolean discarding;
     private long retryDelay;
@@ -96,9 +92,9 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             RetryPolicy policy = terminal.retry();
             policy.requestStarted();
             if (ex.hasBody()) {
-                keepLimit = policy.keepsBodyUpTo(ex.request().method());
+                int keepLimit = policy.keepsBodyUpTo(ex.request().method());
                 if (keepLimit > 0) {
-                    kept = new ArrayDeque<>(4);
+                    kept = new KeptBody(keepLimit);
                 }
             }
         }
@@ -204,9 +200,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             // A retry: what an earlier attempt took went to its connection. Send the kept body again, or the end of
             // a bodyless request (the policy retries nothing else once content was taken).
             if (kept != null) {
-                for (HttpContent k : kept) {
-                    c.write(k.retainedDuplicate()); // the write releases the duplicate; the call keeps k
-                }
+                kept.resend(c);
             } else {
                 c.write(LastHttpContent.EMPTY_LAST_CONTENT);
             }
@@ -278,30 +272,19 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     /** Writes a piece of the request upstream, keeping it for a retry while the body fits the limit. */
     private void send(UpstreamConnection c, HttpContent piece) {
         bodySent = true;
-        ArrayDeque<HttpContent> k = kept;
-        if (k == null) {
+        if (kept != null) {
+            if (!kept.send(c, piece)) {
+                kept = null;
+            }
+        } else {
             c.write(piece);
-            return;
         }
-        keptBytes += piece.content().readableBytes();
-        if (keptBytes > keepLimit) {
-            // Too big to keep (a streamed body): this request is not sent twice.
-            releaseKept();
-            c.write(piece);
-            return;
-        }
-        k.addLast(piece.touch("kept for a retry"));
-        c.write(piece.retainedDuplicate()); // the write releases the duplicate; the call keeps the piece
     }
 
     private void releaseKept() {
-        ArrayDeque<HttpContent> k = kept;
-        if (k != null) {
+        if (kept != null) {
+            kept.release();
             kept = null;
-            HttpContent p;
-            while ((p = k.pollFirst()) != null) {
-                p.release();
-            }
         }
     }
 

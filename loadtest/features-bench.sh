@@ -3,7 +3,8 @@
 #   loadtest/features-bench.sh [proxy-bench options...]      e.g. -r 5 --out /tmp/b/features.jsonl
 # Targets: nginx; plain.yml and resilience.yml (breakers, outlier detection and retries on, nothing failing);
 # full-base.yml (CORS + HMAC auth), full-limit.yml (+ a local per-app bucket far above the load) and
-# full-limit-cluster.yml (the same limit in scope: cluster with lease: 1000). Starts a redis-server for the cluster
+# full-limit-cluster.yml (the same limit in scope: cluster with lease: 1000); full-nolimit.yml and full.yml (every
+# filter, without and with that local limit: the comparison issue 12 names). Starts a redis-server for the cluster
 # limit on 127.0.0.1:REDIS_PORT (default 16398), pinned to the load core (CPU 0) like wrk and the upstream, and
 # stops it on exit. Requests are signed for bench-app (loadtest/signed-headers.sh) and carry X-User-Id.
 set -euo pipefail
@@ -29,4 +30,6 @@ C="$ROOT/loadtest/conf"
   --target "full-base=$T --config $C/full-base.yml" \
   --target "full-limit=$T --config $C/full-limit.yml" \
   --target "full-lease=$T --config $C/full-limit-cluster.yml" \
+  --target "full-nolimit=$T --config $C/full-nolimit.yml" \
+  --target "full=$T --config $C/full.yml" \
   "$@"

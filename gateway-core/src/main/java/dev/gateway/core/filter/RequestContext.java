@@ -179,7 +179,15 @@ public final class RequestContext {
      * the gateway: setting them throws.
      */
     public void setResponseHeader(String name, String value) {
-        Header h = new Header(checkedName(name), value);
+        setResponseHeader(new Header(name, value));
+    }
+
+    /**
+     * {@link #setResponseHeader(String, String)} with a header built once: a filter that answers the same field on
+     * many requests (a limit's policy) keeps it, and setting it allocates nothing but the list.
+     */
+    public void setResponseHeader(Header h) {
+        String name = checkedName(h.name());
         if (responseHeadersSet == null) {
             responseHeadersSet = new ArrayList<>(4);
         } else {

@@ -215,8 +215,8 @@ final class RateLimitFilter implements GatewayFilter {
     }
 
     private void setHeaders(RequestContext ctx, RouteLimit l, String policy, long q, long r, long t) {
-        ctx.setResponseHeader("RateLimit-Policy", policy);
-        ctx.setResponseHeader("RateLimit", l.remaining(r, t));
+        ctx.setResponseHeader(l.policyHeader(policy));
+        ctx.setResponseHeader(l.remaining(r, t));
         if (legacyHeaders) {
             ctx.setResponseHeader("X-RateLimit-Limit", Long.toString(q));
             ctx.setResponseHeader("X-RateLimit-Remaining", Long.toString(r));

@@ -38,6 +38,9 @@ final class RouteLimit {
     /** The value of a dimension the request has none for. */
     static final String MISSING = "-";
 
+    static final String RATELIMIT = "RateLimit";
+    static final String RATELIMIT_POLICY = "RateLimit-Policy";
+
     final String id;
     final LimitConfig.Kind kind;
     final boolean queue;
@@ -65,6 +68,8 @@ final class RouteLimit {
      * answers the same pair on every request). Racy on purpose: entries are immutable, a stale read only rebuilds.
      */
     private RemainingField lastRemaining;
+    /** The last RateLimit-Policy field built ({@link #policyHeader}). */
+    private Header lastPolicy;
     private final Counter admitted;
     private final Counter rejected;
     private final Counter queued;
@@ -178,18 +183,33 @@ final class RouteLimit {
                 .register(registry);
     }
 
-    /** The RateLimit field's value: remaining {@code r} tokens or requests, reset in {@code t} seconds. */
-    String remaining(long r, long t) {
+    /** The RateLimit field: remaining {@code r} tokens or requests, reset in {@code t} seconds. */
+    Header remaining(long r, long t) {
         RemainingField last = lastRemaining;
         if (last != null && last.r == r && last.t == t) {
-            return last.value;
+            return last.header;
         }
-        String v = remainingPrefix + r + ";t=" + t;
-        lastRemaining = new RemainingField(r, t, v);
-        return v;
+        Header h = new Header(RATELIMIT, remainingPrefix + r + ";t=" + t);
+        lastRemaining = new RemainingField(r, t, h);
+        return h;
     }
 
-    private record RemainingField(long r, long t, String value) {}
+    private record RemainingField(long r, long t, Header header) {}
+
+    /**
+     * The RateLimit-Policy field with {@code policy} as its value: the one built last when it is the same policy
+     * (the limit's own, or an override's: the same string on every request), else a new one. Racy like
+     * {@link #remaining}.
+     */
+    Header policyHeader(String policy) {
+        Header last = lastPolicy;
+        if (last != null && last.value() == policy) {
+            return last;
+        }
+        Header h = new Header(RATELIMIT_POLICY, policy);
+        lastPolicy = h;
+        return h;
+    }
 
     /** The RateLimit-Policy item of a token bucket: its capacity, restored in full over w seconds. */
     static String ratePolicy(String id, long burst, long interval) {

@@ -126,6 +126,24 @@ class RateLimitFilterTest {
     }
 
     @Test
+    void theSamePolicyFieldIsSetOnEveryRequestWithoutBuildingItAgain() throws Exception {
+        load("limits: [{id: ceiling, routes: [orders], key: [ip], rate: 100/s, burst: 100}]\n");
+        GatewayFilter f = filter("orders");
+        RequestContext a = request("10.0.0.1", null);
+        RequestContext b = request("10.0.0.2", null);
+        assertThat(admitted(f.apply(a))).isTrue();
+        assertThat(admitted(f.apply(b))).isTrue();
+        assertThat(headerObject(b, "RateLimit-Policy")).isSameAs(headerObject(a, "RateLimit-Policy"));
+        assertThat(headerObject(b, "RateLimit")).as("same remaining and reset").isSameAs(headerObject(a, "RateLimit"));
+        assertThat(admitted(f.apply(request("10.0.0.1", null)))).isTrue();
+        assertThat(header(a, "RateLimit")).isEqualTo("\"ceiling\";r=99;t=1");
+    }
+
+    private static Header headerObject(RequestContext ctx, String name) {
+        return ctx.responseHeadersSet().stream().filter(x -> x.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
     void rejectsWith429NamingTheLimitAndRetryAfterAndRateLimitFields() throws Exception {
         load("limits: [{id: orders-rps, routes: [orders], key: [ip], rate: 2/s, burst: 2}]\n");
         GatewayFilter f = filter("orders");

@@ -180,7 +180,7 @@ final class Http1Downstream implements Downstream {
         int extraRoom = 0;
         if (extra != null) {
             for (int i = 0; i < extra.size(); i++) {
-                extraRoom += extra.get(i).name().length() + extra.get(i).value().length() + 4;
+                extraRoom += extra.get(i).lineLength();
             }
         }
         ByteBuf out = ctx.alloc().directBuffer(head.length() + 96 + requestId.length() + bodyRoom + extraRoom);
@@ -203,7 +203,7 @@ final class Http1Downstream implements Downstream {
             if (extra != null) {
                 // Headers the request's context set or added (the upstream's of a set name were dropped).
                 for (int i = 0; i < extra.size(); i++) {
-                    Http1Writer.writeHeaderLine(out, extra.get(i).name(), extra.get(i).value());
+                    extra.get(i).writeLine(out);
                 }
             }
             if (chunkToClient) {

@@ -198,12 +198,12 @@ final class RouteLimit {
 
     /**
      * The RateLimit-Policy field with {@code policy} as its value: the one built last when it is the same policy
-     * (the limit's own, or an override's: the same string on every request), else a new one. Racy like
-     * {@link #remaining}.
+     * (the limit's own or an override's is the same string on every request; one built late for an app's own rate
+     * or a priority share is an equal one), else a new one. Racy like {@link #remaining}.
      */
     Header policyHeader(String policy) {
         Header last = lastPolicy;
-        if (last != null && last.value() == policy) {
+        if (last != null && (last.value() == policy || last.value().equals(policy))) {
             return last;
         }
         Header h = new Header(RATELIMIT_POLICY, policy);

@@ -45,17 +45,9 @@ public final class RetryBudget {
     public boolean tryRetry(double ratio, int minPerSecond) {
         long second = clock.nanoTime() / BUCKET_NANOS;
         int slot = bucket(second);
-        long reqs = 0;
-        long done = 0;
-        for (int i = 0; i < WINDOW_SECONDS; i++) {
-            long age = second - stamps.get(i);
-            if (age >= 0 && age < WINDOW_SECONDS) {
-                reqs += requests[i].sum();
-                done += retries[i].sum();
-            }
-        }
-        double allowed = ratio * reqs + (double) minPerSecond * WINDOW_SECONDS;
-        if (done + 1 > allowed) {
+        long[] counts = counts(second);
+        double allowed = ratio * counts[0] + (double) minPerSecond * WINDOW_SECONDS;
+        if (counts[1] + 1 > allowed) {
             return false;
         }
         retries[slot].increment();
@@ -64,7 +56,11 @@ public final class RetryBudget {
 
     /** Requests and retries counted in the window now: {@code [requests, retries]} (tests, admin). */
     public long[] counts() {
-        long second = clock.nanoTime() / BUCKET_NANOS;
+        return counts(clock.nanoTime() / BUCKET_NANOS);
+    }
+
+    /** Requests and retries counted in the window that ends in {@code second}. Only a retry asks: not per request. */
+    private long[] counts(long second) {
         long reqs = 0;
         long done = 0;
         for (int i = 0; i < WINDOW_SECONDS; i++) {

@@ -194,6 +194,35 @@ class AdminAppsIT {
         assertThat(JSON.readTree(bad.text()).get("problems")).hasSize(2);
     }
 
+    /** PUBLISH commands Redis has run ({@code INFO commandstats}). */
+    static long publishes() {
+        for (String line : String.valueOf(redis.server().call("INFO", "commandstats")).split("\r\n")) {
+            if (line.startsWith("cmdstat_publish:calls=")) {
+                String calls = line.substring("cmdstat_publish:calls=".length());
+                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
+            }
+        }
+        return 0;
+    }
+
+    @Test
+    void resyncIsPublishedToEveryNodeThisOneIncludedAndNeedsTheToken() throws Exception {
+        long before = publishes();
+        assertThat(call("POST", "/admin/apps/_resync", null, null).status()).isEqualTo(401);
+        assertThat(call("POST", "/admin/apps/_resync", "wrong-token-0123456789", null).status()).isEqualTo(401);
+        RawHttp.Response get = call("GET", "/admin/apps/_resync", null, null);
+        assertThat(get.status()).isEqualTo(405);
+        assertThat(JSON.readTree(get.text()).get("error").asText()).isEqualTo("method_not_allowed");
+        assertThat(publishes()).as("nothing published without the token").isEqualTo(before);
+
+        RawHttp.Response r = call("POST", "/admin/apps/_resync", TOKEN, null);
+        assertThat(r.status()).as(r.text()).isEqualTo(202);
+        JsonNode body = JSON.readTree(r.text());
+        assertThat(body.get("resync").asText()).isEqualTo("published");
+        assertThat(body.get("nodes").asLong()).as("subscribers that received it: this node").isEqualTo(1);
+        assertThat(publishes()).isEqualTo(before + 1);
+    }
+
     @Test
     void anInvalidBodyIsRefusedWithEveryProblemListed() throws Exception {
         RawHttp.Response r = call("PUT", "/admin/apps/bad-app", TOKEN, "{\"key\":\"bad-app\",\"secrets\":[\"\"],"
@@ -256,6 +285,7 @@ class AdminAppsIT {
             assertThat(put.status()).isEqualTo(409);
             assertThat(JSON.readTree(put.text()).get("error").asText()).isEqualTo("apps_managed_in_file");
             assertThat(call(admin, "DELETE", "/admin/apps/file-app", TOKEN, null).status()).isEqualTo(409);
+            assertThat(call(admin, "POST", "/admin/apps/_resync", TOKEN, null).status()).isEqualTo(409);
 
             RawHttp.Response got = call(admin, "GET", "/admin/apps/file-app", null, null);
             assertThat(got.status()).isEqualTo(200);

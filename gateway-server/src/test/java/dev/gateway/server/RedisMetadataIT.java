@@ -32,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * A gateway with {@code metadata: {source: redis}} and a real redis-server: apps stored in Redis sign requests, an
  * unknown key is refused without a Redis read, and while Redis is killed a cached app still passes and an app never
- * seen gets 503 metadata_unavailable, never a false 401; when Redis returns, everything works again.
+ * seen gets 503 metadata_unavailable, never a false 401; when Redis returns, everything works again. An app a script
+ * writes straight into Redis, with no change message, signs once the script publishes the resync message.
  */
 class RedisMetadataIT {
     private static final Duration BOUND = Duration.ofSeconds(10);
@@ -89,11 +90,15 @@ class RedisMetadataIT {
     }
 
     static RawHttp.Response signedGet(String app, String secret, String target) throws Exception {
+        return signedGet(gateway.port(), app, secret, target);
+    }
+
+    static RawHttp.Response signedGet(int port, String app, String secret, String target) throws Exception {
         String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
         String signing = SigningString.build(List.of("x-date", "request-line"), "GET", target, "HTTP/1.1",
                 n -> n.equals("x-date") ? date : null);
         String sig = HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, secret.getBytes(StandardCharsets.UTF_8), signing);
-        return RawHttp.exchange(gateway.port(), "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Date: " + date + "\r\n"
+        return RawHttp.exchange(port, "GET " + target + " HTTP/1.1\r\nHost: x\r\nX-Date: " + date + "\r\n"
                 + "Authorization: hmac username=\"" + app + "\", algorithm=\"hmac-sha256\", "
                 + "headers=\"x-date request-line\", signature=\"" + sig + "\"\r\nConnection: close\r\n\r\n");
     }
@@ -160,6 +165,42 @@ class RedisMetadataIT {
         Await.until(BOUND, "the app never seen signs once Redis is back",
                 () -> status("late-app", "late-secret") == 200);
         assertThat(signedGet("shop-app", "shop-secret", "/orders/4").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anAppAScriptWritesStraightIntoRedisSignsOnceTheScriptPublishesTheResyncMessage() throws Exception {
+        // A gateway and key prefix of its own: the resync must not reach the other test's gateway.
+        try (GatewayServer own = Gateways.start(Gateways.yaml("", """
+                redis:
+                  uri: redis://127.0.0.1:${REDIS_PORT}/0
+                  key-prefix: "script:"
+                metadata:
+                  source: redis
+                upstreams:
+                  u: { targets: ["${U}"] }
+                routes:
+                  - id: orders
+                    paths: [/orders/**]
+                    upstream: u
+                    filters:
+                      hmac-auth: {}
+                """), Map.of("U", upstream.url(), "REDIS_PORT", Integer.toString(redis.server().port())))) {
+            Await.until(BOUND, "the Bloom filter is built (from no apps)", () -> own.metrics().registry()
+                    .get("gateway.metadata.bloom.fpp").gauge().value() < 1);
+            redis.server().call("SET", "script:app:script-app", AppJson.write(app("script-app", "script-secret")));
+            RawHttp.Response before = signedGet(own.port(), "script-app", "script-secret", "/orders/1");
+            assertThat(before.status()).as("no change message: the Bloom filter does not know the key").isEqualTo(401);
+            assertThat(before.text()).contains("\"error\":\"unknown_app\"");
+
+            assertThat(redis.server().call("PUBLISH", "script:apps:changed", "*")).isEqualTo(1L);
+            Await.until(BOUND, "the app signs after the resync", () -> {
+                try {
+                    return signedGet(own.port(), "script-app", "script-secret", "/orders/2").status() == 200;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        }
     }
 
     private void metricsAreCleanAndCountTheRejection() throws Exception {

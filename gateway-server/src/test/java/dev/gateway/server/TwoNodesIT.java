@@ -29,14 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Two gateway processes (the real jar) sharing one real redis-server: an app created or deleted through node 1's
  * admin API takes effect on node 2 within a second, and a signature used on one node is a replay on the other.
- *
- * <p>The propagation tests need the Redis metadata source of the read path ({@code RedisMetadata}, a separate
- * branch): without it, {@code metadata.source: redis} still serves only the files' apps, so they are skipped (an
- * assumption naming the class) until both branches are merged; they then run as they are.
  */
 class TwoNodesIT {
     static final String TOKEN = "admin-token-0123456789";
-    static final String READ_PATH_SOURCE = "dev.gateway.core.metadata.RedisMetadata";
     static final Duration ONE_SECOND = Duration.ofSeconds(1);
     static final Duration BOUND = Duration.ofSeconds(10);
 
@@ -61,18 +56,6 @@ class TwoNodesIT {
     void jarAndEmptyRedis() {
         assumeTrue(Files.exists(GatewayProcess.JAR), "the fat jar is built by `package` before Failsafe runs");
         redis.server().call("FLUSHALL");
-    }
-
-    static void assumeReadPathMerged() {
-        boolean present;
-        try {
-            Class.forName(READ_PATH_SOURCE);
-            present = true;
-        } catch (ClassNotFoundException e) {
-            present = false;
-        }
-        assumeTrue(present, "needs " + READ_PATH_SOURCE + " (the read path of issue 11, merged separately): without "
-                + "it metadata.source: redis serves no Redis apps");
     }
 
     /** Everything after {@code admin: listen:} in a node's gateway.yml. */
@@ -143,7 +126,6 @@ class TwoNodesIT {
 
     @Test
     void anAppCreatedOnNodeOneSignsOnNodeTwoWithinASecond() throws Exception {
-        assumeReadPathMerged();
         try (GatewayProcess one = node("one", rest("redis", "", false));
                 GatewayProcess two = node("two", rest("redis", "", false))) {
             // Node two looks the key up first: its negative cache (and Bloom filter) must then be invalidated.
@@ -162,7 +144,6 @@ class TwoNodesIT {
 
     @Test
     void anAppDeletedOnNodeOneIsRefusedOnNodeTwoWithinASecond() throws Exception {
-        assumeReadPathMerged();
         try (GatewayProcess one = node("one", rest("redis", "", false));
                 GatewayProcess two = node("two", rest("redis", "", false))) {
             assertThat(admin(one, "PUT", "/admin/apps/old-app", app("old-app", "old-s3cret")).status())

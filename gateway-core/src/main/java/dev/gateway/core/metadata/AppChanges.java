@@ -16,8 +16,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * This node's subscription to the app change channel ({@code <prefix>apps:changed}): every message (an app key) is
- * handed to {@link MetadataSource#changed}, so a change made on any node reaches every node's cache at once. Its own
- * pub/sub connection (Lettuce's, auto-reconnecting and resubscribing); no event loop is involved.
+ * handed to {@link MetadataSource#changed}, so a change made on any node reaches every node's cache at once; the
+ * message {@value AppRecords#RESYNC} is handed to {@link MetadataSource#resync} instead (changes were made without
+ * messages). Its own pub/sub connection (Lettuce's, auto-reconnecting and resubscribing); no event loop is involved.
  *
  * <p><b>Missed messages.</b> Pub/sub delivers only to connected subscribers: messages published while this node was
  * disconnected are lost. So each time the subscription is confirmed again after a reconnect, the source is told to
@@ -124,6 +125,11 @@ public final class AppChanges implements AutoCloseable {
             if (!channel.equals(ch) || closed) {
                 return;
             }
+            if (AppRecords.RESYNC.equals(key)) {
+                logger.info("resync asked for on {}: rebuilding the Bloom filter, cached apps are read again", ch);
+                resync();
+                return;
+            }
             logger.debug("app {} changed (change message)", key);
             metadata.changed(key);
             if (changed != null) {
@@ -144,10 +150,14 @@ public final class AppChanges implements AutoCloseable {
             }
             logger.info("subscribed to app changes on {} again: change messages may have been missed, resyncing",
                     channel);
-            metadata.resync();
-            if (resynced != null) {
-                resynced.increment();
-            }
+            resync();
+        }
+    }
+
+    private void resync() {
+        metadata.resync();
+        if (resynced != null) {
+            resynced.increment();
         }
     }
 

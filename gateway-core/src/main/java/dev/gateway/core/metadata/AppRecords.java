@@ -17,7 +17,8 @@ import java.util.concurrent.CompletionStage;
  * <ul>
  *   <li>{@code <prefix>app:<key>}: a string, the app as {@link AppJson#write} (secrets included);</li>
  *   <li>{@code <prefix>apps:changed}: the pub/sub channel; each message is the key of an app that was created,
- *       changed or deleted.</li>
+ *       changed or deleted, or {@value #RESYNC} (no app key can be that): every node rebuilds its Bloom filter and
+ *       reads its cached apps again, for changes made without a message (a script's bulk {@code SET}s).</li>
  * </ul>
  *
  * <p>Every method only starts async commands on the shared connection and returns a stage that completes on a
@@ -37,6 +38,9 @@ public final class AppRecords {
         this.recordPrefix = redis.key("app", "");
         this.channel = redis.key("apps", "changed");
     }
+
+    /** The change message that asks every node to resync (an app key starts with a letter or digit). */
+    public static final String RESYNC = "*";
 
     /** What a write did. */
     public enum Written { CREATED, UPDATED }
@@ -84,6 +88,11 @@ public final class AppRecords {
     /** Publishes {@code appKey} on the change channel; completes with the number of nodes that received it. */
     public CompletionStage<Long> publish(String appKey) {
         return redis.call(c -> c.publish(channel, appKey));
+    }
+
+    /** Publishes {@value #RESYNC}: every node resyncs; completes with the number of nodes that received it. */
+    public CompletionStage<Long> publishResync() {
+        return publish(RESYNC);
     }
 
     /**

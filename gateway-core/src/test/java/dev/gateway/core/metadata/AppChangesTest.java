@@ -19,8 +19,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * The change subscription against a real redis-server: each published key reaches {@code changed}, and a
- * subscription that comes back after Redis was killed and restarted calls {@code resync} (once), then delivers again.
+ * The change subscription against a real redis-server: each published key reaches {@code changed}, the resync
+ * message reaches {@code resync}, and a subscription that comes back after Redis was killed and restarted calls
+ * {@code resync} (once), then delivers again.
  */
 class AppChangesTest {
     @RegisterExtension
@@ -87,6 +88,24 @@ class AppChangesTest {
             assertThat(source.resyncs).hasValue(0);
             assertThat(meters.get("gateway.metadata.events").tag("type", "changed").counter().count()).isEqualTo(2);
             assertThat(meters.get("gateway.metadata.events").tag("type", "resync").counter().count()).isZero();
+        }
+    }
+
+    @Test
+    void theResyncMessageResyncsTheSourceAndIsNotTakenForAKey() throws Exception {
+        Recording source = new Recording();
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        try (RedisService service = service(); AppChanges changes = AppChanges.start(service, source, meters)) {
+            until("the node subscribed", () -> subscribers() == 1);
+            assertThat(new AppRecords(service).publishResync().toCompletableFuture().get(5, TimeUnit.SECONDS))
+                    .isEqualTo(1);
+            redis.server().call("PUBLISH", "gw:apps:changed", "*"); // as a script would
+            redis.server().call("PUBLISH", "gw:apps:changed", "after-resync");
+            until("the key after the resyncs arrived", () -> source.changed.contains("after-resync"));
+            assertThat(source.resyncs).hasValue(2);
+            assertThat(source.changed).containsExactly("after-resync");
+            assertThat(meters.get("gateway.metadata.events").tag("type", "resync").counter().count()).isEqualTo(2);
+            assertThat(meters.get("gateway.metadata.events").tag("type", "changed").counter().count()).isEqualTo(1);
         }
     }
 

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  *       {@code invalid_app} lists every problem, unknown routes and route groups of the configuration in force
  *       included.</li>
  *   <li>{@code DELETE /admin/apps/{key}}: 204, or 404 {@code app_not_found}.</li>
+ *   <li>{@code POST /admin/apps/_resync}: 202 {@code {"resync":"published","nodes":N}}: publishes the resync message
+ *       ({@link AppRecords#RESYNC}), so every node (this one too) rebuilds its Bloom filter and reads its cached
+ *       apps again; for records written straight into Redis without a change message. No app key starts with
+ *       {@code _}.</li>
  * </ul>
  *
  * <p>Writes need the admin bearer token (401, or 403 without a configured token). With {@code metadata.source: file}
@@ -58,6 +62,7 @@ import org.slf4j.LoggerFactory;
 final class AppsApi {
     private static final Logger logger = LoggerFactory.getLogger(AppsApi.class);
     static final String PATH = "/admin/apps";
+    static final String RESYNC = "_resync";
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
     private static final Pattern CURSOR = Pattern.compile("[0-9]{1,20}");
@@ -85,6 +90,15 @@ final class AppsApi {
             } else {
                 AdminHandler.send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED,
                         AdminHandler.error("method_not_allowed", "use GET (PUT, GET and DELETE on /admin/apps/{key})"));
+            }
+            return;
+        }
+        if (rest.equals(RESYNC)) {
+            if (m.equals(HttpMethod.POST)) {
+                resync(ctx, req, keepAlive);
+            } else {
+                AdminHandler.send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                        AdminHandler.error("method_not_allowed", "use POST"));
             }
             return;
         }
@@ -222,6 +236,17 @@ final class AppsApi {
             FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.NO_CONTENT,
                     Unpooled.EMPTY_BUFFER);
             AdminHandler.write(ctx, r, keepAlive);
+        });
+    }
+
+    private void resync(ChannelHandlerContext ctx, FullHttpRequest req, boolean keepAlive) {
+        if (!writable(ctx, req, keepAlive)) {
+            return;
+        }
+        whenDone(ctx, keepAlive, records.publishResync(), nodes -> {
+            logger.info("resync of every node's apps asked for through the admin API ({} node(s) subscribed)", nodes);
+            AdminHandler.send(ctx, keepAlive, HttpResponseStatus.ACCEPTED,
+                    AdminHandler.json(AdminHandler.ordered("resync", "published", "nodes", nodes)));
         });
     }
 

@@ -30,8 +30,10 @@ eval "H=($("$ROOT/loadtest/signed-headers.sh"))"
 JAVA_OPTS="${GATEWAY_JAVA_OPTS:--XX:ActiveProcessorCount=1 -Xms256m -Xmx256m -XX:+UseSerialGC}"
 COPY="${BENCH_COPY:-/tmp/proxy-bench}"
 [[ -f "$COPY/proxy-bench.sh" ]] || { mkdir -p "$COPY"; cp -r "$ROOT/../shared/bench/." "$COPY/"; chmod -R u+w "$COPY"; }
+rc=0
 "$COPY/proxy-bench.sh" --only nginx "${H[@]}" -H "X-User-Id: bench-user-42" \
   --target "file=env GATEWAY_PORT={port} UPSTREAM={upstream} java $JAVA_OPTS -jar $JAR --config $ROOT/loadtest/conf/full.yml" \
   --target "redis=env GATEWAY_PORT={port} UPSTREAM={upstream} java $JAVA_OPTS -jar $JAR --config $W/full-redis.yml" \
-  "$@"
+  "$@" || rc=$? # its exit status can be non-zero after a complete run: the GET count is printed either way
 echo "redis GET calls during the run (a warm cache makes few): $(redis-cli -p "$REDIS_PORT" info commandstats | grep -o 'cmdstat_get:calls=[0-9]*' || echo none)"
+exit "$rc"

@@ -194,33 +194,23 @@ class AdminAppsIT {
         assertThat(JSON.readTree(bad.text()).get("problems")).hasSize(2);
     }
 
-    /** PUBLISH commands Redis has run ({@code INFO commandstats}). */
-    static long publishes() {
-        for (String line : String.valueOf(redis.server().call("INFO", "commandstats")).split("\r\n")) {
-            if (line.startsWith("cmdstat_publish:calls=")) {
-                String calls = line.substring("cmdstat_publish:calls=".length());
-                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
-            }
-        }
-        return 0;
-    }
-
     @Test
     void resyncIsPublishedToEveryNodeThisOneIncludedAndNeedsTheToken() throws Exception {
-        long before = publishes();
+        long before = redis.server().commandCalls("publish");
         assertThat(call("POST", "/admin/apps/_resync", null, null).status()).isEqualTo(401);
         assertThat(call("POST", "/admin/apps/_resync", "wrong-token-0123456789", null).status()).isEqualTo(401);
         RawHttp.Response get = call("GET", "/admin/apps/_resync", null, null);
         assertThat(get.status()).isEqualTo(405);
+        assertThat(get.header("allow")).isEqualTo("POST");
         assertThat(JSON.readTree(get.text()).get("error").asText()).isEqualTo("method_not_allowed");
-        assertThat(publishes()).as("nothing published without the token").isEqualTo(before);
+        assertThat(redis.server().commandCalls("publish")).as("nothing published without the token").isEqualTo(before);
 
         RawHttp.Response r = call("POST", "/admin/apps/_resync", TOKEN, null);
         assertThat(r.status()).as(r.text()).isEqualTo(202);
         JsonNode body = JSON.readTree(r.text());
         assertThat(body.get("resync").asText()).isEqualTo("published");
         assertThat(body.get("nodes").asLong()).as("subscribers that received it: this node").isEqualTo(1);
-        assertThat(publishes()).isEqualTo(before + 1);
+        assertThat(redis.server().commandCalls("publish")).isEqualTo(before + 1);
     }
 
     @Test

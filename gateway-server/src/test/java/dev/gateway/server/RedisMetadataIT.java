@@ -50,12 +50,18 @@ class RedisMetadataIT {
     static void start() throws Exception {
         store(app("shop-app", "shop-secret"), app("late-app", "late-secret"));
         upstream = TestUpstream.echo("u");
-        gateway = Gateways.start(Gateways.yaml("", """
+        gateway = startGateway("", "  cache: { refresh-after: 30s, expire-after: 10m }");
+    }
+
+    /** A gateway with apps from Redis ({@code redisLines} and {@code metadataLines} added) and one hmac-auth route. */
+    static GatewayServer startGateway(String redisLines, String metadataLines) throws Exception {
+        return Gateways.start(Gateways.yaml("", """
                 redis:
                   uri: redis://127.0.0.1:${REDIS_PORT}/0
+                %s
                 metadata:
                   source: redis
-                  cache: { refresh-after: 30s, expire-after: 10m }
+                %s
                 upstreams:
                   u: { targets: ["${U}"] }
                 routes:
@@ -64,7 +70,8 @@ class RedisMetadataIT {
                     upstream: u
                     filters:
                       hmac-auth: {}
-                """), Map.of("U", upstream.url(), "REDIS_PORT", Integer.toString(redis.server().port())));
+                """.formatted(redisLines, metadataLines)),
+                Map.of("U", upstream.url(), "REDIS_PORT", Integer.toString(redis.server().port())));
     }
 
     @AfterAll
@@ -104,13 +111,7 @@ class RedisMetadataIT {
     }
 
     static long redisGets() {
-        for (String line : String.valueOf(redis.server().call("INFO", "commandstats")).split("\r\n")) {
-            if (line.startsWith("cmdstat_get:calls=")) {
-                String calls = line.substring("cmdstat_get:calls=".length());
-                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
-            }
-        }
-        return 0;
+        return redis.server().commandCalls("get");
     }
 
     static int status(String app, String secret) {
@@ -170,21 +171,7 @@ class RedisMetadataIT {
     @Test
     void anAppAScriptWritesStraightIntoRedisSignsOnceTheScriptPublishesTheResyncMessage() throws Exception {
         // A gateway and key prefix of its own: the resync must not reach the other test's gateway.
-        try (GatewayServer own = Gateways.start(Gateways.yaml("", """
-                redis:
-                  uri: redis://127.0.0.1:${REDIS_PORT}/0
-                  key-prefix: "script:"
-                metadata:
-                  source: redis
-                upstreams:
-                  u: { targets: ["${U}"] }
-                routes:
-                  - id: orders
-                    paths: [/orders/**]
-                    upstream: u
-                    filters:
-                      hmac-auth: {}
-                """), Map.of("U", upstream.url(), "REDIS_PORT", Integer.toString(redis.server().port())))) {
+        try (GatewayServer own = startGateway("  key-prefix: \"script:\"", "")) {
             Await.until(BOUND, "the Bloom filter is built (from no apps)", () -> own.metrics().registry()
                     .get("gateway.metadata.bloom.fpp").gauge().value() < 1);
             redis.server().call("SET", "script:app:script-app", AppJson.write(app("script-app", "script-secret")));

@@ -132,14 +132,7 @@ final class MetadataTesting {
 
     /** GET commands the server has run since its statistics were last reset ({@code INFO commandstats}). */
     static long gets(RedisNode node) {
-        String stats = String.valueOf(node.call("INFO", "commandstats"));
-        for (String line : stats.split("\r\n")) {
-            if (line.startsWith("cmdstat_get:")) {
-                String calls = line.substring("cmdstat_get:calls=".length());
-                return Long.parseLong(calls.substring(0, calls.indexOf(',')));
-            }
-        }
-        return 0;
+        return node.commandCalls("get");
     }
 
     static void resetStats(RedisNode node) {

@@ -217,6 +217,15 @@ public final class RedisNode implements AutoCloseable {
         return null;
     }
 
+    /**
+     * How many times the server ran {@code command} (lower case, e.g. {@code get}) since it started or its statistics
+     * were last reset ({@code INFO commandstats}, {@code cmdstat_<command>:calls=N,...}); 0 if never.
+     */
+    public long commandCalls(String command) {
+        String stats = info("commandstats", "cmdstat_" + command);
+        return stats == null ? 0 : Long.parseLong(stats.substring("calls=".length(), stats.indexOf(',')));
+    }
+
     /** The server's log so far (for failure messages). */
     public String log() {
         try {

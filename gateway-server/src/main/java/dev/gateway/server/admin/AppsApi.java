@@ -88,8 +88,7 @@ final class AppsApi {
             if (m.equals(HttpMethod.GET)) {
                 list(ctx, req, keepAlive);
             } else {
-                AdminHandler.send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        AdminHandler.error("method_not_allowed", "use GET (PUT, GET and DELETE on /admin/apps/{key})"));
+                methodNotAllowed(ctx, keepAlive, "GET", "use GET (PUT, GET and DELETE on /admin/apps/{key})");
             }
             return;
         }
@@ -97,8 +96,7 @@ final class AppsApi {
             if (m.equals(HttpMethod.POST)) {
                 resync(ctx, req, keepAlive);
             } else {
-                AdminHandler.send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                        AdminHandler.error("method_not_allowed", "use POST"));
+                methodNotAllowed(ctx, keepAlive, "POST", "use POST");
             }
             return;
         }
@@ -113,8 +111,7 @@ final class AppsApi {
         } else if (m.equals(HttpMethod.DELETE)) {
             delete(ctx, req, keepAlive, key);
         } else {
-            AdminHandler.send(ctx, keepAlive, HttpResponseStatus.METHOD_NOT_ALLOWED,
-                    AdminHandler.error("method_not_allowed", "use GET, PUT or DELETE"));
+            methodNotAllowed(ctx, keepAlive, "GET, PUT, DELETE", "use GET, PUT or DELETE");
         }
     }
 
@@ -317,6 +314,14 @@ final class AppsApi {
                 // the admin loop is shutting down: the connection goes with it
             }
         });
+    }
+
+    /** 405 {@code method_not_allowed}, with the methods the path takes in {@code Allow}. */
+    private static void methodNotAllowed(ChannelHandlerContext ctx, boolean keepAlive, String allow, String message) {
+        FullHttpResponse r = AdminHandler.response(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED,
+                AdminHandler.error("method_not_allowed", message));
+        r.headers().set(HttpHeaderNames.ALLOW, allow);
+        AdminHandler.write(ctx, r, keepAlive);
     }
 
     private static void notFound(ChannelHandlerContext ctx, boolean keepAlive, String key) {

@@ -85,7 +85,10 @@ public final class AppRecords {
         return redis.call(c -> c.del(recordKey(appKey))).thenApply(n -> n != null && n > 0);
     }
 
-    /** Publishes {@code appKey} on the change channel; completes with the number of nodes that received it. */
+    /**
+     * Publishes {@code appKey} on the change channel; completes with the number of nodes that received it (on Cluster,
+     * of those subscribed through the Redis node that took the PUBLISH: Redis counts only its own clients).
+     */
     public CompletionStage<Long> publish(String appKey) {
         return redis.call(c -> c.publish(channel, appKey));
     }

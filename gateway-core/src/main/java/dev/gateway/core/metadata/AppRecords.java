@@ -26,6 +26,9 @@ import java.util.concurrent.CompletionStage;
  * hop back to it before touching a channel.
  */
 public final class AppRecords {
+    /** The change message that asks every node to resync (an app key starts with a letter or digit). */
+    public static final String RESYNC = "*";
+
     /** How many SCAN calls one page may make at most, so a page over a large keyspace stays a bounded amount of work. */
     private static final int MAX_SCANS_PER_PAGE = 10;
 
@@ -38,9 +41,6 @@ public final class AppRecords {
         this.recordPrefix = redis.key("app", "");
         this.channel = redis.key("apps", "changed");
     }
-
-    /** The change message that asks every node to resync (an app key starts with a letter or digit). */
-    public static final String RESYNC = "*";
 
     /** What a write did. */
     public enum Written { CREATED, UPDATED }

@@ -192,6 +192,10 @@ class AdminAppsIT {
         RawHttp.Response bad = call("GET", "/admin/apps?limit=0&cursor=abc", null, null);
         assertThat(bad.status()).isEqualTo(400);
         assertThat(JSON.readTree(bad.text()).get("problems")).hasSize(2);
+        RawHttp.Response clusterCursor = call("GET", "/admin/apps?cursor=5461:12", null, null);
+        assertThat(clusterCursor.status()).as(clusterCursor.text()).isEqualTo(400);
+        assertThat(JSON.readTree(clusterCursor.text()).get("problems").get(0).asText())
+                .isEqualTo("cursor: a Redis Cluster cursor (<slot>:<cursor>), and this Redis is not a cluster");
     }
 
     @Test

@@ -1,10 +1,9 @@
 package dev.gateway.core.metadata;
 
 import dev.gateway.core.redis.RedisService;
-import io.lettuce.core.KeyScanCursor;
+import dev.gateway.core.redis.ScanPages;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.ScanArgs;
-import io.lettuce.core.ScanCursor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -99,18 +98,17 @@ public final class AppRecords {
     }
 
     /**
-     * A page of records: {@code SCAN cursor MATCH <prefix>app:* COUNT limit}, repeated (at most a few times) until
-     * about {@code limit} keys are found or the scan ends, then one {@code MGET}. As with SCAN itself, a page may
-     * hold a few more or fewer than {@code limit} records (even none before the end: go on while the cursor is not
-     * null), and a record changed during the listing may appear twice or not at all. Standalone and Sentinel; on
-     * Cluster the cursor covers one node (Lettuce keeps the cross-node position in the cursor object, not its text).
+     * A page of records: {@code SCAN cursor MATCH <prefix>app:* COUNT limit} through {@link ScanPages} (on Cluster, one
+     * master after another), repeated (at most a few times) until about {@code limit} keys are found or the scan
+     * ends, then one {@code MGET}. As with SCAN itself, a page may hold a few more or fewer than {@code limit} records
+     * (even none before the end: go on while the cursor is not null), and a record changed during the listing may
+     * appear twice or not at all. A cursor of the wrong kind fails the stage with {@link IllegalArgumentException}.
      *
      * @param cursor null or "0" for the first page, else the cursor a previous page returned
      */
     public CompletionStage<Page> list(String cursor, int limit) {
         ScanArgs args = ScanArgs.Builder.matches(recordPrefix + "*").limit(limit);
-        ScanCursor start = cursor == null || cursor.isEmpty() ? ScanCursor.INITIAL : ScanCursor.of(cursor);
-        return scan(start, args, limit, new ArrayList<>(), 0).thenCompose(found -> {
+        return ScanPages.page(redis, cursor, args, limit, MAX_SCANS_PER_PAGE).thenCompose(found -> {
             List<String> keys = found.keys();
             if (keys.isEmpty()) {
                 return CompletableFuture.completedStage(new Page(List.of(), found.next()));
@@ -124,19 +122,6 @@ public final class AppRecords {
                 }
                 return new Page(out, found.next());
             });
-        });
-    }
-
-    private record Scanned(List<String> keys, String next) {}
-
-    private CompletionStage<Scanned> scan(ScanCursor cursor, ScanArgs args, int limit, List<String> keys, int scans) {
-        return redis.call(c -> c.scan(cursor, args)).thenCompose((KeyScanCursor<String> r) -> {
-            keys.addAll(r.getKeys());
-            String next = r.isFinished() ? null : r.getCursor();
-            if (next == null || keys.size() >= limit || scans + 1 >= MAX_SCANS_PER_PAGE) {
-                return CompletableFuture.completedStage(new Scanned(List.copyOf(keys), next));
-            }
-            return scan(ScanCursor.of(next), args, limit, keys, scans + 1);
         });
     }
 

@@ -11,6 +11,7 @@ import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.metadata.AppRecords;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.redis.RedisService;
+import dev.gateway.core.redis.ScanPages;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
@@ -25,6 +26,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
@@ -65,7 +67,8 @@ final class AppsApi {
     static final String RESYNC = "_resync";
     static final int DEFAULT_LIMIT = 100;
     static final int MAX_LIMIT = 1000;
-    private static final Pattern CURSOR = Pattern.compile("[0-9]{1,20}");
+    /** A cursor with {@code source: file}: an offset into the files' apps. */
+    private static final Pattern OFFSET = Pattern.compile("[0-9]{1,20}");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Supplier<GatewayConfig> config;
@@ -134,8 +137,8 @@ final class AppsApi {
         if (cursor != null && (cursor.isEmpty() || cursor.equals("null"))) {
             cursor = null;
         }
-        if (cursor != null && !CURSOR.matcher(cursor).matches()) {
-            problems.add("cursor: expected the cursor of a previous page (digits)");
+        if (cursor != null && !(records == null ? OFFSET.matcher(cursor).matches() : ScanPages.isCursor(cursor))) {
+            problems.add("cursor: expected the cursor of a previous page");
         }
         if (!problems.isEmpty()) {
             badRequest(ctx, keepAlive, "invalid_request", problems);
@@ -293,7 +296,7 @@ final class AppsApi {
 
     /**
      * Runs {@code then} on the admin channel's loop once {@code stage} succeeds; a failure (Redis down, a timeout)
-     * answers 503 {@code redis_unavailable}.
+     * answers 503 {@code redis_unavailable}, an {@link IllegalArgumentException} (a cursor of the wrong kind) 400.
      */
     private <T> void whenDone(ChannelHandlerContext ctx, boolean keepAlive, CompletionStage<T> stage,
             Consumer<T> then) {
@@ -302,6 +305,12 @@ final class AppsApi {
                 ctx.executor().execute(() -> {
                     if (failure == null) {
                         then.accept(value);
+                        return;
+                    }
+                    Throwable cause = failure instanceof CompletionException && failure.getCause() != null
+                            ? failure.getCause() : failure;
+                    if (cause instanceof IllegalArgumentException) { // a cursor of the wrong kind
+                        badRequest(ctx, keepAlive, "invalid_request", List.of(cause.getMessage()));
                         return;
                     }
                     String why = redis == null ? String.valueOf(failure) : redis.describe(failure);

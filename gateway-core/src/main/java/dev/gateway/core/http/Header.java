@@ -1,24 +1,40 @@
 package dev.gateway.core.http;
 
 import io.netty.buffer.ByteBuf;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
 import java.util.Objects;
 
 /**
  * One response header field as the gateway sends it; a response may carry the same name several times. Immutable:
- * its line ({@code name: value\r\n}, ISO-8859-1 like every header the gateway writes) is encoded once, when it is
- * made, so a header kept and set on many responses (a limit's RateLimit-Policy) is copied into each, not encoded
- * char by char again.
+ * its line ({@code name: value\r\n}, ISO-8859-1 like every header the gateway writes) is encoded the first time it
+ * is written as a line and kept, so a header kept and set on many responses (a limit's RateLimit-Policy) is copied
+ * into each, not encoded char by char again. A header that only ever reaches a response as an {@code HttpHeaders}
+ * entry (a response the gateway makes itself: an error's request id, a 429's Retry-After) is never encoded here.
  */
 public final class Header {
+    private static final VarHandle LINE;
+
+    static {
+        try {
+            LINE = MethodHandles.lookup().findVarHandle(Header.class, "line", byte[].class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final String name;
     private final String value;
-    private final byte[] line;
+    /**
+     * Null until first asked for. Published with release and read with acquire (plain moves on x86), so a thread
+     * that sees the array sees its bytes; two threads computing it at once make equal bytes.
+     */
+    private byte[] line;
 
     public Header(String name, String value) {
         this.name = Objects.requireNonNull(name, "name");
         this.value = Objects.requireNonNull(value, "value");
-        this.line = (name + ": " + value + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
     }
 
     public String name() {
@@ -31,12 +47,21 @@ public final class Header {
 
     /** The length of {@code name: value\r\n} in bytes. */
     public int lineLength() {
-        return line.length;
+        return line().length;
     }
 
     /** Writes {@code name: value\r\n}. */
     public void writeLine(ByteBuf out) {
-        out.writeBytes(line);
+        out.writeBytes(line());
+    }
+
+    private byte[] line() {
+        byte[] l = (byte[]) LINE.getAcquire(this);
+        if (l == null) {
+            l = (name + ": " + value + "\r\n").getBytes(StandardCharsets.ISO_8859_1);
+            LINE.setRelease(this, l);
+        }
+        return l;
     }
 
     @Override

@@ -286,12 +286,15 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
     private boolean priorityDecided(int m, long[] answer) {
         RouteLimit l = filter.clusters[m];
         int h = answer[0] >= 0 ? (int) answer[0] : l.shares.groupOf(priority());
-        long interval = l.shares.interval(h, intervals[m]);
-        long burst = l.shares.burst(h, bursts[m]);
+        useRate(m, l.shares.interval(h, intervals[m]), l.shares.burst(h, bursts[m]));
+        return settle(m, answer[1], answer[0] >= 0 ? new PriorityHold(redisKeys[m], h, intervals[m]) : null);
+    }
+
+    /** Limit {@code m} answers as {@code burst} tokens refilled every {@code interval}: its RateLimit fields say so. */
+    private void useRate(int m, long interval, long burst) {
         intervals[m] = interval;
         bursts[m] = burst;
-        policies[m] = RouteLimit.ratePolicy(l.id, burst, interval);
-        return settle(m, answer[1], answer[0] >= 0 ? new PriorityHold(redisKeys[m], h, interval) : null);
+        policies[m] = RouteLimit.ratePolicy(filter.clusters[m].id, burst, interval);
     }
 
     /** The app's priority, which picks its group of a priority-split rate. */
@@ -334,27 +337,22 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         AtomicLongArray cells = l.state.cells(l.key(ctx));
         pass = pass == null ? filter.newPass() : pass;
         long v;
-        if (l.shares != null) {
+        if (l.shares != null || l.kind == LimitConfig.Kind.RATE) {
+            // This node's share: the rate over expected-nodes, its burst rounded up.
             long interval = intervals[m] * l.expectedNodes;
             long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
-            int g = l.shares.groupOf(priority());
-            long taken = l.shares.take(cells, g, filter.store.now(), interval, burst);
-            int h = taken < 0 ? g : PriorityShares.index(taken);
-            intervals[m] = l.shares.interval(h, interval);
-            bursts[m] = l.shares.burst(h, burst);
-            policies[m] = RouteLimit.ratePolicy(l.id, bursts[m], intervals[m]);
-            if (taken < 0) {
-                return settle(m, taken, null);
+            if (l.shares != null) {
+                int g = l.shares.groupOf(priority());
+                long taken = l.shares.take(cells, g, filter.store.now(), interval, burst);
+                int h = taken < 0 ? g : PriorityShares.index(taken);
+                useRate(m, l.shares.interval(h, interval), l.shares.burst(h, burst));
+                if (taken < 0) {
+                    return settle(m, taken, null);
+                }
+                pass.hold(Pass.RATE, cells, h, intervals[m]);
+                return settle(m, PriorityShares.fill(taken), null);
             }
-            pass.hold(Pass.RATE, cells, h, intervals[m]);
-            return settle(m, PriorityShares.fill(taken), null);
-        }
-        if (l.kind == LimitConfig.Kind.RATE) {
-            long interval = intervals[m] * l.expectedNodes;
-            long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
-            intervals[m] = interval;
-            bursts[m] = burst;
-            policies[m] = RouteLimit.ratePolicy(l.id, burst, interval);
+            useRate(m, interval, burst);
             v = l.queue ? TokenBucket.reserve(cells, 0, filter.store.now(), interval, burst * interval,
                     l.maxWaitNanos, l.maxLength) : TokenBucket.take(cells, 0, filter.store.now(), interval,
                     burst * interval);

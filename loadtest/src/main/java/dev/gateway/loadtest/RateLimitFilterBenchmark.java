@@ -9,6 +9,7 @@ import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.Meters;
@@ -94,7 +95,7 @@ public class RateLimitFilterBenchmark {
     private RequestContext newContext() {
         RequestContext ctx = new RequestContext("req", HttpMethod.GET, "/echo", "/echo", null, headers, "bench", null,
                 client, loop, 0, "HTTP/1.1");
-        ctx.app(app);
+        ctx.set(StandardAttrs.APP, app);
         return ctx;
     }
 

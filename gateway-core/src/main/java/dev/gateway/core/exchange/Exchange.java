@@ -373,7 +373,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             if (item) {
                 // Set here only, never from a header: hmac-auth takes the batch's verified app for the item.
                 c.set(StandardAttrs.BATCH_ITEM, Boolean.TRUE);
-                c.app(itemApp);
+                c.set(StandardAttrs.APP, itemApp);
             }
             context = c;
         }
@@ -410,7 +410,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     @Override
     public UpstreamGroup upstreamOverride() {
-        return context == null ? null : context.upstreamOverride();
+        return context == null ? null : context.get(StandardAttrs.UPSTREAM_OVERRIDE);
     }
 
     @Override
@@ -621,15 +621,15 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         if (ctx != null) {
             ctx.end();
         }
-        (route == null ? unrouted : route.metrics()).record(method, status, ctx == null ? null : ctx.variant(),
-                totalNanos);
+        String variant = ctx == null ? null : ctx.get(StandardAttrs.VARIANT);
+        (route == null ? unrouted : route.metrics()).record(method, status, variant, totalNanos);
         AccessLogConfig settings = snapshot.config().accessLog();
         if (log.isEnabled(settings)) {
-            App app = ctx == null ? null : ctx.app();
+            App app = ctx == null ? null : ctx.get(StandardAttrs.APP);
             log.log(new ExchangeRecord(settings, requestId.toString(), Traceparent.traceId(traceparent),
                     downstream.clientIp().toString(), method.name(),
                     target == null || target.path() == null ? "-" : target.path(),
-                    route == null ? null : route.id(), ctx == null ? null : ctx.variant(),
+                    route == null ? null : route.id(), variant,
                     app == null ? null : app.key(),
                     sentTo != null ? sentTo.url() : terminalOpened ? route.terminal().logName() : null,
                     status, bytesIn, bytesOut, totalNanos, upstreamNanos,

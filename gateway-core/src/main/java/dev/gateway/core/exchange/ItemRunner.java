@@ -1,6 +1,7 @@
 package dev.gateway.core.exchange;
 
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.runtime.Snapshot;
@@ -38,7 +39,7 @@ final class ItemRunner implements InProcess {
         this.clientAddress = a;
         this.clientIp = a == null || a.equals(outer.clientAddress()) ? outer.clientIp()
                 : AsciiString.of(a.getHostAddress());
-        this.app = ctx.app();
+        this.app = ctx.get(StandardAttrs.APP);
     }
 
     @Override

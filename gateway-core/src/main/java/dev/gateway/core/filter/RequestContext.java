@@ -1,8 +1,6 @@
 package dev.gateway.core.filter;
 
 import dev.gateway.core.http.Header;
-import dev.gateway.core.metadata.App;
-import dev.gateway.core.upstream.UpstreamGroup;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -13,8 +11,8 @@ import java.util.List;
 
 /**
  * What is known about one request while it passes the gateway: the request line and headers, the matched route,
- * the client, what filters decided (the app, the variant, another upstream group, headers to add to the response) and
- * typed attributes that filters leave for later ones.
+ * the client, headers to add to the response, and typed attributes ({@link AttrKey}) that filters leave for later ones
+ * and for the gateway: the app, the variant, another upstream group ({@link StandardAttrs}).
  *
  * <p>Threading: used on {@link #eventLoop()} only. Filters that complete their stage on another thread are resumed
  * on the loop by the chain runner before the next filter sees the context.
@@ -32,11 +30,15 @@ public final class RequestContext {
     private final EventLoop eventLoop;
     private final long startNanos;
     private final String protocolVersion;
+    /**
+     * The values of the keys most requests set ({@link AttrKey#INLINE}: the app, the variant, the upstream override),
+     * in fields, so setting them allocates nothing; the other keys' values in an array made on first use.
+     */
+    private Object attr0;
+    private Object attr1;
+    private Object attr2;
     private Object[] attrs;
     private byte[] body;
-    private App app;
-    private String variant;
-    private UpstreamGroup upstreamOverride;
     /** Response headers replacing the upstream's of the same name, and response headers added; null when none. */
     private List<Header> responseHeadersSet;
     private List<Header> responseHeadersAdded;
@@ -141,34 +143,6 @@ public final class RequestContext {
     /** Set by the exchange once a buffered body is complete. */
     public void body(byte[] body) {
         this.body = body;
-    }
-
-    /** The app that signed the request, or null (anonymous, or no authentication on the route). */
-    public App app() {
-        return app;
-    }
-
-    public void app(App app) {
-        this.app = app;
-    }
-
-    /** The variant that serves the request (gray routing), or null for the route's default. */
-    public String variant() {
-        return variant;
-    }
-
-    public void variant(String variant) {
-        this.variant = variant;
-    }
-
-    /** The upstream group a filter chose instead of the route's own, or null. */
-    public UpstreamGroup upstreamOverride() {
-        return upstreamOverride;
-    }
-
-    /** Sends the request to {@code group} instead of the route's upstream (gray routing). */
-    public void routeTo(UpstreamGroup group) {
-        this.upstreamOverride = group;
     }
 
     /**
@@ -327,18 +301,38 @@ public final class RequestContext {
         }
     }
 
+    /** The value of {@code key} for this request, or null when none was set. */
     @SuppressWarnings("unchecked")
     public <T> T get(AttrKey<T> key) {
-        Object[] a = attrs;
-        return a == null || key.index >= a.length ? null : (T) a[key.index];
+        int i = key.index;
+        return (T) switch (i) {
+            case 0 -> attr0;
+            case 1 -> attr1;
+            case 2 -> attr2;
+            default -> {
+                Object[] a = attrs;
+                i -= AttrKey.INLINE;
+                yield a == null || i >= a.length ? null : a[i];
+            }
+        };
     }
 
+    /** Sets (or, with null, clears) the value of {@code key} for this request. */
     public <T> void set(AttrKey<T> key, T value) {
-        if (attrs == null) {
-            attrs = new Object[Math.max(8, key.index + 1)];
-        } else if (key.index >= attrs.length) {
-            attrs = Arrays.copyOf(attrs, Math.max(attrs.length * 2, key.index + 1));
+        int i = key.index;
+        switch (i) {
+            case 0 -> attr0 = value;
+            case 1 -> attr1 = value;
+            case 2 -> attr2 = value;
+            default -> {
+                i -= AttrKey.INLINE;
+                if (attrs == null) {
+                    attrs = new Object[Math.max(4, i + 1)];
+                } else if (i >= attrs.length) {
+                    attrs = Arrays.copyOf(attrs, Math.max(attrs.length * 2, i + 1));
+                }
+                attrs[i] = value;
+            }
         }
-        attrs[key.index] = value;
     }
 }

@@ -1,6 +1,7 @@
 package dev.gateway.core.terminal;
 
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.metadata.App;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import java.io.ByteArrayOutputStream;
@@ -119,7 +120,7 @@ public final class BodyTemplate {
                 case REQUEST_ID -> v = ctx.requestId();
                 case PATH -> v = ctx.path();
                 case APP -> {
-                    App app = ctx.app();
+                    App app = ctx.get(StandardAttrs.APP);
                     v = app == null ? null : app.key();
                 }
                 case HEADER -> v = ctx.headers().get(p.name());

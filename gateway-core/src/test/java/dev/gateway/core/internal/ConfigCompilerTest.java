@@ -11,6 +11,7 @@ import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
@@ -257,7 +258,7 @@ class ConfigCompilerTest {
                 context.problem("upstream", "no upstream named '" + upstream + "' in this configuration");
             }
             return ctx -> {
-                ctx.routeTo(group);
+                ctx.set(StandardAttrs.UPSTREAM_OVERRIDE, group);
                 return FilterResult.proceed();
             };
         }

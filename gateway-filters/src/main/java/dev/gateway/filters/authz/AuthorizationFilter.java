@@ -3,6 +3,7 @@ package dev.gateway.filters.authz;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.metadata.App;
 import java.util.concurrent.CompletionStage;
@@ -29,7 +30,7 @@ final class AuthorizationFilter implements GatewayFilter {
 
     @Override
     public CompletionStage<FilterResult> apply(RequestContext ctx) {
-        App app = ctx.app();
+        App app = ctx.get(StandardAttrs.APP);
         if (app == null || app.allows(routeId, routeGroup) || config.apps().contains(app.key())
                 || (app.group() != null && config.groups().contains(app.group()))) {
             return FilterResult.proceed();

@@ -3,6 +3,7 @@ package dev.gateway.filters.gray;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.upstream.UpstreamGroup;
@@ -46,10 +47,10 @@ final class GrayFilter implements GatewayFilter {
             }
         }
         if (toCanary) {
-            ctx.routeTo(canary);
-            ctx.variant(CANARY);
+            ctx.set(StandardAttrs.UPSTREAM_OVERRIDE, canary);
+            ctx.set(StandardAttrs.VARIANT, CANARY);
         } else {
-            ctx.variant(STABLE);
+            ctx.set(StandardAttrs.VARIANT, STABLE);
         }
         Header h = toCanary ? canaryHeader : stableHeader;
         if (h != null) {
@@ -81,7 +82,7 @@ final class GrayFilter implements GatewayFilter {
                 return k == null || k.isEmpty() ? missing : StickyHash.bucket(StickyHash.chars(k, seed)) < threshold;
             };
             case APP -> ctx -> {
-                App app = ctx.app();
+                App app = ctx.get(StandardAttrs.APP);
                 return app == null ? missing : StickyHash.bucket(StickyHash.chars(app.key(), seed)) < threshold;
             };
             default -> ctx -> {

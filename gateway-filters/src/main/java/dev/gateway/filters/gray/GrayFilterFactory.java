@@ -7,6 +7,7 @@ import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.math.BigDecimal;
@@ -190,7 +191,7 @@ public final class GrayFilterFactory implements FilterFactory<GrayConfig> {
         if (rule instanceof GrayConfig.AppTagRule t) {
             String tag = t.tag();
             return ctx -> {
-                App app = ctx.app();
+                App app = ctx.get(StandardAttrs.APP);
                 return app != null && app.grayTags().contains(tag);
             };
         }

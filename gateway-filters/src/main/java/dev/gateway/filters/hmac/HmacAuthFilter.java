@@ -105,7 +105,7 @@ final class HmacAuthFilter implements GatewayFilter {
         HttpHeaders h = ctx.headers();
         h.remove(X_APP_KEY);
         h.remove(X_CONSUMER_GROUP);
-        App batchApp = ctx.app();
+        App batchApp = ctx.get(StandardAttrs.APP);
         if (batchApp != null && ctx.get(StandardAttrs.BATCH_ITEM) != null) {
             // An in-process item of a batch call: the gateway set its app from the batch request, whose signature
             // (and digest, over the items) this gateway verified. No header can set the flag.
@@ -241,7 +241,7 @@ final class HmacAuthFilter implements GatewayFilter {
         if (!app.enabled()) {
             return fail(ctx, Failure.APP_DISABLED);
         }
-        ctx.app(app);
+        ctx.set(StandardAttrs.APP, app);
         h.set(X_APP_KEY, app.key());
         if (app.group() != null) {
             h.set(X_CONSUMER_GROUP, app.group());

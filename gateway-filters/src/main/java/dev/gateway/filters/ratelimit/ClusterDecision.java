@@ -299,7 +299,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
 
     /** The app's priority, which picks its group of a priority-split rate. */
     private String priority() {
-        App app = ctx.app();
+        App app = ctx.get(StandardAttrs.APP);
         return app == null ? null : app.priority();
     }
 

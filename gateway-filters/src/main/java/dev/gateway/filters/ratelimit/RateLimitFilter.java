@@ -90,7 +90,7 @@ final class RateLimitFilter implements GatewayFilter {
                 int index = 0;
                 long fill;
                 if (l.shares != null) {
-                    App app = ctx.app();
+                    App app = ctx.get(StandardAttrs.APP);
                     int g = l.shares.groupOf(app == null ? null : app.priority());
                     long taken = l.shares.take(cells, g, now, interval, burst);
                     if (taken < 0) {
@@ -204,7 +204,7 @@ final class RateLimitFilter implements GatewayFilter {
     private static long effectiveInterval(RouteLimit l, RequestContext ctx) {
         long interval = l.rateFor(ctx).interval();
         if (l.shares != null) {
-            App app = ctx.app();
+            App app = ctx.get(StandardAttrs.APP);
             interval = l.shares.interval(l.shares.groupOf(app == null ? null : app.priority()), interval);
         }
         return interval;

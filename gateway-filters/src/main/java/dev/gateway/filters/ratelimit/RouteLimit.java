@@ -4,6 +4,7 @@ import dev.gateway.core.config.LimitConfig;
 import dev.gateway.core.config.LimitConfig.Dimension;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
@@ -260,7 +261,7 @@ final class RouteLimit {
                 v = ctx.routeId();
                 break;
             case APP:
-                App app = ctx.app();
+                App app = ctx.get(StandardAttrs.APP);
                 v = app == null ? null : app.key();
                 break;
             case IP:
@@ -300,7 +301,7 @@ final class RouteLimit {
 
     /** The app's own rate for this limit (its metadata {@code limits:}), or null. */
     App.LimitOverride appOverride(RequestContext ctx) {
-        App app = ctx.app();
+        App app = ctx.get(StandardAttrs.APP);
         if (app == null) {
             return null;
         }

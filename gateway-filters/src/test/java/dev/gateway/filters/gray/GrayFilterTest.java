@@ -8,6 +8,7 @@ import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metadata.App;
 import dev.gateway.core.route.Route;
@@ -86,12 +87,12 @@ class GrayFilterTest {
     /** The variant {@code f} chose, checking that canary requests were routed to the canary group. */
     private String variant(GatewayFilter f, RequestContext ctx) {
         assertThat(f.apply(ctx).toCompletableFuture().join()).isSameAs(FilterResult.CONTINUE);
-        if ("canary".equals(ctx.variant())) {
-            assertThat(ctx.upstreamOverride().name()).isEqualTo("canary");
+        if ("canary".equals(ctx.get(StandardAttrs.VARIANT))) {
+            assertThat(ctx.get(StandardAttrs.UPSTREAM_OVERRIDE).name()).isEqualTo("canary");
         } else {
-            assertThat(ctx.upstreamOverride()).isNull();
+            assertThat(ctx.get(StandardAttrs.UPSTREAM_OVERRIDE)).isNull();
         }
-        return ctx.variant();
+        return ctx.get(StandardAttrs.VARIANT);
     }
 
     private String byUser(GatewayFilter f, String user) {
@@ -146,10 +147,11 @@ class GrayFilterTest {
                   - app-tag: beta
                 """);
         RequestContext beta = request(null);
-        beta.app(new App("beta-app", List.of(new byte[] {1}), true, Set.of(), Set.of(), null, null,
-                List.of("early", "beta")));
+        beta.set(StandardAttrs.APP, new App("beta-app", List.of(new byte[] {1}), true, Set.of(), Set.of(), null,
+                null, List.of("early", "beta")));
         RequestContext other = request(null);
-        other.app(new App("other-app", List.of(new byte[] {1}), true, Set.of(), Set.of(), null, null, List.of()));
+        other.set(StandardAttrs.APP, new App("other-app", List.of(new byte[] {1}), true, Set.of(), Set.of(), null, null,
+                List.of()));
         assertThat(variant(f, beta)).isEqualTo("canary");
         assertThat(variant(f, other)).isEqualTo("stable");
         assertThat(variant(f, request(null))).isEqualTo("stable");
@@ -270,10 +272,11 @@ class GrayFilterTest {
                     missing: canary
                 """);
         RequestContext ctx = request(null);
-        ctx.app(new App("k", List.of(new byte[] {1}), true, Set.of(), Set.of(), null, null, List.of()));
+        ctx.set(StandardAttrs.APP, new App("k", List.of(new byte[] {1}), true, Set.of(), Set.of(), null, null,
+                List.of()));
         String first = variant(byApp, ctx);
         RequestContext again = request(null);
-        again.app(ctx.app());
+        again.set(StandardAttrs.APP, ctx.get(StandardAttrs.APP));
         assertThat(variant(byApp, again)).isEqualTo(first);
         assertThat(variant(byApp, request(null))).isEqualTo("canary");
     }

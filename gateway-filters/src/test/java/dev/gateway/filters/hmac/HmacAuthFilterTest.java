@@ -8,6 +8,7 @@ import dev.gateway.core.auth.SigningString;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.metadata.App;
@@ -105,7 +106,7 @@ class HmacAuthFilterTest {
         var stage = filter().apply(ctx);
         assertThat(stage == FilterResult.PROCEED).as(() -> String.valueOf(stage.toCompletableFuture().join()))
                 .isTrue();
-        assertThat(ctx.app()).isSameAs(ALICE);
+        assertThat(ctx.get(StandardAttrs.APP)).isSameAs(ALICE);
         assertThat(h.get("x-app-key")).isEqualTo("alice");
         assertThat(h.get("x-consumer-group")).isEqualTo("partners");
         assertThat(h.contains("authorization")).isFalse(); // hide-credentials
@@ -152,7 +153,7 @@ class HmacAuthFilterTest {
     void anonymousRouteLetsUnsignedRequestsThrough() {
         RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
         assertProceeds(filter(config(true, false, false, List.of())).apply(ctx));
-        assertThat(ctx.app()).isNull();
+        assertThat(ctx.get(StandardAttrs.APP)).isNull();
     }
 
     @Test
@@ -354,7 +355,7 @@ class HmacAuthFilterTest {
                 .set("proxy-authorization", aliceHmac("x-date request-line", SIG_XDATE_ORDERS));
         RequestContext ctx = request("GET", "/orders?id=1", "HTTP/1.1", h);
         assertProceeds(filter().apply(ctx));
-        assertThat(ctx.app()).isSameAs(ALICE);
+        assertThat(ctx.get(StandardAttrs.APP)).isSameAs(ALICE);
         assertThat(h.get("x-app-key")).isEqualTo("alice");
     }
 
@@ -513,7 +514,7 @@ class HmacAuthFilterTest {
                 TestRequests.filterContext("reports", "internal"),
                 new AuthorizationConfig(Set.of(), Set.of()));
         RequestContext ctx = request("GET", "/x", "HTTP/1.1", new DefaultHttpHeaders());
-        ctx.app(ALICE);
+        ctx.set(StandardAttrs.APP, ALICE);
         assertThat(error(result(authz, ctx))).isEqualTo("forbidden_route");
         GatewayFilter byGroup = new AuthorizationFilterFactory().create(
                 TestRequests.filterContext("reports", "internal"),

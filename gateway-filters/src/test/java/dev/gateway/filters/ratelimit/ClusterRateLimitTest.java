@@ -101,8 +101,8 @@ class ClusterRateLimitTest {
     private Outcome decide(GatewayFilter f, String priority) throws Exception {
         RequestContext ctx = context();
         if (priority != null) {
-            ctx.app(new dev.gateway.core.metadata.App("app-" + priority, List.of("s".getBytes()), true,
-                    java.util.Set.of("orders"), java.util.Set.of(), null, priority, List.of()));
+            ctx.set(StandardAttrs.APP, new dev.gateway.core.metadata.App("app-" + priority, List.of("s".getBytes()),
+                    true, java.util.Set.of("orders"), java.util.Set.of(), null, priority, List.of()));
         }
         AtomicBoolean onLoop = new AtomicBoolean();
         long start = System.nanoTime();

@@ -82,7 +82,7 @@ class RateLimitFilterTest {
         }
         RequestContext ctx = new RequestContext("req", HttpMethod.GET, "/orders/1", "/orders/1", null, h, "orders",
                 null, InetAddress.getByName(ip), channel.eventLoop(), 0, "HTTP/1.1");
-        ctx.app(app);
+        ctx.set(StandardAttrs.APP, app);
         return ctx;
     }
 

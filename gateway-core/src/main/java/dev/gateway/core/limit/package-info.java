@@ -1,2 +1,2 @@
-/** Rate limits, quotas and concurrency limits: lock-free local counters in a size-bounded map, kept across reloads. */
+/** Rate limits, quotas and concurrency limits: local and Redis counters, and the engine that applies them. */
 package dev.gateway.core.limit;

@@ -8,8 +8,11 @@ import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.limit.ClusterLimits;
+import dev.gateway.core.limit.Limit;
 import dev.gateway.core.limit.LocalLimits;
+import dev.gateway.core.limit.RouteLimits;
 import dev.gateway.core.metrics.Meters;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -57,19 +60,26 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
 
     @Override
     public GatewayFilter create(FilterContext context, RateLimitConfig config) {
-        RouteLimit[] all = config.limits().stream()
-                .map(l -> new RouteLimit(l, store.state(l), meters))
-                .sorted(RouteLimit.ORDER)
-                .toArray(RouteLimit[]::new);
-        RouteLimit[] local = java.util.Arrays.stream(all).filter(l -> !l.cluster).toArray(RouteLimit[]::new);
-        RouteLimit[] clustered = java.util.Arrays.stream(all).filter(l -> l.cluster).toArray(RouteLimit[]::new);
-        if (clustered.length > 0 && cluster == null) {
+        List<LimitConfig> configs = config.limits();
+        RouteLimit[] answers = new RouteLimit[configs.size()];
+        List<Limit> local = new ArrayList<>();
+        List<Limit> clustered = new ArrayList<>();
+        for (int i = 0; i < configs.size(); i++) {
+            LimitConfig c = configs.get(i);
+            answers[i] = new RouteLimit(c);
+            Limit l = new Limit(c, i, store.state(c), meters);
+            (l.isCluster() ? clustered : local).add(l);
+        }
+        if (!clustered.isEmpty() && cluster == null) {
             // The configuration names Redis (validated), but this gateway started without it: redis: is read at
             // start-up only.
             context.problem("", "scope: cluster limits need Redis, and this gateway runs without it (the redis: "
                     + "section was added after start-up; restart to connect)");
-            clustered = new RouteLimit[0];
+            clustered.clear();
         }
-        return new RateLimitFilter(local, clustered, store, cluster, config.settings());
+        local.sort(Limit.ORDER);
+        clustered.sort(Limit.ORDER);
+        return new RateLimitFilter(new RouteLimits(local.toArray(new Limit[0]), clustered.toArray(new Limit[0]), store,
+                cluster), answers, config.settings());
     }
 }

@@ -1,17 +1,10 @@
-package dev.gateway.filters.ratelimit;
+package dev.gateway.core.limit;
 
 import dev.gateway.core.config.LimitConfig;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.limit.ClusterLimits;
-import dev.gateway.core.limit.FixedWindow;
-import dev.gateway.core.limit.PriorityShares;
-import dev.gateway.core.limit.QuotaWindows;
-import dev.gateway.core.limit.TokenBucket;
-import dev.gateway.core.limit.TokenLease;
 import dev.gateway.core.metadata.App;
-import dev.gateway.filters.ratelimit.RateLimitFilter.Pass;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -25,25 +18,26 @@ import java.util.function.BiConsumer;
  * from. Every step runs on the request's event loop (Redis answers on a Lettuce thread and are handed over).
  */
 final class ClusterDecision implements BiConsumer<long[], Throwable> {
-    private final RateLimitFilter filter;
+    private final RouteLimits route;
+    private final LimitAnswers answers;
     final CompletableFuture<FilterResult> result = new CompletableFuture<>();
     private final RequestContext ctx;
     private final String method;
-    private Pass pass;
-    private RouteLimit tight;
+    private Holds holds;
+    private Limit tight;
     private String tightPolicy;
     private long tightR;
     private long tightQ;
     private long tightT;
     /** The limit whose token is furthest ahead (a queueing limit's reservation), and how far. */
-    private RouteLimit queuedBy;
+    private Limit queuedBy;
     private long delay;
     private boolean done;
     private int next;
     /** Quotas' clock reading, taken once. */
     private long millis = Long.MIN_VALUE;
 
-    // Per limit (an index into filter.clusters), filled in when it is prepared.
+    // Per limit (an index into route.clusters), filled in when it is prepared.
     private final boolean[] prepared;
     private final boolean[] asked;
     private final String[] tags;
@@ -59,10 +53,11 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
     private final int[] group;
     private int groupSize;
 
-    ClusterDecision(RateLimitFilter filter, RequestContext ctx, String method, Pass pass, RouteLimit tight,
-            String tightPolicy, long tightR, long tightQ, long tightT, RouteLimit queuedBy, long delay) {
-        this.filter = filter;
-        int n = filter.clusters.length;
+    ClusterDecision(RouteLimits route, LimitAnswers answers, RequestContext ctx, String method, Holds holds,
+            Limit tight, String tightPolicy, long tightR, long tightQ, long tightT, Limit queuedBy, long delay) {
+        this.route = route;
+        this.answers = answers;
+        int n = route.clusters.length;
         this.prepared = new boolean[n];
         this.asked = new boolean[n];
         this.tags = new String[n];
@@ -75,7 +70,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         this.group = new int[n];
         this.ctx = ctx;
         this.method = method;
-        this.pass = pass;
+        this.holds = holds;
         this.tight = tight;
         this.tightPolicy = tightPolicy;
         this.tightR = tightR;
@@ -93,10 +88,10 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
 
     /** Asks the next limits that apply (a leased one, or every one sharing the next tag), or admits. */
     private void step() {
-        RouteLimit[] clusters = filter.clusters;
+        Limit[] clusters = route.clusters;
         while (next < clusters.length) {
             int i = next;
-            RouteLimit l = clusters[i];
+            Limit l = clusters[i];
             if (asked[i] || !l.appliesTo(method)) {
                 next++;
                 continue;
@@ -117,13 +112,13 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 }
                 groupSize = 1;
                 group[0] = i;
-                filter.cluster.priorityTake(redisKeys[i], g, iv, usable, full).whenComplete((v, t) ->
+                route.cluster.priorityTake(redisKeys[i], g, iv, usable, full).whenComplete((v, t) ->
                         onLoop(v, t, PRIORITY));
                 return;
             }
             if (l.lease > 0) {
-                TokenLease lease = filter.cluster.lease(redisKeys[i]);
-                long fill = lease.take(filter.cluster, filter.store.now(), bursts[i] * intervals[i]);
+                TokenLease lease = route.cluster.lease(redisKeys[i]);
+                long fill = lease.take(route.cluster, route.store.now(), bursts[i] * intervals[i]);
                 if (fill != 0) { // spent a leased token, or Redis said it has none: no round trip
                     if (!settle(i, fill, lease)) {
                         return;
@@ -133,7 +128,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 }
                 groupSize = 1;
                 group[0] = i;
-                lease.acquire(filter.cluster, filter.store, intervals[i], bursts[i],
+                lease.acquire(route.cluster, route.store, intervals[i], bursts[i],
                         (int) Math.min(l.lease, bursts[i]), l.leaseMaxAge).whenComplete((v, t) ->
                                 onLoop(v == null ? null : new long[] {v}, t, lease));
                 return;
@@ -161,7 +156,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 if (bucket[k]) {
                     a[k] = intervals[m];
                     b[k] = bursts[m];
-                    RouteLimit q = clusters[m];
+                    Limit q = clusters[m];
                     // A queueing limit reserves at most max-wait ahead and behind at most max-length others.
                     queue[k] = q.queue ? Math.min(q.maxWaitNanos, q.maxLength * intervals[m]) : 0;
                 } else {
@@ -170,15 +165,15 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                     b[k] = windows[m].endMillis() - millis + 60_000;
                 }
             }
-            filter.cluster.decide(keys, bucket, a, b, queue).whenComplete(this);
+            route.cluster.decide(keys, bucket, a, b, queue).whenComplete(this);
             return;
         }
         if (queuedBy != null && heldAny()) {
             // Queued: a client that leaves the queue gives back what the cluster limits took, too.
-            pass = pass == null ? filter.newPass() : pass;
-            pass.alsoUndo(this::undoTaken);
+            holds = holds == null ? route.newHolds() : holds;
+            holds.alsoUndo(this::undoTaken);
         }
-        finish(filter.admit(ctx, method, pass, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay));
+        finish(route.admit(ctx, answers, method, holds, tight, tightPolicy, tightR, tightQ, tightT, queuedBy, delay));
     }
 
     private boolean heldAny() {
@@ -196,21 +191,21 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             return;
         }
         prepared[i] = true;
-        RouteLimit l = filter.clusters[i];
+        Limit l = route.clusters[i];
         tags[i] = ClusterLimits.tag(l.key(ctx));
         if (l.kind == LimitConfig.Kind.RATE) {
-            RouteLimit.OverrideRate rate = l.rateFor(ctx);
+            Limit.OverrideRate rate = l.rateFor(ctx);
             intervals[i] = rate.interval();
             bursts[i] = rate.burst();
             policies[i] = rate.policy();
-            redisKeys[i] = l.shares != null ? filter.cluster.priorityKey(l.id, tags[i])
-                    : filter.cluster.bucketKey(l.id, tags[i]);
+            redisKeys[i] = l.shares != null ? route.cluster.priorityKey(l.id, tags[i])
+                    : route.cluster.bucketKey(l.id, tags[i]);
         } else {
             if (millis == Long.MIN_VALUE) {
-                millis = filter.store.clock().currentTimeMillis();
+                millis = route.store.clock().currentTimeMillis();
             }
             windows[i] = l.windows.at(millis);
-            redisKeys[i] = filter.cluster.quotaKey(l.id, tags[i], windows[i].number());
+            redisKeys[i] = route.cluster.quotaKey(l.id, tags[i], windows[i].number());
         }
     }
 
@@ -240,7 +235,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 if (via == PRIORITY) {
                     if (answer[0] >= 0) {
                         int m = group[0];
-                        RouteLimit l = filter.clusters[m];
+                        Limit l = route.clusters[m];
                         int h = (int) answer[0];
                         giveBack(new PriorityHold(redisKeys[m], h, l.shares.interval(h, intervals[m])), m);
                     }
@@ -284,7 +279,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
 
     /** A priority-split rate answered {bucket taken from, its fill} or {-1, minus the wait}: as the share it used. */
     private boolean priorityDecided(int m, long[] answer) {
-        RouteLimit l = filter.clusters[m];
+        Limit l = route.clusters[m];
         int h = answer[0] >= 0 ? (int) answer[0] : l.shares.groupOf(priority());
         useRate(m, l.shares.interval(h, intervals[m]), l.shares.burst(h, bursts[m]));
         return settle(m, answer[1], answer[0] >= 0 ? new PriorityHold(redisKeys[m], h, intervals[m]) : null);
@@ -294,7 +289,7 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
     private void useRate(int m, long interval, long burst) {
         intervals[m] = interval;
         bursts[m] = burst;
-        policies[m] = RouteLimit.ratePolicy(filter.clusters[m].id, burst, interval);
+        policies[m] = Limit.ratePolicy(route.clusters[m].id, burst, interval);
     }
 
     /** The app's priority, which picks its group of a priority-split rate. */
@@ -312,14 +307,14 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
     /** Redis failed for the group: 503 if one of its limits fails closed, else each decides on its local share. */
     private void failed() {
         for (int k = 0; k < groupSize; k++) {
-            filter.clusters[group[k]].errored();
+            route.clusters[group[k]].errored();
         }
         for (int k = 0; k < groupSize; k++) {
-            RouteLimit l = filter.clusters[group[k]];
+            Limit l = route.clusters[group[k]];
             if (!l.failOpen) {
                 undo();
                 ctx.set(StandardAttrs.LIMIT, l.id);
-                finish(l.unavailable);
+                finish(answers.unavailable(ctx, l));
                 return;
             }
         }
@@ -333,9 +328,9 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
 
     /** Fail-open: limit {@code m} decided on this node's share of it, in the local store. */
     private boolean localShare(int m) {
-        RouteLimit l = filter.clusters[m];
+        Limit l = route.clusters[m];
         AtomicLongArray cells = l.state.cells(l.key(ctx));
-        pass = pass == null ? filter.newPass() : pass;
+        holds = holds == null ? route.newHolds() : holds;
         long v;
         if (l.shares != null || l.kind == LimitConfig.Kind.RATE) {
             // This node's share: the rate over expected-nodes, its burst rounded up.
@@ -343,34 +338,34 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
             long burst = Math.max(1, (bursts[m] + l.expectedNodes - 1) / l.expectedNodes);
             if (l.shares != null) {
                 int g = l.shares.groupOf(priority());
-                long taken = l.shares.take(cells, g, filter.store.now(), interval, burst);
+                long taken = l.shares.take(cells, g, route.store.now(), interval, burst);
                 int h = taken < 0 ? g : PriorityShares.index(taken);
                 useRate(m, l.shares.interval(h, interval), l.shares.burst(h, burst));
                 if (taken < 0) {
                     return settle(m, taken, null);
                 }
-                pass.hold(Pass.RATE, cells, h, intervals[m]);
+                holds.hold(Holds.RATE, cells, h, intervals[m]);
                 return settle(m, PriorityShares.fill(taken), null);
             }
             useRate(m, interval, burst);
-            v = l.queue ? TokenBucket.reserve(cells, 0, filter.store.now(), interval, burst * interval,
-                    l.maxWaitNanos, l.maxLength) : TokenBucket.take(cells, 0, filter.store.now(), interval,
+            v = l.queue ? TokenBucket.reserve(cells, 0, route.store.now(), interval, burst * interval,
+                    l.maxWaitNanos, l.maxLength) : TokenBucket.take(cells, 0, route.store.now(), interval,
                     burst * interval);
             if (v > 0) {
-                pass.hold(Pass.RATE, cells, 0, interval);
+                holds.hold(Holds.RATE, cells, 0, interval);
             }
             return settle(m, v, null);
         }
         long q = Math.max(1, (l.quota + l.expectedNodes - 1) / l.expectedNodes);
         v = FixedWindow.take(cells, 0, windows[m].number(), q);
         if (v > 0) {
-            pass.hold(Pass.QUOTA, cells, 0, windows[m].number());
+            holds.hold(Holds.QUOTA, cells, 0, windows[m].number());
         }
         return settle(m, v, q, null);
     }
 
     private boolean settle(int m, long v, Object source) {
-        RouteLimit l = filter.clusters[m];
+        Limit l = route.clusters[m];
         return settle(m, v, l.kind == LimitConfig.Kind.RATE ? bursts[m] : l.quota, source);
     }
 
@@ -380,14 +375,14 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
      * decision is finished).
      */
     private boolean settle(int m, long v, long q, Object source) {
-        RouteLimit l = filter.clusters[m];
+        Limit l = route.clusters[m];
         boolean rate = l.kind == LimitConfig.Kind.RATE;
         if (v < 0) {
             undoTaken();
-            String policy = rate ? (policies[m] != null ? policies[m]
-                    : RateLimitFilter.policyOf(l, bursts[m], intervals[m])) : quotaPolicy(l, q);
+            String policy = rate ? (policies[m] != null ? policies[m] : l.policy(bursts[m], intervals[m]))
+                    : l.quotaPolicy(q);
             long waitNanos = rate ? -v : (windows[m].endMillis() - millis) * 1_000_000L;
-            finish(filter.exceeded(ctx, pass, l, waitNanos, policy, q));
+            finish(route.exceeded(ctx, answers, holds, l, waitNanos, policy, q));
             return false;
         }
         if (source != null) {
@@ -404,26 +399,22 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
                 queuedBy = l;
             }
             r = TokenBucket.remaining(v, q * interval, interval);
-            t = (v + RateLimitFilter.SECOND - 1) / RateLimitFilter.SECOND;
+            t = (v + Limit.SECOND - 1) / Limit.SECOND;
             p = policies[m];
         } else {
             long toEnd = windows[m].endMillis() - millis;
             r = q - v;
             t = (toEnd + 999) / 1000;
-            p = quotaPolicy(l, q);
+            p = l.quotaPolicy(q);
         }
         if (tight == null || r * tightQ < tightR * q) {
             tight = l;
-            tightPolicy = p != null ? p : RouteLimit.ratePolicy(l.id, q, intervals[m]);
+            tightPolicy = p != null ? p : Limit.ratePolicy(l.id, q, intervals[m]);
             tightR = r;
             tightQ = q;
             tightT = t;
         }
         return true;
-    }
-
-    private String quotaPolicy(RouteLimit l, long q) {
-        return q == l.quota ? l.policy : "\"" + l.id + "\";q=" + q + ";w=" + l.windowSeconds;
     }
 
     private void finish(CompletionStage<FilterResult> outcome) {
@@ -448,8 +439,8 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
 
     private void undo() {
         undoTaken();
-        if (pass != null) {
-            pass.undo();
+        if (holds != null) {
+            holds.undo();
         }
     }
 
@@ -468,11 +459,11 @@ final class ClusterDecision implements BiConsumer<long[], Throwable> {
         if (from instanceof TokenLease lease) {
             lease.refund();
         } else if (from instanceof PriorityHold p) {
-            filter.cluster.priorityGive(p.key(), p.bucket(), p.interval());
-        } else if (filter.clusters[m].kind == LimitConfig.Kind.RATE) {
-            filter.cluster.give((String) from, intervals[m]);
+            route.cluster.priorityGive(p.key(), p.bucket(), p.interval());
+        } else if (route.clusters[m].kind == LimitConfig.Kind.RATE) {
+            route.cluster.give((String) from, intervals[m]);
         } else {
-            filter.cluster.uncount((String) from);
+            route.cluster.uncount((String) from);
         }
     }
 }

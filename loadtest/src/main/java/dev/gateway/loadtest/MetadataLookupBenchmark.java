@@ -44,7 +44,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * setup starts one on a free port (no persistence), stores the apps and warms the cache; the teardown kills it.
  *
  * <p>Run: {@code mvn -o -q -DskipTests package -pl loadtest -am && java -jar loadtest/target/benchmarks.jar
- * MetadataLookup -wi 3 -i 5 -f 3 -prof gc}, as for the figures in README (goals: {@code cachedHit} at least 10 M
+ * MetadataLookup -wi 3 -i 5 -f 3 -prof gc}, as for the figures in loadtest/results/README.md (goals: {@code cachedHit} at least 10 M
  * ops/s, {@code bloomRejection} at least 20 M).
  */
 @State(Scope.Benchmark)

@@ -1,7 +1,8 @@
 # Multi-stage build of the gateway image.
 #   docker build -t gateway .
 #   docker run --rm -p 8080:8080 gateway                      # shipped conf/ (admin stays on the container's loopback)
-#   docker run --rm -p 8080:8080 -p 9090:9090 -v "$PWD/deploy:/app/deploy:ro" gateway --config /app/deploy/gateway/gateway.yml
+#   docker run --rm -p 8080:8080 -p 127.0.0.1:9090:9090 -v "$PWD/my-gateway:/etc/gateway:ro" gateway --config /etc/gateway/gateway.yml
+#   (your own configuration, docs/operations/deploy.md; deploy/gateway/ is docker-compose's and needs its services)
 # Works with the classic builder and BuildKit alike (no BuildKit-only syntax).
 
 # ---- build ---------------------------------------------------------------------------------------------------

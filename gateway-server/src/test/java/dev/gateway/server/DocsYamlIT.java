@@ -30,6 +30,9 @@ class DocsYamlIT {
     private static final Pattern ANY_FENCE = Pattern.compile("^\\s*```.*$");
     private static final Pattern TABLE_SEPARATOR = Pattern.compile("^\\|(\\s*:?-{3,}:?\\s*\\|)+\\s*$");
     private static final String FRAGMENT = "fragment";
+    /** {@code -jar PATH} in a command line; a PATH starting with / or $ is inside an image or a variable. */
+    private static final Pattern JAR = Pattern.compile("-jar\\s+([^\\s/$`'\"][^\\s`'\"]*\\.jar)");
+    private static final Pattern MODULE_JAR = Pattern.compile("([\\w-]+)/target/([\\w.-]+)\\.jar");
 
     /** One fenced YAML block: where it is, whether it is a fragment, its text without the fence's indentation. */
     record Block(String where, boolean fragment, String yaml) {}
@@ -81,6 +84,40 @@ class DocsYamlIT {
         assertThat(broken).as("table rows that start a table without its header").isEmpty();
     }
 
+    @Test
+    void everyJarACommandNamesIsOneTheBuildMakes() throws IOException {
+        // Commands are run from the repository root, where the build leaves MODULE/target/NAME.jar.
+        List<String> wrong = new ArrayList<>();
+        int seen = 0;
+        for (Path page : pages()) {
+            List<String> lines = Files.readAllLines(page);
+            for (int i = 0; i < lines.size(); i++) {
+                Matcher m = JAR.matcher(lines.get(i));
+                while (m.find()) {
+                    seen++;
+                    if (!isBuilt(m.group(1))) {
+                        wrong.add(relative(page) + ":" + (i + 1) + ": -jar " + m.group(1));
+                    }
+                }
+            }
+        }
+        assertThat(seen).as("-jar commands found").isGreaterThanOrEqualTo(5);
+        assertThat(wrong).as("jars that no module builds at that path, from the repository root").isEmpty();
+    }
+
+    /** The jar exists already, or it is MODULE/target/NAME.jar of a module whose pom names it (built after this one). */
+    private static boolean isBuilt(String jar) throws IOException {
+        if (Files.isRegularFile(GatewayProcess.REPO_ROOT.resolve(jar))) {
+            return true;
+        }
+        Matcher m = MODULE_JAR.matcher(jar);
+        if (!m.matches()) {
+            return false;
+        }
+        Path pom = GatewayProcess.REPO_ROOT.resolve(m.group(1)).resolve("pom.xml");
+        return Files.isRegularFile(pom) && Files.readString(pom).contains("<finalName>" + m.group(2) + "</finalName>");
+    }
+
     private static void passesCheck(Block b) throws Exception {
         Path dir = Files.createTempDirectory("docs-yaml-");
         try {
@@ -109,10 +146,11 @@ class DocsYamlIT {
         }
     }
 
-    /** The project README first, then every page under docs/, in path order. */
+    /** The project README and loadtest/README.md first, then every page under docs/, in path order. */
     private static List<Path> pages() throws IOException {
         List<Path> pages = new ArrayList<>();
         pages.add(GatewayProcess.REPO_ROOT.resolve("README.md"));
+        pages.add(GatewayProcess.REPO_ROOT.resolve("loadtest/README.md"));
         try (Stream<Path> docs = Files.walk(GatewayProcess.REPO_ROOT.resolve("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
         }

@@ -37,7 +37,7 @@ class CheckCommandIT {
                 "--config", "conf/gateway.yml", "--check");
 
         assertThat(r.exitCode()).as("exit code; stderr:\n%s", r.stderr()).isZero();
-        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("4 routes");
+        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("5 routes");
     }
 
     @Test
@@ -256,6 +256,31 @@ class CheckCommandIT {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.header("ratelimit-policy")).isEqualTo("\"per-ip\";q=200;w=2");
             assertThat(r.header("ratelimit")).matches("\"per-ip\";r=\\d+;t=\\d+");
+        }
+
+        @Test
+        void batchExampleOfTheDocsCompletesEveryItemOnTheDemo() throws Exception {
+            // The request of docs/features/batch.md, sent as its `curl -d @batch.json` sends it (newlines dropped).
+            String body = firstJsonBlock(GatewayProcess.REPO_ROOT.resolve("docs/features/batch.md")).replace("\n", "");
+            RawHttp.Response r = RawHttp.exchange(gateway.proxyPort(), "POST /batch HTTP/1.1\r\nHost: localhost\r\n"
+                    + "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " + body.length()
+                    + "\r\nConnection: close\r\n\r\n" + body);
+
+            assertThat(r.status()).isEqualTo(200);
+            assertThat(r.header("x-batch-completed")).isEqualTo("4/4");
+            JsonNode entries = JSON.readTree(r.body()).path("responses");
+            assertThat(entries).extracting(e -> e.path("status").asInt()).containsExactly(200, 200, 200, 200);
+            assertThat(entries.get(1).path("body").path("uri").asText()).isEqualTo("/orders?user=%2Fv1%2Fusers%2F7");
+            assertThat(JSON.readTree(entries.get(2).path("body").path("body").asText()).path("user").asText())
+                    .isEqualTo("/v1/users/7");
+        }
+
+        private static String firstJsonBlock(Path page) throws IOException {
+            String text = Files.readString(page);
+            int open = text.indexOf("```json\n");
+            assertThat(open).as("a ```json block in %s", page).isNotNegative();
+            int from = open + "```json\n".length();
+            return text.substring(from, text.indexOf("```", from));
         }
 
         @Test

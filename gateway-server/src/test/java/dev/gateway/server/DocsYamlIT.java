@@ -10,7 +10,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -22,7 +25,8 @@ import org.junit.jupiter.api.TestFactory;
  * The documentation cannot rot: every {@code ```yaml} block of the project README and of {@code docs/**.md} is a whole
  * gateway.yml that the real jar's {@code --check} accepts, unless its fence says {@code ```yaml fragment}, in which
  * case it must still be valid YAML. Failures name the page and the block's first line. Tables are checked for
- * their header and separator rows, so prose cannot split one in two unnoticed. The rules are in docs/README.md.
+ * their header and separator rows, so prose cannot split one in two unnoticed; links between pages must lead to a
+ * page and heading; a command's {@code -jar PATH} must be a jar the build makes. The rules are in docs/README.md.
  */
 class DocsYamlIT {
     private static final Pattern OPEN = Pattern.compile("^(\\s*)```yaml(?:[ \\t]+(\\S+))?[ \\t]*$");
@@ -30,6 +34,8 @@ class DocsYamlIT {
     private static final Pattern ANY_FENCE = Pattern.compile("^\\s*```.*$");
     private static final Pattern TABLE_SEPARATOR = Pattern.compile("^\\|(\\s*:?-{3,}:?\\s*\\|)+\\s*$");
     private static final String FRAGMENT = "fragment";
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s]+)\\)");
+    private static final Pattern HEADING = Pattern.compile("^#{1,6} (.+)$");
     /** {@code -jar PATH} in a command line; a PATH starting with / or $ is inside an image or a variable. */
     private static final Pattern JAR = Pattern.compile("-jar\\s+([^\\s/$`'\"][^\\s`'\"]*\\.jar)");
     private static final Pattern MODULE_JAR = Pattern.compile("([\\w-]+)/target/([\\w.-]+)\\.jar");
@@ -118,6 +124,57 @@ class DocsYamlIT {
         return Files.isRegularFile(pom) && Files.readString(pom).contains("<finalName>" + m.group(2) + "</finalName>");
     }
 
+    @Test
+    void everyRelativeLinkLeadsToAPageAndItsHeading() throws IOException {
+        List<String> broken = new ArrayList<>();
+        int seen = 0;
+        for (Path page : pages()) {
+            List<String> lines = Files.readAllLines(page);
+            boolean inFence = false;
+            for (int i = 0; i < lines.size(); i++) {
+                if (ANY_FENCE.matcher(lines.get(i)).matches()) {
+                    inFence = !inFence;
+                    continue;
+                }
+                Matcher m = LINK.matcher(lines.get(i));
+                while (!inFence && m.find()) {
+                    String link = m.group(1);
+                    if (link.startsWith("http://") || link.startsWith("https://")) {
+                        continue;
+                    }
+                    seen++;
+                    int hash = link.indexOf('#');
+                    String file = hash < 0 ? link : link.substring(0, hash);
+                    Path target = file.isEmpty() ? page : page.getParent().resolve(file).normalize();
+                    if (!Files.exists(target)) {
+                        broken.add(relative(page) + ":" + (i + 1) + ": " + link + ": no such file");
+                    } else if (hash >= 0 && !headingSlugs(target).contains(link.substring(hash + 1))) {
+                        broken.add(relative(page) + ":" + (i + 1) + ": " + link + ": no such heading");
+                    }
+                }
+            }
+        }
+        assertThat(seen).as("relative links found").isGreaterThanOrEqualTo(50);
+        assertThat(broken).as("links to missing pages or headings").isEmpty();
+    }
+
+    /** GitHub's anchors of a page's headings: lower case, punctuation dropped, spaces as hyphens. */
+    private static Set<String> headingSlugs(Path page) throws IOException {
+        Set<String> slugs = new HashSet<>();
+        boolean inFence = false;
+        for (String line : Files.readAllLines(page)) {
+            if (ANY_FENCE.matcher(line).matches()) {
+                inFence = !inFence;
+            }
+            Matcher h = HEADING.matcher(line);
+            if (!inFence && h.matches()) {
+                slugs.add(h.group(1).strip().toLowerCase(Locale.ROOT).replaceAll("[^\\p{L}\\p{N}_\\- ]", "")
+                        .replace(' ', '-'));
+            }
+        }
+        return slugs;
+    }
+
     private static void passesCheck(Block b) throws Exception {
         Path dir = Files.createTempDirectory("docs-yaml-");
         try {
@@ -146,11 +203,12 @@ class DocsYamlIT {
         }
     }
 
-    /** The project README and loadtest/README.md first, then every page under docs/, in path order. */
+    /** The project README and the load tests' two READMEs first, then every page under docs/, in path order. */
     private static List<Path> pages() throws IOException {
         List<Path> pages = new ArrayList<>();
         pages.add(GatewayProcess.REPO_ROOT.resolve("README.md"));
         pages.add(GatewayProcess.REPO_ROOT.resolve("loadtest/README.md"));
+        pages.add(GatewayProcess.REPO_ROOT.resolve("loadtest/results/README.md"));
         try (Stream<Path> docs = Files.walk(GatewayProcess.REPO_ROOT.resolve("docs"))) {
             docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
         }

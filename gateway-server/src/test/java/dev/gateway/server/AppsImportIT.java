@@ -1,7 +1,6 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.core.config.RedisConfig;
 import dev.gateway.core.metadata.App;
@@ -9,6 +8,7 @@ import dev.gateway.core.metadata.AppChanges;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.redis.RedisService;
+import dev.gateway.core.testing.Needs;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.GatewayProcess;
@@ -85,7 +85,8 @@ class AppsImportIT {
 
     @Test
     void importsTheShippedAppsFileOnceAndASecondRunChangesNothing() throws Exception {
-        assumeTrue(Files.exists(GatewayProcess.JAR), "the fat jar is built by `package` before Failsafe runs");
+        Needs.require(Files.exists(GatewayProcess.JAR), () -> "no " + GatewayProcess.JAR
+                + ": the fat jar is built by `package` before Failsafe runs");
         Path apps = GatewayProcess.REPO_ROOT.resolve("conf/apps.yml");
         Received received = new Received();
         try (RedisService service = RedisService.start(new RedisConfig(redis.uri(), List.of(), Duration.ofSeconds(1),

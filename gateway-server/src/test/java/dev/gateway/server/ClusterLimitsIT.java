@@ -1,8 +1,8 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gateway.core.testing.Needs;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.server.support.GatewayProcess;
 import dev.gateway.server.support.KeepAliveLoad;
@@ -70,7 +70,8 @@ class ClusterLimitsIT {
     }
 
     private void twoNodes(String extra, int slack) throws Exception {
-        assumeTrue(Files.exists(GatewayProcess.JAR), "the fat jar is built by `package` before Failsafe runs");
+        Needs.require(Files.exists(GatewayProcess.JAR), () -> "no " + GatewayProcess.JAR
+                + ": the fat jar is built by `package` before Failsafe runs");
         redis.server().call("FLUSHALL");
         try (GatewayProcess one = node("one", extra); GatewayProcess two = node("two", extra)) {
             // Warm both nodes' paths to Redis (connection, script), then start from a full bucket.

@@ -3,6 +3,7 @@ package dev.gateway.server;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.gateway.core.testing.Needs;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.GatewayProcess;
 import dev.gateway.server.support.HeadlessChromium;
@@ -17,7 +18,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * (the built jar) with {@code fetch()}. The gateway allows {@code http://127.0.0.1:<page port>} with credentials;
  * the same page loaded as {@code http://localhost:<page port>} is another origin, which it refuses.
  *
- * <p>Skipped, saying why, only where Chromium is missing or cannot start; any other failure of the browser fails.
+ * <p>Skipped, saying why, only where Chromium is missing or cannot start, and then only off CI ({@link Needs}); any
+ * other failure of the browser fails.
  */
 class CorsBrowserIT {
     private static final Duration WAIT = Duration.ofSeconds(10);
@@ -40,7 +41,7 @@ class CorsBrowserIT {
     static HttpServer pages;
     static TestUpstream upstream;
     static GatewayProcess gateway;
-    /** Why Chromium cannot run here (every test is then skipped, saying so), or null. */
+    /** Why Chromium cannot run here (every test is then skipped, or fails on CI, saying so), or null. */
     static String unavailable;
     /** What the page wrote per scenario ("status=200 body=..." or "error=TypeError"), from both origins. */
     static final Map<String, String> results = new HashMap<>();
@@ -97,10 +98,13 @@ class CorsBrowserIT {
         }
     }
 
-    /** Skips each test, with the reason, where Chromium cannot start; a class-level abort would report no test. */
+    /**
+     * Skips each test (fails it on CI), with the reason, where Chromium cannot start; a class-level abort would
+     * report no test.
+     */
     @BeforeEach
     void needsChromium() {
-        Assumptions.assumeTrue(unavailable == null, () -> "Chromium cannot run here: " + unavailable);
+        Needs.require(unavailable == null, () -> "Chromium cannot run here: " + unavailable);
     }
 
     @AfterAll

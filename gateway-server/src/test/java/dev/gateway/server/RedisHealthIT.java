@@ -1,8 +1,8 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gateway.core.testing.Needs;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.server.support.Promtool;
 import dev.gateway.server.support.Await;
@@ -110,7 +110,8 @@ class RedisHealthIT {
     /** The jar as a process: degraded readiness, one WARN and one INFO for one outage, no password in the log. */
     @Test
     void staysReadyInDegradedModeAndSaysRedisIsDown() throws Exception {
-        assumeTrue(Files.exists(GatewayProcess.JAR), "the fat jar is built by `package` before Failsafe runs");
+        Needs.require(Files.exists(GatewayProcess.JAR), () -> "no " + GatewayProcess.JAR
+                + ": the fat jar is built by `package` before Failsafe runs");
         String rest = redisSection("degraded").replace("${REDIS_PASSWORD}", PASSWORD);
         try (GatewayProcess gateway = GatewayProcess.startYaml(dir, "", rest)) {
             int admin = gateway.adminPort();

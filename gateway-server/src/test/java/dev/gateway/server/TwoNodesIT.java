@@ -1,11 +1,11 @@
 package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacVerifier;
 import dev.gateway.core.auth.SigningString;
+import dev.gateway.core.testing.Needs;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.GatewayProcess;
@@ -54,7 +54,8 @@ class TwoNodesIT {
 
     @BeforeEach
     void jarAndEmptyRedis() {
-        assumeTrue(Files.exists(GatewayProcess.JAR), "the fat jar is built by `package` before Failsafe runs");
+        Needs.require(Files.exists(GatewayProcess.JAR), () -> "no " + GatewayProcess.JAR
+                + ": the fat jar is built by `package` before Failsafe runs");
         redis.server().call("FLUSHALL");
     }
 

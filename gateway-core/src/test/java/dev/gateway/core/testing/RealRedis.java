@@ -19,7 +19,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -32,10 +31,10 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * so there is no Testcontainers path: binaries only.
  *
  * <p>As a JUnit extension ({@code @RegisterExtension static final RealRedis redis = RealRedis.standalone();}) it
- * starts before the class's tests and stops after them, and skips the class (an assumption, with the reason) only
- * when a binary it needs is not installed. Outside JUnit: {@link #start()} and {@link #close()}. Every process is
- * killed on close, and by a shutdown hook if the JVM exits first. Readiness is waited for by polling PING (and
- * {@code CLUSTER INFO}, {@code SENTINEL REPLICAS}) with a bound, never by sleeping a guessed time.
+ * starts before the class's tests and stops after them; when a binary it needs is not installed it skips the
+ * class, saying why, or fails it on CI ({@link Needs}). Outside JUnit: {@link #start()} and {@link #close()}. Every
+ * process is killed on close, and by a shutdown hook if the JVM exits first. Readiness is waited for by polling PING
+ * (and {@code CLUSTER INFO}, {@code SENTINEL REPLICAS}) with a bound, never by sleeping a guessed time.
  */
 public final class RealRedis implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
     public static final String MASTER_NAME = "mymaster";
@@ -89,7 +88,7 @@ public final class RealRedis implements BeforeAllCallback, AfterAllCallback, Aut
                 .map(p -> Path.of(p, name)).filter(Files::isExecutable).map(Path::toString).findFirst().orElse(null);
     }
 
-    /** Skips the calling test (a JUnit assumption) when a binary {@code topology} needs is missing. */
+    /** Skips the calling test, or fails it on CI ({@link Needs}), when a binary {@code topology} needs is missing. */
     public static void assumeInstalled(Topology topology) {
         List<String> needed = switch (topology) {
             case STANDALONE -> List.of("redis-server");
@@ -97,7 +96,7 @@ public final class RealRedis implements BeforeAllCallback, AfterAllCallback, Aut
             case CLUSTER -> List.of("redis-server", "redis-cli");
         };
         List<String> missing = needed.stream().filter(b -> binary(b) == null).toList();
-        Assumptions.assumeTrue(missing.isEmpty(), () -> "skipped: " + String.join(", ", missing)
+        Needs.require(missing.isEmpty(), () -> String.join(", ", missing)
                 + " not installed (Debian packages redis-server, redis-sentinel; .ci/run installs them)");
     }
 

@@ -1,5 +1,6 @@
 package dev.gateway.server.support;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,21 +15,38 @@ import java.util.concurrent.TimeUnit;
  * request is in flight) and returns the DOM as serialised HTML. Each run is bounded by a timeout and the browser's
  * process tree is killed when it is over, however it ended.
  *
- * <p>The binary is {@code -Dchromium.binary=...}, else {@code /usr/bin/chromium}. {@link #unavailableReason} says
+ * <p>The binary is {@code -Dchromium.binary=...}, else the first of {@link #NAMES} on the PATH (Debian's package
+ * is {@code chromium}; Ubuntu CI runners have {@code chromium-browser} or Chrome). {@link #unavailableReason} says
  * why Chromium cannot be used here (missing, or it fails to render a trivial page), so a test can skip with that
  * reason instead of passing without a browser.
  */
 public final class HeadlessChromium {
     private static final long TIMEOUT_SECONDS = 30;
     private static final String PROBE = "chromium-probe-ok";
+    /** The names a Chromium binary goes by, in the order they are looked for on the PATH. */
+    static final List<String> NAMES = List.of("chromium", "chromium-browser", "google-chrome", "google-chrome-stable");
 
     private final Path binary;
     private final Path workDir;
 
     /** @param workDir where profiles and output files go (a test's temporary directory) */
     public HeadlessChromium(Path workDir) {
-        this.binary = Path.of(System.getProperty("chromium.binary", "/usr/bin/chromium"));
+        String configured = System.getProperty("chromium.binary");
+        this.binary = configured != null ? Path.of(configured) : onPath();
         this.workDir = workDir;
+    }
+
+    /** The first of {@link #NAMES} on the PATH, else {@code /usr/bin/chromium} (which then says what is missing). */
+    private static Path onPath() {
+        for (String name : NAMES) {
+            for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+                Path p = Path.of(dir, name);
+                if (!dir.isEmpty() && Files.isExecutable(p)) {
+                    return p;
+                }
+            }
+        }
+        return Path.of("/usr/bin/chromium");
     }
 
     /** Whether the binary is there (cheap; whether it starts is {@link #unavailableReason}). */
@@ -42,7 +60,8 @@ public final class HeadlessChromium {
      */
     public String unavailableReason() {
         if (!Files.isExecutable(binary)) {
-            return "no Chromium at " + binary + " (install chromium or set -Dchromium.binary)";
+            return "no Chromium on the PATH as " + NAMES + " (Debian package chromium; .ci/run installs it) and no "
+                    + "-Dchromium.binary";
         }
         try {
             String dom = dumpDom("data:text/html,<p>" + PROBE + "</p>");

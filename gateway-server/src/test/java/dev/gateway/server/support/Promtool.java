@@ -1,8 +1,8 @@
 package dev.gateway.server.support;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.gateway.core.testing.Needs;
 import dev.gateway.core.testing.RealRedis;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -15,13 +15,13 @@ public final class Promtool {
     private Promtool() {}
 
     /**
-     * Fails if promtool finds a problem in {@code exposition}; skips (with the reason) where promtool is not
-     * installed. {@code dir} holds the file promtool reads.
+     * Fails if promtool finds a problem in {@code exposition}; where promtool is not installed, skips (with the
+     * reason), or fails on CI ({@link Needs}). {@code dir} holds the file promtool reads.
      */
     public static void assertClean(String exposition, Path dir) throws IOException, InterruptedException {
         String promtool = RealRedis.binary("promtool");
-        assumeTrue(promtool != null, "promtool is not installed (Debian package 'prometheus'; .ci/run installs it)"
-                + ": skipping the exposition lint");
+        Needs.require(promtool != null, () -> "promtool is not installed (Debian package 'prometheus'; .ci/run "
+                + "installs it): no exposition lint");
         Path file = Files.createTempFile(dir, "metrics", ".txt");
         Files.writeString(file, exposition, StandardCharsets.UTF_8);
         Process p = new ProcessBuilder(promtool, "check", "metrics").redirectInput(file.toFile())

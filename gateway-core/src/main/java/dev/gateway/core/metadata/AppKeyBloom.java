@@ -24,7 +24,8 @@ import org.slf4j.LoggerFactory;
  * COUNT 1000}, never KEYS; on Cluster Lettuce's SCAN walks every master in turn), rebuilt every
  * {@code rebuild-interval} and on {@link #rebuild()}, and published by one volatile write: lookups never lock and
  * never see a half-built filter. Until the first build succeeds there is no filter and every key passes, so a node
- * that could not read Redis yet never answers a false "unknown".
+ * that could not read Redis yet never answers a false "unknown". A SCAN that finds no app keys where the one before
+ * found some (Redis lost its data) is one WARN naming the keyspace and the two fixes, and an INFO once keys are back.
  *
  * <p>Threads: {@link #mightContain} on any thread (lock-free: Guava's BloomFilter is thread-safe since 23.0);
  * builds run on Lettuce's threads; {@link #add} and the publication take a small lock, never on the request path.
@@ -51,6 +52,10 @@ final class AppKeyBloom implements AutoCloseable {
     private CompletableFuture<Long> followUp;
     private ScheduledFuture<?> next;
     private int failures;
+    /** App keys the last successful SCAN found; -1 before the first. */
+    private long lastScanned = -1;
+    /** Set when a SCAN found no app keys where the one before found some; cleared when keys are found again. */
+    private boolean emptied;
 
     /** @param keyPrefix what every app key's Redis key starts with, e.g. {@code gw:app:} */
     AppKeyBloom(RedisService redis, String keyPrefix, MetadataConfig.Bloom config) {
@@ -161,6 +166,9 @@ final class AppKeyBloom implements AutoCloseable {
         CompletableFuture<Long> follow;
         int failedBefore;
         int failed;
+        long scannedBefore = -1;
+        boolean nowEmptied = false;
+        boolean refilled = false;
         synchronized (lock) {
             failedBefore = failures;
             if (fresh != null) {
@@ -170,6 +178,11 @@ final class AppKeyBloom implements AutoCloseable {
                 first = filter == null;
                 filter = fresh;
                 failures = 0;
+                scannedBefore = lastScanned;
+                lastScanned = keys;
+                nowEmptied = keys == 0 && scannedBefore > 0;
+                refilled = keys > 0 && emptied;
+                emptied = keys == 0 && (emptied || nowEmptied);
             } else {
                 failures++;
             }
@@ -194,6 +207,15 @@ final class AppKeyBloom implements AutoCloseable {
                         + "(expected-keys {}, fpp {})", keys, keyPrefix, millis, c.expectedKeys(), c.fpp());
             } else {
                 logger.debug("metadata: Bloom filter of {} app keys rebuilt in {} ms", keys, millis);
+            }
+            if (nowEmptied) {
+                logger.warn("metadata: Redis {} has no app keys under {}* any more (the previous scan found {}): it "
+                        + "lost its data (restarted without persistence, flushed, or another database?). Apps are "
+                        + "answered 401 unknown_app (cached ones at the latest after refresh-after). Fix: put them "
+                        + "back with `apps import <apps.yml> --redis <uri>`, or, if they were restored into Redis "
+                        + "another way, POST /admin/apps/_resync", redis.config().target(), keyPrefix, scannedBefore);
+            } else if (refilled) {
+                logger.info("metadata: {} app keys under {}* in Redis again", keys, keyPrefix);
             }
             if (keys > c.expectedKeys()) {
                 logger.warn("metadata: {} app keys in Redis, more than bloom.expected-keys {}: the Bloom filter "

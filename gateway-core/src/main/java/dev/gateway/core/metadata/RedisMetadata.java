@@ -45,6 +45,13 @@ import java.util.concurrent.atomic.LongAdder;
  * {@code metadata_unavailable} (503), never a false "unknown". No caller waits longer than Redis's command timeout,
  * and recovery needs nothing but Redis answering again.
  *
+ * <p><b>Redis emptied.</b> Redis is the source of truth: a keyspace that lost its records (a restart without
+ * persistence, a FLUSHDB) reads exactly as every app deleted, and is served so, never from the last good copy (which
+ * only stands in while Redis fails). An app never cached, or checked before a resync (the one that follows a
+ * reconnect), is answered unknown at its next lookup; a cached one once the refresh that follows refresh-after has
+ * read Redis. The next Bloom build answers every uncached key without a read, and says so once ({@link AppKeyBloom}).
+ * Putting the records back with change messages ({@code apps import}) or a resync brings them back at once.
+ *
  * <p><b>Threads.</b> {@link #cached} and {@link #find} are called on event loops and never block; the stages complete
  * on Lettuce's threads. {@link #changed}, {@link #resync} and {@link #settings} are called off the event loops.
  */

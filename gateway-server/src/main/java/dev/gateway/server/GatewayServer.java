@@ -28,6 +28,7 @@ import dev.gateway.server.demo.EchoInitializer;
 import dev.gateway.server.http1.Http1Initializer;
 import dev.gateway.server.http1.ProxyState;
 import dev.gateway.server.reload.ConfigReloader;
+import dev.gateway.server.reload.ReloadHooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -156,7 +157,7 @@ public final class GatewayServer implements AutoCloseable {
                     metrics.meters().requests(), "-", new String[] {RequestMetrics.DEFAULT_VARIANT});
             state = new ProxyState(current, accessLog, unrouted,
                     new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE));
-            reloader = new ConfigReloader(configFile, config, loader, compiler, current, services, accessLog, metrics);
+            reloader = new ConfigReloader(configFile, config, loader, compiler, current, services, reloadHooks());
             if (metrics != null) {
                 LoopDelayProbe.start(group, metrics.meters().loopDelay().series());
                 metrics.bindProxy(state);
@@ -366,6 +367,33 @@ public final class GatewayServer implements AutoCloseable {
     }
 
     /** The metrics registry, or null when metrics are off. */
+    /** The access log and the metrics follow each reload. */
+    private ReloadHooks reloadHooks() {
+        AccessLog log = accessLog;
+        GatewayMetrics m = metrics;
+        return new ReloadHooks() {
+            @Override
+            public void swapping(Snapshot next) {
+                log.apply(next.config().accessLog());
+            }
+
+            @Override
+            public void applied(Snapshot next) {
+                if (m != null) {
+                    m.bindPools(next);
+                    m.configLoaded(true);
+                }
+            }
+
+            @Override
+            public void rejected() {
+                if (m != null) {
+                    m.configLoaded(false);
+                }
+            }
+        };
+    }
+
     public GatewayMetrics metrics() {
         return metrics;
     }

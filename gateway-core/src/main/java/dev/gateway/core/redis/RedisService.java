@@ -50,8 +50,8 @@ import reactor.core.Disposable;
 /**
  * The shared Redis every feature uses (metadata, limits, the replay store): one auto-reconnecting Lettuce connection
  * to a standalone server, a Sentinel-managed master or a Redis Cluster, pipelined and shared by every event loop.
- * Built once by the server from {@link RedisConfig}, handed out through
- * {@link dev.gateway.core.runtime.Services}, and closed when the process stops; a reload does not touch it.
+ * Built once by the server from {@link RedisConfig}, handed out through the runtime's {@code Services}, and closed
+ * when the process stops; a reload does not touch it.
  *
  * <p><b>Threads.</b> Lettuce runs on its own small {@link ClientResources}: two I/O threads (Lettuce's minimum; one
  * connection, or one per cluster node, each pinned to one of them), two computation threads (Lettuce's minimum:

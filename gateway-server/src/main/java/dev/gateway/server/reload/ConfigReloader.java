@@ -9,8 +9,6 @@ import dev.gateway.core.runtime.CurrentConfig;
 import dev.gateway.core.health.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
-import dev.gateway.server.AccessLog;
-import dev.gateway.server.GatewayMetrics;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
@@ -43,8 +41,7 @@ public final class ConfigReloader implements AutoCloseable {
     private final ConfigCompiler compiler;
     private final CurrentConfig current;
     private final Services services;
-    private final AccessLog accessLog;
-    private final GatewayMetrics metrics;
+    private final ReloadHooks hooks;
     private final ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "gateway-reload");
         t.setDaemon(true);
@@ -59,18 +56,17 @@ public final class ConfigReloader implements AutoCloseable {
     /**
      * @param bound the configuration the process started with (its listeners and threads are what a restart
      *     would change)
-     * @param metrics null when metrics are off
+     * @param hooks what the server does around a swap and on a rejection
      */
     public ConfigReloader(Path mainFile, GatewayConfig bound, ConfigLoader loader, ConfigCompiler compiler,
-            CurrentConfig current, Services services, AccessLog accessLog, GatewayMetrics metrics) {
+            CurrentConfig current, Services services, ReloadHooks hooks) {
         this.mainFile = mainFile;
         this.bound = bound;
         this.loader = loader;
         this.compiler = compiler;
         this.current = current;
         this.services = services;
-        this.accessLog = accessLog;
-        this.metrics = metrics;
+        this.hooks = hooks;
     }
 
     /** Reloads on the reload thread; the future completes with what happened (never exceptionally). */
@@ -135,17 +131,14 @@ public final class ConfigReloader implements AutoCloseable {
         }
         services.metadata().configLoaded(config.apps());
         services.metadata().settings(config.metadata());
-        accessLog.apply(config.accessLog());
+        hooks.swapping(next);
         current.swap(next);
         services.upstreams().retainOnly(next.endpoints(), next.upstreams().keySet());
         services.health().apply(next.upstreams().values(), services.eventLoops() == null ? null
                 : new HealthChecks(services.upstreams(), services.eventLoops()));
         services.health().retainRoutes(routeIds(next));
         services.retryBudgets().retainOnly(routeIds(next));
-        if (metrics != null) {
-            metrics.bindPools(next);
-            metrics.configLoaded(true);
-        }
+        hooks.applied(next);
         List<String> restart = RestartCheck.restartNeeded(bound, config);
         ReloadResult r = new ReloadResult(ReloadResult.Outcome.APPLIED, trigger, next.loadedAt(), next.version(),
                 before.version(), List.of(), restart, cpuSince(cpuStart));
@@ -161,9 +154,7 @@ public final class ConfigReloader implements AutoCloseable {
         services.upstreams().retainOnly(before.endpoints(), before.upstreams().keySet());
         services.retryBudgets().retainOnly(routeIds(before));
         services.health().retainRoutes(routeIds(before));
-        if (metrics != null) {
-            metrics.configLoaded(false);
-        }
+        hooks.rejected();
         List<String> lines = errors.stream().map(ConfigError::toString).toList();
         logger.warn("configuration reload ({}) rejected, version {} stays in force; {} error(s):\n  {}", trigger,
                 before.version(), lines.size(), String.join("\n  ", lines));

@@ -1,7 +1,7 @@
 package dev.gateway.loadtest;
 
 import dev.gateway.core.config.LimitConfig;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import dev.gateway.core.limit.LimitState;
 import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.limit.TokenBucket;
@@ -53,7 +53,7 @@ public class TokenBucketBenchmark {
 
     @Setup
     public void setup() throws Exception {
-        store = new LocalLimits(LocalLimits.DEFAULT_MAX_KEYS, LimitClock.SYSTEM);
+        store = new LocalLimits(LocalLimits.DEFAULT_MAX_KEYS, TimeSource.SYSTEM);
         // A limit that admits about half the decisions of this benchmark: both outcomes stay on the measured path.
         LimitConfig.Rate rate = new LimitConfig.Rate(10_000_000, Duration.ofSeconds(1));
         LimitConfig limit = new LimitConfig("bench", null, "limits[0]", List.of("all"), Set.of(),

@@ -1,7 +1,7 @@
 package dev.gateway.core.health;
 
 import dev.gateway.core.config.CircuitBreakerConfig;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Lock-free: the state is an atomic integer changed by compare-and-set, so each transition happens (and is reported
  * to the {@link Transitions} listener) exactly once. Closed and nothing failing, a call costs a read of the state in
  * {@link #tryAcquire} and the window's one or two atomic operations in {@link #onResult}. Time comes from the
- * injected {@link LimitClock}'s nanoTime. Thread-safe; called on event loops.
+ * injected {@link TimeSource}'s nanoTime. Thread-safe; called on event loops.
  *
  * <p>A probe permit taken by a request that never reports (it was cancelled) is not lost for good: once a half-open
  * breaker has waited {@code open-for} for its probes, it hands the permits out again.
@@ -33,7 +33,7 @@ public final class CircuitBreaker {
     private static final BreakerState[] STATES = {BreakerState.CLOSED, BreakerState.OPEN, BreakerState.HALF_OPEN};
 
     private final CircuitBreakerConfig config;
-    private final LimitClock clock;
+    private final TimeSource clock;
     private final Transitions transitions;
     private final long slowNanos;
     private final long openForNanos;
@@ -46,7 +46,7 @@ public final class CircuitBreaker {
     /** While half-open: when the current probe permits were handed out. */
     private final AtomicLong probesSince = new AtomicLong();
 
-    public CircuitBreaker(CircuitBreakerConfig config, LimitClock clock, Transitions transitions) {
+    public CircuitBreaker(CircuitBreakerConfig config, TimeSource clock, Transitions transitions) {
         this.config = config;
         this.clock = clock;
         this.transitions = transitions;

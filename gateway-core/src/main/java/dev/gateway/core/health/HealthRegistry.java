@@ -1,7 +1,7 @@
 package dev.gateway.core.health;
 
 import dev.gateway.core.config.CircuitBreakerConfig;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.util.Collection;
@@ -23,7 +23,7 @@ public final class HealthRegistry {
 
     private record Key(String upstream, String target) {}
 
-    private final LimitClock clock;
+    private final TimeSource clock;
     private final ConcurrentHashMap<Key, TargetHealth> states = new ConcurrentHashMap<>();
     private record RouteBreaker(CircuitBreakerConfig config, CircuitBreaker breaker) {}
 
@@ -32,11 +32,11 @@ public final class HealthRegistry {
     /** The states of the configuration in force (whose checks run); written under this lock. */
     private volatile Map<Key, TargetHealth> live = Map.of();
 
-    public HealthRegistry(LimitClock clock) {
+    public HealthRegistry(TimeSource clock) {
         this.clock = clock;
     }
 
-    public LimitClock clock() {
+    public TimeSource clock() {
         return clock;
     }
 

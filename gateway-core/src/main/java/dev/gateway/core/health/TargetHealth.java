@@ -3,7 +3,7 @@ package dev.gateway.core.health;
 import dev.gateway.core.config.CircuitBreakerConfig;
 import dev.gateway.core.config.HealthCheckConfig;
 import dev.gateway.core.config.OutlierConfig;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,7 +25,7 @@ public final class TargetHealth {
     private final String upstream;
     private final String target;
     private final Settings settings;
-    private final LimitClock clock;
+    private final TimeSource clock;
     private final CircuitBreaker breaker;
     private final OutlierEjection outlier;
     /** The active checks' verdict; always true without them. */
@@ -35,7 +35,7 @@ public final class TargetHealth {
     private int fails;
     private volatile HealthCheck check;
 
-    public TargetHealth(String upstream, String target, Settings settings, LimitClock clock) {
+    public TargetHealth(String upstream, String target, Settings settings, TimeSource clock) {
         this.upstream = upstream;
         this.target = target;
         this.settings = settings;
@@ -179,7 +179,7 @@ public final class TargetHealth {
         }
     }
 
-    LimitClock clock() {
+    TimeSource clock() {
         return clock;
     }
 

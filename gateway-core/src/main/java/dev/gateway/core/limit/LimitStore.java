@@ -1,6 +1,7 @@
 package dev.gateway.core.limit;
 
 import dev.gateway.core.config.LimitConfig;
+import dev.gateway.core.time.TimeSource;
 
 /**
  * Where limits keep their counters. The local store ({@link LocalLimits}) decides on this node, synchronously and
@@ -17,5 +18,5 @@ public interface LimitStore {
     LimitState state(LimitConfig limit);
 
     /** The store's clock. */
-    LimitClock clock();
+    TimeSource clock();
 }

@@ -3,6 +3,7 @@ package dev.gateway.core.limit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.gateway.core.config.LimitConfig;
+import dev.gateway.core.time.TimeSource;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -21,20 +22,20 @@ public final class LocalLimits implements LimitStore {
     /** The default bound: about 20 MB of counters. */
     public static final long DEFAULT_MAX_KEYS = 100_000;
 
-    private final LimitClock clock;
+    private final TimeSource clock;
     private final long origin;
     private final Cache<LimitState.Key, AtomicLongArray> cells;
     private final ConcurrentHashMap<String, LimitState> states = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, AtomicInteger> queues = new ConcurrentHashMap<>();
 
-    public LocalLimits(long maxKeys, LimitClock clock) {
+    public LocalLimits(long maxKeys, TimeSource clock) {
         this.clock = clock;
         this.origin = clock.nanoTime();
         this.cells = Caffeine.newBuilder().maximumSize(maxKeys).executor(Runnable::run).build();
     }
 
     public LocalLimits() {
-        this(DEFAULT_MAX_KEYS, LimitClock.SYSTEM);
+        this(DEFAULT_MAX_KEYS, TimeSource.SYSTEM);
     }
 
     @Override
@@ -46,7 +47,7 @@ public final class LocalLimits implements LimitStore {
     }
 
     @Override
-    public LimitClock clock() {
+    public TimeSource clock() {
         return clock;
     }
 

@@ -2,7 +2,7 @@ package dev.gateway.core.runtime;
 
 import dev.gateway.core.auth.ReplayStore;
 import dev.gateway.core.health.HealthRegistry;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metadata.MetadataSource;
 import dev.gateway.core.metrics.Meters;
@@ -42,7 +42,7 @@ public record Services(UpstreamClient upstreams, MetadataSource metadata, Replay
             Clock clock, EventLoopGroup eventLoops, int ioThreads, RedisService redis, LocalLimits limits,
             RetryBudgets retryBudgets) {
         this(upstreams, metadata, replays, meters, clock, eventLoops, ioThreads, redis, limits, retryBudgets,
-                new HealthRegistry(LimitClock.SYSTEM));
+                new HealthRegistry(TimeSource.SYSTEM));
     }
 
     /** Services with this health state and retry budgets on the system clock. */

@@ -1,6 +1,6 @@
 package dev.gateway.core.terminal;
 
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -18,13 +18,13 @@ public final class RetryBudget {
     public static final int WINDOW_SECONDS = 10;
     private static final long BUCKET_NANOS = 1_000_000_000L;
 
-    private final LimitClock clock;
+    private final TimeSource clock;
     /** The second each bucket counts (nanoTime / 1 s), or Long.MIN_VALUE before its first use. */
     private final AtomicLongArray stamps = new AtomicLongArray(WINDOW_SECONDS);
     private final LongAdder[] requests = new LongAdder[WINDOW_SECONDS];
     private final LongAdder[] retries = new LongAdder[WINDOW_SECONDS];
 
-    public RetryBudget(LimitClock clock) {
+    public RetryBudget(TimeSource clock) {
         this.clock = clock;
         for (int i = 0; i < WINDOW_SECONDS; i++) {
             stamps.set(i, Long.MIN_VALUE);

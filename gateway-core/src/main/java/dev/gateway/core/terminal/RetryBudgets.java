@@ -1,6 +1,6 @@
 package dev.gateway.core.terminal;
 
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import java.util.Collection;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -11,15 +11,15 @@ import java.util.concurrent.ConcurrentHashMap;
  * loops); the request path only uses the one its route holds. Thread-safe.
  */
 public final class RetryBudgets {
-    private final LimitClock clock;
+    private final TimeSource clock;
     private final ConcurrentHashMap<String, RetryBudget> budgets = new ConcurrentHashMap<>();
 
-    public RetryBudgets(LimitClock clock) {
+    public RetryBudgets(TimeSource clock) {
         this.clock = clock;
     }
 
     public RetryBudgets() {
-        this(LimitClock.SYSTEM);
+        this(TimeSource.SYSTEM);
     }
 
     /** The budget of route {@code routeId}, made on first use. */

@@ -4,7 +4,7 @@ import dev.gateway.core.config.CircuitBreakerConfig;
 import dev.gateway.core.config.HealthCheckConfig;
 import dev.gateway.core.config.OutlierConfig;
 import dev.gateway.core.config.UpstreamConfig;
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
@@ -30,7 +30,7 @@ final class HealthFixtures {
         return new OutlierConfig(consecutive, Duration.ofSeconds(10), Duration.ofSeconds(100), maxEjectedPercent);
     }
 
-    static UpstreamGroup group(int n, TargetHealth.Settings settings, LimitClock clock, boolean panic) {
+    static UpstreamGroup group(int n, TargetHealth.Settings settings, TimeSource clock, boolean panic) {
         UpstreamClient client = new UpstreamClient(Transport.nio(), 1);
         List<Target> targets = new ArrayList<>();
         for (int i = 0; i < n; i++) {

@@ -1,12 +1,12 @@
 package dev.gateway.core.testing;
 
-import dev.gateway.core.limit.LimitClock;
+import dev.gateway.core.time.TimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** A limiter clock moved by hand: nanoseconds and wall-clock milliseconds advance together. */
-public final class ManualClock implements LimitClock {
+public final class ManualClock implements TimeSource {
     private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
     private final long startMillis;
 

@@ -17,7 +17,7 @@ import dev.gateway.core.metadata.RedisMetadata;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.runtime.CurrentConfig;
-import dev.gateway.core.health.HealthChecks;
+import dev.gateway.core.upstream.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.Allocators;

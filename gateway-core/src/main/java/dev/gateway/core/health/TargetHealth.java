@@ -9,8 +9,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Everything the gateway knows about the health of one target of one upstream: its circuit breaker, its outlier
- * ejection and its active checks' verdict (each present only when configured). Kept by the {@link HealthRegistry}
- * by (upstream, target) across configurations that configure it the same way, so a reload does not reset it.
+ * ejection and its active checks' verdict (each present only when configured). Kept by the upstream layer's
+ * {@code HealthRegistry} by (upstream, target) across configurations that configure it the same way, so a reload
+ * does not reset it.
  *
  * <p>Every attempt's outcome comes through {@link #report} from one place in the upstream call. Thread-safe and
  * lock-free: attempts on any event loop report here, the active check writes its verdict from its own loop.
@@ -33,7 +34,6 @@ public final class TargetHealth {
     /** Consecutive check passes and failures; written only by the check's loop. */
     private int passes;
     private int fails;
-    private volatile HealthCheck check;
 
     public TargetHealth(String upstream, String target, Settings settings, TimeSource clock) {
         this.upstream = upstream;
@@ -132,7 +132,7 @@ public final class TargetHealth {
     }
 
     /** An active check's result; called on the check's event loop only. */
-    void checkResult(boolean passed, String detail) {
+    public void checkResult(boolean passed, String detail) {
         HealthCheckConfig hc = settings.healthCheck();
         if (passed) {
             fails = 0;
@@ -157,26 +157,9 @@ public final class TargetHealth {
         logger.warn("upstream {} target {}: circuit breaker {} -> {}", upstream, target, from.label(), to.label());
     }
 
-    /** The active checks of this target when they run, else null (the registry starts and points them). */
-    HealthCheck check() {
-        return check;
-    }
-
-    void check(HealthCheck c) {
-        check = c;
-    }
-
-    /** Whether active checks are configured for this target. */
-    boolean checked() {
+    /** Whether active checks are configured for this target (the upstream's health registry runs them). */
+    public boolean checked() {
         return settings.healthCheck() != null;
-    }
-
-    void stopChecks() {
-        HealthCheck c = check;
-        check = null;
-        if (c != null) {
-            c.stop();
-        }
     }
 
     TimeSource clock() {

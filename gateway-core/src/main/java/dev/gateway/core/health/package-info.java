@@ -1,2 +1,5 @@
-/** Per-target health: circuit breakers, outlier ejection, active checks, and the selector that skips what is down. */
+/**
+ * Per-target health state: circuit breakers, outlier ejection and the active checks' verdict. Below the upstream
+ * types: the selector that skips what is down and the active checks themselves live in {@code core.upstream}.
+ */
 package dev.gateway.core.health;

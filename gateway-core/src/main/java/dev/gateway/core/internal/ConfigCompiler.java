@@ -12,7 +12,7 @@ import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
-import dev.gateway.core.health.HealthSelector;
+import dev.gateway.core.upstream.HealthSelector;
 import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.metrics.RequestMetrics;

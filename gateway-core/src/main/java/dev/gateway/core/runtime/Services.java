@@ -1,7 +1,7 @@
 package dev.gateway.core.runtime;
 
 import dev.gateway.core.auth.ReplayStore;
-import dev.gateway.core.health.HealthRegistry;
+import dev.gateway.core.upstream.HealthRegistry;
 import dev.gateway.core.time.TimeSource;
 import dev.gateway.core.limit.LocalLimits;
 import dev.gateway.core.metadata.MetadataSource;

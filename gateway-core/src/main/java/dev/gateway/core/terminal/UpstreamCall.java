@@ -3,7 +3,7 @@ package dev.gateway.core.terminal;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.health.CircuitBreaker;
-import dev.gateway.core.health.HealthSelector;
+import dev.gateway.core.upstream.HealthSelector;
 import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.upstream.ConnectionPool;

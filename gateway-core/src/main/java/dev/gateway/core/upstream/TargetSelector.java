@@ -2,7 +2,7 @@ package dev.gateway.core.upstream;
 
 /**
  * Chooses the target of one attempt of a request to an upstream group. The balanced selector is the group's load
- * balancer; {@link dev.gateway.core.health.HealthSelector} adds health and circuit-breaker state (skips what is
+ * balancer; {@link HealthSelector} adds health and circuit-breaker state (skips what is
  * unhealthy, ejected or open, and prefers a target other than the previous attempt's). Called on the request's
  * event loop; must not block.
  */

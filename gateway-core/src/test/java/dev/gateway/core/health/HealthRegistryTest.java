@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gateway.core.config.CircuitBreakerConfig;
 import dev.gateway.core.testing.ManualClock;
+import dev.gateway.core.upstream.HealthRegistry;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.time.Duration;
 import java.util.List;

@@ -4,6 +4,7 @@ import static dev.gateway.core.health.HealthFixtures.fail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gateway.core.testing.ManualClock;
+import dev.gateway.core.upstream.HealthSelector;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.time.Duration;

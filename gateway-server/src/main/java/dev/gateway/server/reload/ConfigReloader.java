@@ -6,7 +6,7 @@ import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.runtime.CurrentConfig;
-import dev.gateway.core.health.HealthChecks;
+import dev.gateway.core.upstream.HealthChecks;
 import dev.gateway.core.runtime.Services;
 import dev.gateway.core.runtime.Snapshot;
 import java.lang.management.ManagementFactory;

@@ -1,8 +1,7 @@
-package dev.gateway.core.health;
+package dev.gateway.core.upstream;
 
-import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.TargetSelector;
-import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.health.CircuitBreaker;
+import dev.gateway.core.health.TargetHealth;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**

@@ -1,8 +1,6 @@
-package dev.gateway.core.health;
+package dev.gateway.core.upstream;
 
-import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamClient;
-import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.health.TargetHealth;
 import io.netty.channel.EventLoopGroup;
 
 /**

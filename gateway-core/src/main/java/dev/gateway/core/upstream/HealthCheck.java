@@ -1,13 +1,7 @@
-package dev.gateway.core.health;
+package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.HealthCheckConfig;
-import dev.gateway.core.upstream.ConnectionPool;
-import dev.gateway.core.upstream.ResponseHead;
-import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamClient;
-import dev.gateway.core.upstream.UpstreamConnection;
-import dev.gateway.core.upstream.UpstreamGroup;
-import dev.gateway.core.upstream.UpstreamListener;
+import dev.gateway.core.health.TargetHealth;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.EventLoop;

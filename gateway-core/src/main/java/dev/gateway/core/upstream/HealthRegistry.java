@@ -1,16 +1,17 @@
-package dev.gateway.core.health;
+package dev.gateway.core.upstream;
 
 import dev.gateway.core.config.CircuitBreakerConfig;
+import dev.gateway.core.health.CircuitBreaker;
+import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.time.TimeSource;
-import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamGroup;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The health state of every guarded target, a service that outlives configurations like the upstream client's pools:
@@ -31,6 +32,8 @@ public final class HealthRegistry {
 
     /** The states of the configuration in force (whose checks run); written under this lock. */
     private volatile Map<Key, TargetHealth> live = Map.of();
+    /** The running active checks of the live states; under this lock. */
+    private final Map<TargetHealth, HealthCheck> running = new IdentityHashMap<>();
 
     public HealthRegistry(TimeSource clock) {
         this.clock = clock;
@@ -82,7 +85,7 @@ public final class HealthRegistry {
         }
         for (Map.Entry<Key, TargetHealth> e : live.entrySet()) {
             if (next.get(e.getKey()) != e.getValue()) {
-                e.getValue().stopChecks();
+                stopChecks(e.getValue());
             }
         }
         states.keySet().retainAll(next.keySet());
@@ -92,18 +95,25 @@ public final class HealthRegistry {
 
     /** Stops every check (shutdown). */
     public synchronized void stopAll() {
-        live.values().forEach(TargetHealth::stopChecks);
+        live.values().forEach(this::stopChecks);
         live = Map.of();
     }
 
+    private void stopChecks(TargetHealth h) {
+        HealthCheck c = running.remove(h);
+        if (c != null) {
+            c.stop();
+        }
+    }
+
     /** Starts active checks of {@code t} (when configured and not yet running), or points them at its latest form. */
-    private static void startChecks(TargetHealth h, Target t, UpstreamGroup g, HealthChecks checks) {
-        if (!h.checked() || checks == null) {
+    private void startChecks(TargetHealth h, Target t, UpstreamGroup g, HealthChecks starter) {
+        if (!h.checked() || starter == null) {
             return;
         }
-        HealthCheck c = h.check();
+        HealthCheck c = running.get(h);
         if (c == null) {
-            h.check(checks.start(h, t, g));
+            running.put(h, starter.start(h, t, g));
         } else {
             c.update(t, g);
         }

@@ -43,11 +43,6 @@ final class ItemRunner implements InProcess {
     }
 
     @Override
-    public Snapshot snapshot() {
-        return snapshot;
-    }
-
-    @Override
     public Item start(HttpRequest request, ByteBuf body, String requestId, ItemSink sink) {
         ItemDownstream d = new ItemDownstream(outer, clientAddress, clientIp, sink);
         Exchange ex = new Exchange(d, snapshot, log, unrouted, request, System.nanoTime(), requestId, app);

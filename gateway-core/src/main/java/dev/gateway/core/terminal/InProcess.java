@@ -1,7 +1,6 @@
 package dev.gateway.core.terminal;
 
 import dev.gateway.core.http.GatewayError;
-import dev.gateway.core.runtime.Snapshot;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpRequest;
 
@@ -12,9 +11,6 @@ import io.netty.handler.codec.http.HttpRequest;
  * an {@link ItemSink} instead of being written to a connection. Used on the event loop only.
  */
 public interface InProcess {
-
-    /** The configuration the outer request runs on: items are routed against it. */
-    Snapshot snapshot();
 
     /**
      * Starts {@code request} (origin-form target, its own headers) as an in-process exchange whose response goes to

@@ -25,6 +25,7 @@ import dev.gateway.core.terminal.MockTerminal;
 import dev.gateway.core.terminal.RetryPolicy;
 import dev.gateway.core.terminal.RouteRetries;
 import dev.gateway.core.terminal.Terminal;
+import dev.gateway.core.terminal.UpstreamFallback;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
@@ -34,6 +35,7 @@ import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -58,21 +60,8 @@ public final class ConfigCompiler {
         Problems problems = new Problems();
         Meters meters = services.meters();
         int loops = Math.max(1, services.ioThreads());
-        Map<String, UpstreamGroup> groups = new LinkedHashMap<>();
-        // Fallback upstreams first: a group holds its fallback group (fallbacks do not chain).
-        List<UpstreamConfig> ordered = new ArrayList<>();
-        for (UpstreamConfig u : config.upstreams().values()) {
-            if (u.fallback() == null || u.fallback().upstream() == null) {
-                ordered.add(u);
-            }
-        }
-        for (UpstreamConfig u : config.upstreams().values()) {
-            if (u.fallback() != null && u.fallback().upstream() != null) {
-                ordered.add(u);
-            }
-        }
         Map<String, UpstreamGroup> built = new LinkedHashMap<>();
-        for (UpstreamConfig u : ordered) {
+        for (UpstreamConfig u : config.upstreams().values()) {
             TargetHealth.Settings health = u.isGuarded()
                     ? new TargetHealth.Settings(u.circuitBreaker(), u.outlierDetection(), u.healthCheck())
                     : null;
@@ -102,26 +91,33 @@ public final class ConfigCompiler {
                     u.idleTimeout().toNanos());
             built.put(u.name(), new UpstreamGroup(u.name(), targets, u.balancer(),
                     services.upstreams().position(u.name()), u.hostHeader() == UpstreamConfig.HostHeader.CLIENT,
-                    pool, u.panic(), fallback(u.fallback(), built)));
+                    pool, u.panic()));
         }
-        for (String name : config.upstreams().keySet()) {
-            if (built.containsKey(name)) {
-                groups.put(name, built.get(name));
+        // Fallbacks once every group is built (a fallback upstream is a group of the same configuration).
+        Map<UpstreamGroup, UpstreamFallback> fallbacks = new IdentityHashMap<>();
+        for (UpstreamConfig u : config.upstreams().values()) {
+            UpstreamGroup g = built.get(u.name());
+            UpstreamFallback f = fallback(u.fallback(), built);
+            if (g != null && f != null) {
+                fallbacks.put(g, f);
             }
         }
         problems.throwIfAny();
-        Map<String, UpstreamGroup> upstreams = Collections.unmodifiableMap(groups);
+        Map<String, UpstreamGroup> upstreams = Collections.unmodifiableMap(built);
+        Map<UpstreamGroup, UpstreamFallback> upstreamFallbacks = Collections.unmodifiableMap(fallbacks);
         List<RouteTable.Entry> entries = new ArrayList<>();
         for (RouteConfig r : config.routes()) {
-            entries.add(new RouteTable.Entry(route(r, config, upstreams, problems), r.hosts(), r.paths()));
+            entries.add(new RouteTable.Entry(route(r, config, upstreams, upstreamFallbacks, problems), r.hosts(),
+                    r.paths()));
         }
         problems.throwIfAny();
         long minTimeout = config.routes().stream().mapToLong(r -> r.timeout().toMillis()).min().orElse(60_000);
-        return new Snapshot(config, RouteTable.compile(entries), upstreams, services.clock().instant(), minTimeout);
+        return new Snapshot(config, RouteTable.compile(entries), upstreams, upstreamFallbacks,
+                services.clock().instant(), minTimeout);
     }
 
     private Route route(RouteConfig r, GatewayConfig config, Map<String, UpstreamGroup> upstreams,
-            Problems problems) {
+            Map<UpstreamGroup, UpstreamFallback> fallbacks, Problems problems) {
         GatewayFilter[] chain = new GatewayFilter[r.filters().size()];
         for (int i = 0; i < chain.length; i++) {
             FilterSpec spec = r.filters().get(i);
@@ -144,7 +140,7 @@ public final class ConfigCompiler {
                 ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), HealthSelector.INSTANCE,
                         retryPolicy(r), r.timeout().toNanos(), r.circuitBreaker() == null ? null
-                                : services.health().routeBreaker(r.id(), r.circuitBreaker()));
+                                : services.health().routeBreaker(r.id(), r.circuitBreaker()), fallbacks);
         boolean editsResponses = false;
         for (GatewayFilter f : chain) {
             editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);
@@ -154,17 +150,17 @@ public final class ConfigCompiler {
                 r.websocket(), r.websocketIdleTimeout().toNanos());
     }
 
-    /** The compiled {@code fallback:}, or null; a fallback upstream was compiled before the groups naming it. */
-    private static UpstreamGroup.Fallback fallback(FallbackConfig f, Map<String, UpstreamGroup> built) {
+    /** The compiled {@code fallback:}, or null. */
+    private static UpstreamFallback fallback(FallbackConfig f, Map<String, UpstreamGroup> built) {
         if (f == null) {
             return null;
         }
         if (f.upstream() != null) {
             UpstreamGroup g = built.get(f.upstream());
-            return g == null ? null : new UpstreamGroup.Fallback(g, null);
+            return g == null ? null : new UpstreamFallback(g, null);
         }
         MockConfig m = f.response();
-        return new UpstreamGroup.Fallback(null,
+        return new UpstreamFallback(null,
                 new MockTerminal(m.status(), m.headers(), m.body(), m.delay().toNanos()));
     }
 

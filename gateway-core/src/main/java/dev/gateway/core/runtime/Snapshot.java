@@ -3,6 +3,7 @@ package dev.gateway.core.runtime;
 import dev.gateway.core.config.Cidr;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.route.RouteTable;
+import dev.gateway.core.terminal.UpstreamFallback;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
@@ -22,15 +23,23 @@ public final class Snapshot {
     private final GatewayConfig config;
     private final RouteTable routes;
     private final Map<String, UpstreamGroup> upstreams;
+    private final Map<UpstreamGroup, UpstreamFallback> fallbacks;
     private final Instant loadedAt;
     private final Cidr[] trustedProxies;
     private final long minRouteTimeoutMillis;
 
     public Snapshot(GatewayConfig config, RouteTable routes, Map<String, UpstreamGroup> upstreams, Instant loadedAt,
             long minRouteTimeoutMillis) {
+        this(config, routes, upstreams, Map.of(), loadedAt, minRouteTimeoutMillis);
+    }
+
+    /** @param fallbacks the {@code fallback:} of each upstream group that has one */
+    public Snapshot(GatewayConfig config, RouteTable routes, Map<String, UpstreamGroup> upstreams,
+            Map<UpstreamGroup, UpstreamFallback> fallbacks, Instant loadedAt, long minRouteTimeoutMillis) {
         this.config = config;
         this.routes = routes;
         this.upstreams = Map.copyOf(upstreams);
+        this.fallbacks = fallbacks;
         this.loadedAt = loadedAt;
         this.trustedProxies = config.server().trustedProxies().toArray(new Cidr[0]);
         this.minRouteTimeoutMillis = minRouteTimeoutMillis;
@@ -47,6 +56,11 @@ public final class Snapshot {
     /** The upstream groups by name. */
     public Map<String, UpstreamGroup> upstreams() {
         return upstreams;
+    }
+
+    /** What answers when no target of {@code group} can take a request, or null (503). */
+    public UpstreamFallback fallback(UpstreamGroup group) {
+        return fallbacks.get(group);
     }
 
     /** A hash of the configuration's source files: the same files give the same version. */

@@ -129,7 +129,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
      * fallback upstream, or its fixed fallback response, or 503.
      */
     private void noTarget() {
-        UpstreamGroup.Fallback f = group.fallback();
+        UpstreamFallback f = terminal.fallback(group);
         if (f != null && !inFallback) {
             if (f.upstream() != null) {
                 inFallback = true;

@@ -3,14 +3,13 @@ package dev.gateway.core.upstream;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.health.EjectionPeers;
 import dev.gateway.core.health.TargetHealth;
-import dev.gateway.core.terminal.Terminal;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A compiled upstream: its targets, the balancer, the settings its pools use, and what happens when none of its
- * targets can take a request (the fallback, panic mode). Immutable.
+ * A compiled upstream: its targets, the balancer, the settings its pools use, and whether all its targets are used
+ * when none is healthy (panic mode). Its {@code fallback:} is compiled into the terminals that use it. Immutable.
  */
 public final class UpstreamGroup implements EjectionPeers {
     private final String name;
@@ -20,24 +19,21 @@ public final class UpstreamGroup implements EjectionPeers {
     private final PoolSettings pool;
     private final boolean guarded;
     private final boolean panic;
-    private final Fallback fallback;
 
     /** @param position the round-robin position of this group, kept by the upstream client across reloads */
     public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer, AtomicLong position,
             boolean preserveClientHost, PoolSettings pool) {
-        this(name, targets, balancer, position, preserveClientHost, pool, false, null);
+        this(name, targets, balancer, position, preserveClientHost, pool, false);
     }
 
     /**
      * @param panic when every target is unhealthy or ejected, use them all rather than refuse
-     * @param fallback what answers when no target can take a request, or null (503)
      */
     public UpstreamGroup(String name, List<Target> targets, UpstreamConfig.Balancer balancer, AtomicLong position,
-            boolean preserveClientHost, PoolSettings pool, boolean panic, Fallback fallback) {
+            boolean preserveClientHost, PoolSettings pool, boolean panic) {
         this.name = name;
         this.guarded = !targets.isEmpty() && targets.stream().allMatch(t -> t.health() != null);
         this.panic = panic;
-        this.fallback = fallback;
         this.targets = targets.toArray(new Target[0]);
         this.balancer = balancer == UpstreamConfig.Balancer.LEAST_REQUESTS
                 ? new LoadBalancer.LeastOutstanding()
@@ -86,16 +82,6 @@ public final class UpstreamGroup implements EjectionPeers {
     public boolean isPanic() {
         return panic;
     }
-
-    /** What answers when no target can take a request, or null. */
-    public Fallback fallback() {
-        return fallback;
-    }
-
-    /**
-     * An upstream's {@code fallback:}: another upstream group, or a fixed response (a mock terminal). One is null.
-     */
-    public record Fallback(UpstreamGroup upstream, Terminal response) {}
 
     /** The balancer's choice among all targets. */
     public Target pick() {

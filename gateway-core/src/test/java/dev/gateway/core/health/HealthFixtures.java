@@ -41,7 +41,7 @@ final class HealthFixtures {
             targets.add(new Target(e, url, "127.0.0.1:" + (2000 + i), 1, UpstreamMetrics.NOOP, h));
         }
         return new UpstreamGroup("u", targets, UpstreamConfig.Balancer.ROUND_ROBIN, new AtomicLong(), false,
-                new UpstreamGroup.PoolSettings(10, 10, 1000, 1_000_000_000L), panic, null);
+                new UpstreamGroup.PoolSettings(10, 10, 1000, 1_000_000_000L), panic);
     }
 
     static void fail(UpstreamGroup g, int target, int times) {

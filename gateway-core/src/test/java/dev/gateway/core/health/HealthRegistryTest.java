@@ -56,6 +56,6 @@ class HealthRegistryTest {
         return new UpstreamGroup("u", List.of(new dev.gateway.core.upstream.Target(t.endpoint(), t.url(),
                 t.hostHeader().toString(), 1, dev.gateway.core.metrics.UpstreamMetrics.NOOP, h)),
                 dev.gateway.core.config.UpstreamConfig.Balancer.ROUND_ROBIN, new java.util.concurrent.atomic.AtomicLong(),
-                false, shape.pool(), false, null);
+                false, shape.pool(), false);
     }
 }

@@ -5,6 +5,7 @@ import dev.gateway.core.health.OutlierEjection;
 import dev.gateway.core.health.TargetHealth;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.UpstreamFallback;
 import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
@@ -31,7 +32,7 @@ final class UpstreamsStatus {
                 targets.add(target(t));
             }
             u.put("targets", targets);
-            UpstreamGroup.Fallback f = g.fallback();
+            UpstreamFallback f = s.fallback(g);
             u.put("fallback", f == null ? null : f.upstream() != null ? Map.of("upstream", f.upstream().name())
                     : Map.of("response", f.response().toString()));
             u.put("panic", g.isPanic());

@@ -2,7 +2,7 @@ package dev.gateway.core.exchange;
 
 import dev.gateway.core.http.Header;
 import dev.gateway.core.upstream.ResponseHead;
-import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.EventLoop;
@@ -100,9 +100,9 @@ public interface Downstream {
      * writes the 101 ({@code head}'s status and Sec-WebSocket-* lines, the upstream's Upgrade, Connection: upgrade,
      * X-Request-Id) and relays bytes both ways until either side closes. Called from within
      * {@link dev.gateway.core.upstream.UpstreamListener#onResponseHead}, so that
-     * {@link UpstreamConnection#switchProtocols} can be used.
+     * {@link UpstreamStream#switchProtocols} can be used.
      */
-    default void upgrade(ResponseHead head, CharSequence requestId, UpstreamConnection upstream,
+    default void upgrade(ResponseHead head, CharSequence requestId, UpstreamStream upstream,
             WebSocketSession session) {
         upstream.abort();
     }

@@ -18,8 +18,8 @@ import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.TerminalExchange;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.DecoderResult;
@@ -531,7 +531,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     }
 
     @Override
-    public void upgraded(ResponseHead head, long upstreamNanos, UpstreamConnection connection) {
+    public void upgraded(ResponseHead head, long upstreamNanos, UpstreamStream connection) {
         if (finished) {
             connection.abort();
             return;

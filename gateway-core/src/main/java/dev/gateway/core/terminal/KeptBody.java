@@ -1,6 +1,6 @@
 package dev.gateway.core.terminal;
 
-import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.handler.codec.http.HttpContent;
 import java.util.ArrayDeque;
 
@@ -23,7 +23,7 @@ final class KeptBody {
      * Writes {@code piece} upstream (which owns it from now on) and keeps it; false when the body grew past the limit:
      * then nothing is kept any more, and the caller drops this.
      */
-    boolean send(UpstreamConnection c, HttpContent piece) {
+    boolean send(UpstreamStream c, HttpContent piece) {
         bytes += piece.content().readableBytes();
         if (bytes > limit) {
             // Too big to keep (a streamed body): this request is not sent twice.
@@ -37,7 +37,7 @@ final class KeptBody {
     }
 
     /** Writes what is kept upstream again (a retry's attempt). */
-    void resend(UpstreamConnection c) {
+    void resend(UpstreamStream c) {
         for (HttpContent k : pieces) {
             c.write(k.retainedDuplicate()); // the write releases the duplicate; this keeps k
         }

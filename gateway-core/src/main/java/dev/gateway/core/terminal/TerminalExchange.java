@@ -5,8 +5,8 @@ import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpContent;
@@ -98,10 +98,10 @@ public interface TerminalExchange {
     }
 
     /**
-     * The upstream switched protocols (101) on {@code connection}, which no longer belongs to the call or its pool:
-     * the exchange owns it from now on. Called during {@link dev.gateway.core.upstream.UpstreamListener#onResponseHead}.
+     * The upstream switched protocols (101) on {@code stream}, which no longer belongs to the call or its pool: the
+     * exchange owns it from now on. Called during {@link dev.gateway.core.upstream.UpstreamListener#onResponseHead}.
      */
-    default void upgraded(ResponseHead head, long upstreamNanos, UpstreamConnection connection) {
-        connection.abort();
+    default void upgraded(ResponseHead head, long upstreamNanos, UpstreamStream stream) {
+        stream.abort();
     }
 }

@@ -9,9 +9,10 @@ import dev.gateway.core.metrics.UpstreamMetrics;
 import dev.gateway.core.upstream.ConnectionPool;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.Target;
-import dev.gateway.core.upstream.UpstreamConnection;
 import dev.gateway.core.upstream.UpstreamGroup;
 import dev.gateway.core.upstream.UpstreamListener;
+import dev.gateway.core.upstream.UpstreamProtocolException;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -44,7 +45,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     private UpstreamGroup group;
     private Target target;
     private ConnectionPool pool;
-    private UpstreamConnection connection;
+    private UpstreamStream connection;
     private boolean waitingForConnection;
     private boolean reusedConnection;
     private int attempts;
@@ -186,7 +187,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     }
 
     @Override
-    public void onConnected(UpstreamConnection c, boolean reused) {
+    public void onConnected(UpstreamStream c, boolean reused) {
         waitingForConnection = false;
         cancelTimers();
         if (done) {
@@ -251,7 +252,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             delegate.requestContent(piece, last);
             return;
         }
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         if (done || c == null) {
             piece.release();
             return;
@@ -270,7 +271,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
     }
 
     /** Writes a piece of the request upstream, keeping it for a retry while the body fits the limit. */
-    private void send(UpstreamConnection c, HttpContent piece) {
+    private void send(UpstreamStream c, HttpContent piece) {
         bodySent = true;
         if (kept != null) {
             if (!kept.send(c, piece)) {
@@ -354,7 +355,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         if (code == 101 && ex.isUpgrade()) {
             // A WebSocket: the connection leaves the call (and its pool) for the exchange's relay.
             done = true;
-            UpstreamConnection c = connection;
+            UpstreamStream c = connection;
             connection = null;
             ex.upgraded(head, upstreamNanos, c);
             return;
@@ -391,7 +392,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             armResponseTimer(); // a body that stalls is given up at the route's timeout (onDeadline)
             return;
         }
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         connection = null;
         if (c != null) {
             c.abort();
@@ -407,7 +408,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             }
             discarding = false;
             cancelTimers();
-            UpstreamConnection c = connection;
+            UpstreamStream c = connection;
             connection = null;
             if (c != null) {
                 c.release(upstreamReusableAfterDrop());
@@ -423,7 +424,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
         done = true;
         cancelTimers();
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         connection = null;
         if (c != null) {
             c.release(upstreamReusable && requestSent && ex.isRequestRead());
@@ -458,7 +459,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             ex.abort();
             return;
         }
-        boolean bad = cause instanceof UpstreamConnection.UpstreamProtocolException;
+        boolean bad = cause instanceof UpstreamProtocolException;
         logger.debug("request {}: {} closed before responding: {}", ex.requestId(), target,
                 cause == null ? "closed" : cause.toString());
         if (bad) {
@@ -552,7 +553,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         if (discarding) {
             // The dropped response's body stalled: close its connection and go on with the retry.
             discarding = false;
-            UpstreamConnection c = connection;
+            UpstreamStream c = connection;
             connection = null;
             if (c != null) {
                 c.abort();
@@ -562,7 +563,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
         }
         logger.debug("request {}: {} did not respond within {} ms", ex.requestId(), target,
                 terminal.timeoutNanos() / 1_000_000);
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         connection = null;
         if (c != null) {
             c.abort();
@@ -586,7 +587,7 @@ final class UpstreamCall implements Terminal.Call, UpstreamListener {
             pool.cancel(this);
             waitingForConnection = false;
         }
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         connection = null;
         if (c != null) {
             c.abort();

@@ -31,7 +31,7 @@ final class HealthCheck implements UpstreamListener {
     // Confined to the loop:
     private boolean inFlight;
     private ConnectionPool pool;
-    private UpstreamConnection connection;
+    private UpstreamStream connection;
     private int status;
     private boolean keepAlive;
     private ScheduledFuture<?> timeout;
@@ -82,7 +82,7 @@ final class HealthCheck implements UpstreamListener {
     }
 
     @Override
-    public void onConnected(UpstreamConnection c, boolean reused) {
+    public void onConnected(UpstreamStream c, boolean reused) {
         if (!inFlight) {
             c.release(true);
             return;
@@ -153,7 +153,7 @@ final class HealthCheck implements UpstreamListener {
         if (t != null) {
             t.cancel(false);
         }
-        UpstreamConnection c = connection;
+        UpstreamStream c = connection;
         connection = null;
         if (c != null) {
             if (reusable) {

@@ -21,7 +21,7 @@ import io.netty.util.ReferenceCountUtil;
  * <p>Invalid responses (see {@link ResponseHead}; also a head over {@value #MAX_HEAD} bytes, a bad chunk size line
  * or a missing CRLF after chunk data) close the connection and report an {@link UpstreamProtocolException}.
  */
-public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
+public final class UpstreamConnection extends ChannelInboundHandlerAdapter implements UpstreamStream {
     static final int MAX_HEAD = 64 * 1024;
     private static final int MAX_CHUNK_LINE = 4096;
 
@@ -49,10 +49,10 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         return pool.endpoint();
     }
 
+    @Override
     public Channel channel() {
         return channel;
     }
-
 
     void bind(UpstreamListener l) {
         listener = l;
@@ -70,6 +70,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Writes without flushing; failures surface as {@link UpstreamListener#onUpstreamClosed}. */
+    @Override
     public void write(Object msg) {
         if (msg instanceof HttpRequest r) {
             headRequest = r.method() == HttpMethod.HEAD;
@@ -77,14 +78,17 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
         channel.write(msg, channel.voidPromise());
     }
 
+    @Override
     public void flush() {
         channel.flush();
     }
 
+    @Override
     public boolean isWritable() {
         return channel.isWritable();
     }
 
+    @Override
     public void setAutoRead(boolean autoRead) {
         channel.config().setAutoRead(autoRead);
     }
@@ -93,6 +97,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      * Ends this connection's part in the exchange. A reusable connection (complete response, keep-alive) goes back
      * to the pool; otherwise it is closed. The listener gets no further events.
      */
+    @Override
     public void release(boolean reusable) {
         unbind();
         if (!channel.config().isAutoRead()) {
@@ -108,6 +113,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
      * is parsed, this handler leaves too and the bytes that followed the 101 head go to {@code next}, which owns the
      * channel from then on. Call only from {@link UpstreamListener#onResponseHead} of a 101.
      */
+    @Override
     public void switchProtocols(ChannelHandler next) {
         unbind();
         state = State.UPGRADED;
@@ -117,6 +123,7 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
     }
 
     /** Detaches the listener and closes the connection (exchange aborted). */
+    @Override
     public void abort() {
         unbind();
         channel.close();
@@ -475,13 +482,6 @@ public final class UpstreamConnection extends ChannelInboundHandlerAdapter {
                 state = 0;
             }
             return true;
-        }
-    }
-
-    /** The upstream sent something that is not valid HTTP/1.1. */
-    public static final class UpstreamProtocolException extends Exception {
-        UpstreamProtocolException(String message, Throwable cause) {
-            super(message, cause, false, false);
         }
     }
 }

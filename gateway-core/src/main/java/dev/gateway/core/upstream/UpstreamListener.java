@@ -9,7 +9,7 @@ import io.netty.buffer.ByteBuf;
 public interface UpstreamListener {
 
     /** A connection is ready for this exchange; {@code reused} is true when it came from the idle pool. */
-    void onConnected(UpstreamConnection connection, boolean reused);
+    void onConnected(UpstreamStream stream, boolean reused);
 
     /** No connection: refused, timed out connecting, or the pool's pending queue is full. */
     void onConnectFailed(ConnectFailure failure, Throwable cause);

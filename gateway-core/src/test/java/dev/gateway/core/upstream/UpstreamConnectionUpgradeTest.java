@@ -44,7 +44,7 @@ class UpstreamConnectionUpgradeTest {
     private UpstreamListener listener(boolean upgrade) {
         return new UpstreamListener() {
             @Override
-            public void onConnected(UpstreamConnection c, boolean reused) {}
+            public void onConnected(UpstreamStream c, boolean reused) {}
 
             @Override
             public void onConnectFailed(ConnectFailure failure, Throwable cause) {}

@@ -7,7 +7,7 @@ import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.upstream.ResponseHead;
-import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.channel.Channel;
@@ -306,7 +306,7 @@ final class Http1Downstream implements Downstream {
     }
 
     @Override
-    public void upgrade(ResponseHead head, CharSequence requestId, UpstreamConnection upstream,
+    public void upgrade(ResponseHead head, CharSequence requestId, UpstreamStream upstream,
             WebSocketSession session) {
         ByteBuf out = ctx.alloc().directBuffer(head.length() + 64 + requestId.length());
         head.writeStatusLine(out);

@@ -7,7 +7,7 @@ import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.runtime.Snapshot;
-import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
@@ -545,7 +545,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
      * The upstream switched protocols: {@code response} (the 101 head) goes to the client and the connection becomes
      * a {@link WebSocketRelay}; this handler leaves the pipeline (its exchange ends right after, see exchangeEnded).
      */
-    void switchToRelay(ByteBuf response, UpstreamConnection upstream, WebSocketSession session) {
+    void switchToRelay(ByteBuf response, UpstreamStream upstream, WebSocketSession session) {
         closing = true;
         relayed = true;
         upgrading = false;

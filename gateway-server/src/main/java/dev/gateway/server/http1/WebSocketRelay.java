@@ -4,7 +4,7 @@ import dev.gateway.core.exchange.ExchangeLog;
 import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.exchange.WebSocketSession.CloseCause;
 import dev.gateway.core.upstream.ResponseHead;
-import dev.gateway.core.upstream.UpstreamConnection;
+import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -65,7 +65,7 @@ final class WebSocketRelay {
      * loop by the connection's {@link Http1ServerHandler}, which leaves the pipeline right after; the caller then
      * calls {@link #resume()}.
      */
-    static WebSocketRelay start(Channel client, ByteBuf response, UpstreamConnection upstream, ByteBuf early,
+    static WebSocketRelay start(Channel client, ByteBuf response, UpstreamStream upstream, ByteBuf early,
             WebSocketSession session, ProxyState state) {
         WebSocketRelay r = new WebSocketRelay(client, upstream.channel(), session, state);
         r.active.incrementAndGet();

@@ -124,6 +124,10 @@ class BatchIT {
                   - id: admin-lookalike
                     paths: [/admin/**]
                     upstream: api
+                  - id: impatient
+                    paths: [/api/impatient/**]
+                    upstream: api
+                    timeout: 200ms
                 limits:
                   - { id: two-per-second, routes: [limited], key: [app], rate: 2/s, burst: 2 }
                 """), Map.of("API", api.url(), "CANARY", canary.url()));
@@ -156,6 +160,8 @@ class BatchIT {
         long delay = 0;
         if (path.startsWith("/api/delay/")) {
             delay = Long.parseLong(path.substring("/api/delay/".length()).replaceAll("\\?.*", ""));
+        } else if (path.startsWith("/api/impatient/")) {
+            delay = 1000; // past the impatient route's timeout
         }
         Runnable send = () -> {
             if (counted) {
@@ -416,6 +422,14 @@ class BatchIT {
                               {"id": "quick", "path": "/api/q"}]}"""));
         assertThat(statuses(e)).containsExactly(504, 200);
         assertThat(e.get(0).get("body").get("error").asText()).isEqualTo("item_timeout");
+    }
+
+    @Test
+    void anItemPastItsRoutesUpstreamTimeoutGets504FromItsOwnDeadline() throws Exception {
+        JsonNode e = entries(batch("""
+                {"requests": [{"id": "late", "path": "/api/impatient/x"}, {"id": "quick", "path": "/api/q"}]}"""));
+        assertThat(statuses(e)).containsExactly(504, 200);
+        assertThat(e.get(0).get("body").get("error").asText()).isEqualTo("upstream_timeout");
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.gateway.core.exchange;
 
 import dev.gateway.core.http.Header;
 import dev.gateway.core.upstream.ResponseHead;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -36,8 +37,8 @@ public interface Downstream {
     /** The local port the request came in on, for X-Forwarded-Port. */
     AsciiString localPort();
 
-    /** True while a read batch of the client is being delivered (flushes toward the upstream can wait for its end). */
-    boolean inReadBatch();
+    /** The client side's flow, which the exchange's terminal call uses directly (see {@link ClientFlow}). */
+    ClientFlow clientFlow();
 
     // ----- a forwarded response
 
@@ -58,9 +59,6 @@ public interface Downstream {
     /** The upstream's read batch ended: write what is held back and flush. */
     void upstreamReadComplete();
 
-    /** True if the client takes more bytes now; false: the caller stops reading upstream until told (writable). */
-    boolean isWritable();
-
     // ----- a response the gateway made
 
     /**
@@ -73,12 +71,6 @@ public interface Downstream {
 
     /** Sends {@code 100 Continue} (the client waits for it before sending the body). */
     void sendContinue();
-
-    /** Stops (true) or resumes (false) reading the rest of the request from the client. */
-    void pauseRequestBody(boolean pause);
-
-    /** The exchange needs {@link Exchange#onDeadline} to be called no later than {@code deadlineNanos}. */
-    void wakeBy(long deadlineNanos);
 
     /**
      * The exchange is over, its response written (and its access-log line and metrics recorded). Called exactly once.

@@ -14,6 +14,7 @@ import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.TerminalExchange;
 import dev.gateway.core.upstream.ResponseHead;
@@ -300,7 +301,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                 bodyBuffered();
             }
         } else if (pendingBody.bytes() > PENDING_BODY_LIMIT) {
-            downstream.pauseRequestBody(true);
+            downstream.clientFlow().pauseRequestBody(true);
         }
     }
 
@@ -315,35 +316,6 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             abort();
         } else {
             respondError(e, true);
-        }
-    }
-
-    /** The client's read batch ended. */
-    public void onClientReadComplete() {
-        Terminal.Call c = call;
-        if (c != null) {
-            c.clientReadComplete();
-        }
-    }
-
-    /** The client connection can take more bytes again. */
-    public void onClientWritable() {
-        Terminal.Call c = call;
-        if (c != null) {
-            c.clientWritable();
-        }
-    }
-
-    /** When {@link #onDeadline} is due (System.nanoTime), or 0. */
-    public long deadlineNanos() {
-        Terminal.Call c = call;
-        return c == null || finished ? 0 : c.deadlineNanos();
-    }
-
-    public void onDeadline() {
-        Terminal.Call c = call;
-        if (c != null && !finished) {
-            c.onDeadline();
         }
     }
 
@@ -435,8 +407,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     }
 
     @Override
-    public boolean inClientReadBatch() {
-        return downstream.inReadBatch();
+    public ClientFlow clientFlow() {
+        return downstream.clientFlow();
     }
 
     @Override
@@ -445,16 +417,6 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             expectContinue = false;
             downstream.sendContinue();
         }
-    }
-
-    @Override
-    public void requestBodyWritable(boolean writable) {
-        downstream.pauseRequestBody(!writable);
-    }
-
-    @Override
-    public void deadlineChanged(long deadlineNanos) {
-        downstream.wakeBy(deadlineNanos);
     }
 
     @Override
@@ -508,11 +470,6 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     @Override
     public void upstreamReadComplete() {
         downstream.upstreamReadComplete();
-    }
-
-    @Override
-    public boolean isClientWritable() {
-        return downstream.isWritable();
     }
 
     @Override

@@ -1,6 +1,7 @@
 package dev.gateway.core.exchange;
 
 import dev.gateway.core.http.Header;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.terminal.ItemSink;
 import dev.gateway.core.upstream.ResponseHead;
 import io.netty.buffer.ByteBuf;
@@ -17,16 +18,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * The downstream of a batch item's exchange: instead of writing the response to a connection it collects it in
  * memory (up to the sink's limit) and hands it to the {@link ItemSink} when the exchange ends. The client is the outer
- * connection's; the item's own request is complete before it starts, so nothing is read, paused or continued. It
- * keeps the exchange's deadline with a timer on the loop (a connection's handler does that for its own exchanges).
- * Confined to the outer exchange's event loop.
+ * connection's; the item's own request is complete before it starts, so nothing is read, paused or continued. It is
+ * also the item's {@link ClientFlow}: it keeps the call's deadline with a timer on the loop (a connection's handler
+ * does that for its own exchanges). Confined to the outer exchange's event loop.
  */
-final class ItemDownstream implements Downstream {
+final class ItemDownstream implements Downstream, ClientFlow {
     private final Downstream outer;
     private final InetAddress clientAddress;
     private final AsciiString clientIp;
     private final ItemSink sink;
-    private Exchange exchange;
     private int status;
     private HttpHeaders headers;
     private ByteBuf body;
@@ -34,16 +34,14 @@ final class ItemDownstream implements Downstream {
     private boolean ended;
     private ScheduledFuture<?> timer;
     private long timerAt;
+    private ClientFlow.Listener listener;
+    private long deadlineNanos;
 
     ItemDownstream(Downstream outer, InetAddress clientAddress, AsciiString clientIp, ItemSink sink) {
         this.outer = outer;
         this.clientAddress = clientAddress;
         this.clientIp = clientIp;
         this.sink = sink;
-    }
-
-    void exchange(Exchange ex) {
-        this.exchange = ex;
     }
 
     @Override
@@ -75,6 +73,16 @@ final class ItemDownstream implements Downstream {
     @Override
     public AsciiString localPort() {
         return outer.localPort();
+    }
+
+    @Override
+    public ClientFlow clientFlow() {
+        return this;
+    }
+
+    @Override
+    public void listen(ClientFlow.Listener l) {
+        listener = l;
     }
 
     @Override
@@ -151,30 +159,29 @@ final class ItemDownstream implements Downstream {
     public void pauseRequestBody(boolean pause) {}
 
     @Override
-    public void wakeBy(long deadlineNanos) {
-        if (ended || deadlineNanos == 0 || (timer != null && timerAt - deadlineNanos <= 0)) {
+    public void wakeBy(long deadline) {
+        deadlineNanos = deadline;
+        if (ended || deadline == 0 || (timer != null && timerAt - deadline <= 0)) {
             return;
         }
         if (timer != null) {
             timer.cancel(false);
         }
-        timerAt = deadlineNanos;
-        timer = outer.loop().schedule(this::deadline, Math.max(0, deadlineNanos - System.nanoTime()),
+        timerAt = deadline;
+        timer = outer.loop().schedule(this::deadline, Math.max(0, deadline - System.nanoTime()),
                 TimeUnit.NANOSECONDS);
     }
 
     private void deadline() {
         timer = null;
-        Exchange ex = exchange;
-        if (ended || ex == null) {
-            return;
-        }
-        long d = ex.deadlineNanos();
-        if (d == 0) {
+        long d = deadlineNanos;
+        ClientFlow.Listener l = listener;
+        if (ended || d == 0 || l == null) {
             return;
         }
         if (d - System.nanoTime() <= 0) {
-            ex.onDeadline();
+            deadlineNanos = 0;
+            l.onDeadline();
         } else {
             wakeBy(d);
         }
@@ -186,6 +193,7 @@ final class ItemDownstream implements Downstream {
             return;
         }
         ended = true;
+        listener = null;
         if (timer != null) {
             timer.cancel(false);
             timer = null;

@@ -46,7 +46,6 @@ final class ItemRunner implements InProcess {
     public Item start(HttpRequest request, ByteBuf body, String requestId, ItemSink sink) {
         ItemDownstream d = new ItemDownstream(outer, clientAddress, clientIp, sink);
         Exchange ex = new Exchange(d, snapshot, log, unrouted, request, System.nanoTime(), requestId, app);
-        d.exchange(ex);
         ex.begin();
         LastHttpContent last = body == null ? LastHttpContent.EMPTY_LAST_CONTENT : new DefaultLastHttpContent(body);
         ex.onRequestContent(last);

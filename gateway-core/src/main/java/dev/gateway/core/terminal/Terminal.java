@@ -38,20 +38,6 @@ public interface Terminal {
         /** A piece of the request body; the call owns it from now on. {@code last}: the request is complete. */
         void requestContent(HttpContent piece, boolean last);
 
-        /** The client's read batch ended: a moment to flush what was written upstream during it. */
-        default void clientReadComplete() {}
-
-        /** The client connection can take more bytes again: resume reading the response from upstream. */
-        default void clientWritable() {}
-
-        /** When this call wants {@link #onDeadline} (System.nanoTime), or 0 for never. */
-        default long deadlineNanos() {
-            return 0;
-        }
-
-        /** The deadline passed. */
-        default void onDeadline() {}
-
         /** The exchange ended before the call did (an error, or the client went away): let go of everything. */
         void cancel();
     }

@@ -40,17 +40,11 @@ public interface TerminalExchange {
     /** The next queued request body piece (the caller owns it), or null. */
     HttpContent pollBody();
 
-    /** True while the client's read batch is being delivered: writes upstream can wait for its end to flush. */
-    boolean inClientReadBatch();
+    /** The client side's flow (deadline wake-up, request-body pause, read batch, writability), reached directly. */
+    ClientFlow clientFlow();
 
     /** The client asked for {@code 100 Continue}: send it now (once the upstream is ready for the body). */
     void sendContinueIfExpected();
-
-    /** Stops (false) or resumes (true) reading the request body from the client: the upstream is backed up. */
-    void requestBodyWritable(boolean writable);
-
-    /** The deadline of the call changed: it will be asked through {@link Terminal.Call#onDeadline} no later. */
-    void deadlineChanged(long deadlineNanos);
 
     /** The target the request was sent to (for the access log). */
     void sentTo(Target target);
@@ -68,9 +62,6 @@ public interface TerminalExchange {
 
     /** The upstream's read batch ended: a moment to flush what was written to the client. */
     void upstreamReadComplete();
-
-    /** True if the client connection takes more bytes now; else pause reading upstream until clientWritable(). */
-    boolean isClientWritable();
 
     /** A complete response made by the terminal itself (a mock). */
     void respond(GatewayResponse response);

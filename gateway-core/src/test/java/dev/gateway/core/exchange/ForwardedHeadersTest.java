@@ -3,6 +3,7 @@ package dev.gateway.core.exchange;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gateway.core.http.Header;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.ResponseHead;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
@@ -64,7 +65,7 @@ class ForwardedHeadersTest {
 
         @Override public EventLoop loop() { throw new UnsupportedOperationException(); }
         @Override public ByteBufAllocator alloc() { throw new UnsupportedOperationException(); }
-        @Override public boolean inReadBatch() { throw new UnsupportedOperationException(); }
+        @Override public ClientFlow clientFlow() { throw new UnsupportedOperationException(); }
         @Override public void forwardHead(ResponseHead head, HttpHeaders headers, List<Header> extra,
                 CharSequence requestId, boolean mustClose) { throw new UnsupportedOperationException(); }
         @Override public void forwardContent(ByteBuf in, int index, int length) {
@@ -72,12 +73,9 @@ class ForwardedHeadersTest {
         }
         @Override public void forwardEnd(ByteBuf trailers) { throw new UnsupportedOperationException(); }
         @Override public void upstreamReadComplete() { throw new UnsupportedOperationException(); }
-        @Override public boolean isWritable() { throw new UnsupportedOperationException(); }
         @Override public void respond(HttpResponseStatus status, HttpHeaders headers, ByteBuf body,
                 boolean mustClose) { throw new UnsupportedOperationException(); }
         @Override public void sendContinue() { throw new UnsupportedOperationException(); }
-        @Override public void pauseRequestBody(boolean pause) { throw new UnsupportedOperationException(); }
-        @Override public void wakeBy(long deadlineNanos) { throw new UnsupportedOperationException(); }
         @Override public void exchangeEnded(Exchange exchange, boolean abort) {
             throw new UnsupportedOperationException();
         }

@@ -6,6 +6,7 @@ import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
@@ -30,8 +31,9 @@ import java.util.List;
  * written as bytes (the client pipeline has no encoder), either a forwarded response from the upstream's raw header
  * lines or a response the gateway made. It frames each for this client (chunked when the length is unknown,
  * close-delimited for HTTP/1.0, Connection), holds a forwarded head back until the body's first piece so that a small
- * body is copied in behind it (one buffer, one write), and marks when a flush is due. Flow control and the end of an
- * exchange go to the connection's {@link Http1ServerHandler}. Confined to the channel's event loop.
+ * body is copied in behind it (one buffer, one write), and marks when a flush is due. The end of an exchange goes to
+ * the connection's {@link Http1ServerHandler}, which is also the {@link ClientFlow} the call uses directly. Confined
+ * to the channel's event loop.
  */
 final class Http1Downstream implements Downstream {
     /** Bodies up to this size are copied behind the response head instead of being written as a slice. */
@@ -107,24 +109,10 @@ final class Http1Downstream implements Downstream {
         return localPort;
     }
 
+    /** The connection's handler: the call uses it directly. */
     @Override
-    public boolean inReadBatch() {
-        return connection.inReadBatch();
-    }
-
-    @Override
-    public boolean isWritable() {
-        return ctx.channel().isWritable();
-    }
-
-    @Override
-    public void pauseRequestBody(boolean pause) {
-        connection.pauseRequestBody(pause);
-    }
-
-    @Override
-    public void wakeBy(long deadlineNanos) {
-        connection.wakeBy(deadlineNanos);
+    public ClientFlow clientFlow() {
+        return connection;
     }
 
     @Override

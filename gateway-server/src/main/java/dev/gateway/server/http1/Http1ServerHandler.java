@@ -7,6 +7,7 @@ import dev.gateway.core.exchange.WebSocketSession;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.CompositeByteBuf;
@@ -27,23 +28,22 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The per-connection handler of the proxy listener, where every request enters and its response leaves. It does the
  * I/O only: it starts an {@link Exchange} for each decoded request head, feeds it the body, and writes what the
- * exchange sends back as HTTP/1.1 bytes (it is the exchange's {@link Downstream}). Pipelined requests are queued and
- * answered in order; back-pressure turns auto-read off on the side that produces faster than the other can take;
- * writes are flushed once per read batch, not once per message; one lazily re-armed timer per connection covers the
+ * exchange sends back as HTTP/1.1 bytes (through {@link Http1Downstream}, the exchange's {@link Downstream}).
+ * Pipelined requests are queued and answered in order; back-pressure turns auto-read off on the side that produces
+ * faster than the other can take; writes are flushed once per read batch, not once per message. It is the
+ * connection's {@link ClientFlow}, which the exchange's call uses directly; the {@link ConnectionTimer} keeps the
  * idle, header-read, response and write timeouts.
  *
  * <p>All state is confined to the channel's event loop.
  */
-final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
+final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements ClientFlow {
     private static final Logger logger = LoggerFactory.getLogger(Http1ServerHandler.class);
     /** The method recorded for a response to no request at all (a header-read timeout, the connection limit). */
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
@@ -51,12 +51,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private static final int MAX_HELD_FOR_UPSTREAM = 64 * 1024;
 
     private final ProxyState state;
-    private final long idleTimeoutNanos;
-    private final long headerTimeoutNanos;
-    private final long writeTimeoutNanos;
     private final int maxPipelined;
-    /** The longest the connection timer sleeps: min(idle, header-read, smallest route timeout), at least 1 s. */
-    private final long timerPeriodNanos;
+    private final ConnectionTimer timer;
 
     private ChannelHandlerContext ctx;
     private Channel channel;
@@ -80,31 +76,16 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     private boolean relayed;
     /** The connection as its exchanges see it, and their responses' bytes. */
     private final Http1Downstream downstream;
-
-    /** Nanos when the connection last became idle (no request in progress); see {@link #onTimer()}. */
-    private long idleSinceNanos;
-    /** Nanos when the first byte of the next request arrived, or 0 if none did. */
-    private long headerStartNanos;
-    private ScheduledFuture<?> timer;
-    private long timerAtNanos;
-    private final Runnable timerTask = this::onTimer;
+    /** The current exchange's upstream attempt, which the flow wakes (see {@link ClientFlow#listen}); or null. */
+    private ClientFlow.Listener flowListener;
     /** True when the current read batch decoded a message (else it only carried part of a request head). */
     private boolean readMessage;
-    /** When the last read batch ended (a request body that stops arriving times out like an idle connection). */
-    private long lastReadNanos = System.nanoTime();
-    /** When the client connection became unwritable (the client stopped reading), or 0 while it is writable. */
-    private long unwritableSinceNanos;
 
     Http1ServerHandler(ProxyState state, Snapshot snapshot) {
         this.state = state;
         ServerConfig limits = snapshot.config().server();
-        this.idleTimeoutNanos = limits.idleTimeout().toNanos();
-        this.headerTimeoutNanos = limits.headerReadTimeout().toNanos();
-        this.writeTimeoutNanos = limits.writeTimeout().toNanos();
         this.maxPipelined = limits.maxPipelinedRequests();
-        long period = Math.min(idleTimeoutNanos, headerTimeoutNanos);
-        period = Math.min(period, TimeUnit.MILLISECONDS.toNanos(snapshot.minRouteTimeoutMillis()));
-        this.timerPeriodNanos = Math.max(period, TimeUnit.SECONDS.toNanos(1));
+        this.timer = new ConnectionTimer(this, limits, snapshot.minRouteTimeoutMillis());
         this.downstream = new Http1Downstream(this, state);
     }
 
@@ -115,6 +96,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
+        timer.attach(channel.eventLoop());
         downstream.attach(ctx);
     }
 
@@ -129,17 +111,14 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         state.connections().add(channel);
-        idleSinceNanos = System.nanoTime();
-        scheduleTimer(timerPeriodNanos);
+        timer.start();
         ctx.fireChannelActive();
     }
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         state.connectionCount().decrementAndGet();
-        if (timer != null) {
-            timer.cancel(false);
-        }
+        timer.stop();
         Exchange ex = current;
         if (ex != null) {
             ex.clientGone();
@@ -151,86 +130,31 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         ctx.fireChannelInactive();
     }
 
-    private void scheduleTimer(long delayNanos) {
-        delayNanos = Math.max(delayNanos, TimeUnit.MILLISECONDS.toNanos(1));
-        timerAtNanos = System.nanoTime() + delayNanos;
-        timer = channel.eventLoop().schedule(timerTask, delayNanos, TimeUnit.NANOSECONDS);
+    boolean isOpen() {
+        return channel.isActive() && !closing;
     }
 
-    /** Makes sure the connection timer fires no later than {@code deadline}. */
-    private void ensureTimerBy(long deadline) {
-        if (timer == null || timerAtNanos - deadline > 0) {
-            if (timer != null) {
-                timer.cancel(false);
-            }
-            scheduleTimer(deadline - System.nanoTime());
-        }
+    boolean isReadingBody() {
+        return current != null && !current.isRequestRead();
     }
 
-    /**
-     * One lazily re-armed timer per connection (the technique of Netty's IdleStateHandler) instead of a timer per
-     * request: it closes an idle keep-alive connection silently, answers 408 when request headers take too long, and
-     * tells the exchange when its deadline (the upstream's response) passed. It never sleeps longer than
-     * {@link #timerPeriodNanos}, which is at most the smallest route timeout, so arming a response deadline almost
-     * never reschedules it.
-     */
-    private void onTimer() {
-        timer = null;
-        if (!channel.isActive() || closing) {
-            return;
-        }
-        long now = System.nanoTime();
-        if (unwritableSinceNanos != 0 && now - unwritableSinceNanos >= writeTimeoutNanos) {
-            // The client stopped reading the response: let both connections go (the exchange cancels its upstream).
-            logger.debug("client {} read nothing for {} ms (write-timeout): closing", channel.remoteAddress(),
-                    writeTimeoutNanos / 1_000_000);
-            closing = true;
-            channel.close();
-            return;
-        }
-        Exchange ex = current;
-        if (ex != null) {
-            long d = ex.deadlineNanos();
-            if (d != 0 && now - d >= 0) {
-                ex.onDeadline();
-            } else if (!ex.isRequestRead() && now - lastReadNanos >= idleTimeoutNanos) {
-                // The client stopped sending its body: same limit as an idle connection.
-                ex.onBodyStalled();
+    /** What a {@link ConnectionTimer} timeout does. */
+    void timedOut(ConnectionTimer.Timeout t) {
+        switch (t) {
+            case HEADER_READ -> respondWithoutRequest(GatewayErrors.REQUEST_TIMEOUT);
+            case BODY_STALLED -> current.onBodyStalled(); // the client stopped sending its body: like an idle one
+            default -> {
+                // Idle, or the client stopped reading the response (the exchange then cancels its upstream).
+                logger.debug("client {}: {} timeout, closing", channel.remoteAddress(), t);
+                closing = true;
+                channel.close();
             }
-        } else if (headerStartNanos != 0) {
-            if (now - headerStartNanos >= headerTimeoutNanos) {
-                respondWithoutRequest(GatewayErrors.REQUEST_TIMEOUT);
-                return;
-            }
-        } else if (now - idleSinceNanos >= idleTimeoutNanos) {
-            closing = true;
-            channel.close();
-            return;
         }
-        if (closing || !channel.isActive() || timer != null) {
-            return;
-        }
-        long next = now + timerPeriodNanos;
-        ex = current;
-        if (ex != null) {
-            long d = ex.deadlineNanos();
-            if (d != 0 && d - next < 0) {
-                next = d;
-            }
-        } else if (headerStartNanos != 0) {
-            next = Math.min(next - now, headerStartNanos + headerTimeoutNanos - now) + now;
-        } else {
-            next = Math.min(next - now, idleSinceNanos + idleTimeoutNanos - now) + now;
-        }
-        if (unwritableSinceNanos != 0) {
-            next = Math.min(next - now, unwritableSinceNanos + writeTimeoutNanos - now) + now;
-        }
-        scheduleTimer(next - now);
     }
 
     /** Drain: close now if idle, else let the current response finish and close after it. */
     void drain() {
-        if (current == null && headerStartNanos == 0 && nothingQueued()) {
+        if (timer.isIdle() && nothingQueued()) {
             closing = true;
             channel.close();
         }
@@ -313,16 +237,12 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
         inReadBatch = false;
-        lastReadNanos = System.nanoTime();
-        if (!readMessage && current == null && headerStartNanos == 0 && !closing) {
-            // Bytes arrived but no complete head yet: the header-read timeout starts now.
-            headerStartNanos = lastReadNanos;
-            ensureTimerBy(headerStartNanos + headerTimeoutNanos);
-        }
+        // Bytes arrived but no complete head yet: the header-read timeout starts now.
+        timer.readComplete(!readMessage && current == null && !closing);
         readMessage = false;
-        Exchange ex = current;
-        if (ex != null) {
-            ex.onClientReadComplete();
+        ClientFlow.Listener l = flowListener;
+        if (l != null) {
+            l.onClientReadComplete();
         }
         downstream.flushIfPending();
         ctx.fireChannelReadComplete();
@@ -330,15 +250,11 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-        if (channel.isWritable()) {
-            unwritableSinceNanos = 0;
-            Exchange ex = current;
-            if (ex != null) {
-                ex.onClientWritable();
-            }
-        } else {
-            unwritableSinceNanos = System.nanoTime();
-            ensureTimerBy(unwritableSinceNanos + writeTimeoutNanos);
+        boolean writable = channel.isWritable();
+        timer.writabilityChanged(writable);
+        ClientFlow.Listener l = flowListener;
+        if (writable && l != null) {
+            l.onClientWritable();
         }
         ctx.fireChannelWritabilityChanged();
     }
@@ -394,7 +310,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
 
     private void startRequest(HttpRequest req) {
         long start = System.nanoTime();
-        headerStartNanos = 0;
+        timer.exchangeStarted();
         discardingBody = false;
         downstream.start(req);
         Exchange ex = new Exchange(downstream, state.config().get(), state.log(), state.unrouted(), req, start);
@@ -425,6 +341,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     /** A gateway error that answers no request (a header-read timeout, the connection limit); the connection closes. */
     private void respondWithoutRequest(GatewayError error) {
         downstream.startWithoutRequest();
+        timer.exchangeStarted();
         Exchange ex = new Exchange(downstream, state.config().get(), state.log(), state.unrouted(),
                 new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-"), System.nanoTime());
         current = ex;
@@ -433,10 +350,26 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
-    // What the connection's exchanges ask of it (through Http1Downstream)
+    // The client flow (what the exchange's call uses directly), and the end of an exchange
 
-    boolean inReadBatch() {
+    @Override
+    public void listen(ClientFlow.Listener listener) {
+        flowListener = listener;
+    }
+
+    @Override
+    public void wakeBy(long deadlineNanos) {
+        timer.wakeBy(deadlineNanos, flowListener);
+    }
+
+    @Override
+    public boolean inReadBatch() {
         return inReadBatch;
+    }
+
+    @Override
+    public boolean isWritable() {
+        return channel.isWritable();
     }
 
     /** A response the gateway made was written; an unread (empty) rest of the request is dropped when it comes. */
@@ -447,16 +380,12 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Stops or resumes reading the request body (the upstream is backed up). */
-    void pauseRequestBody(boolean pause) {
+    @Override
+    public void pauseRequestBody(boolean pause) {
         if (backPressured != pause) {
             backPressured = pause;
             updateAutoRead();
         }
-    }
-
-    void wakeBy(long deadlineNanos) {
-        ensureTimerBy(deadlineNanos);
     }
 
     /** The exchange is over (see {@link dev.gateway.core.exchange.Downstream#exchangeEnded}). */
@@ -465,6 +394,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         if (current == ex) {
             current = null;
         }
+        flowListener = null;
+        timer.exchangeEnded();
         if (abort) {
             downstream.releasePendingHead();
             closing = true;
@@ -488,7 +419,6 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }
-        idleSinceNanos = System.nanoTime();
         boolean nothingQueued = nothingQueued();
         if (state.isDraining() && nothingQueued) {
             closing = true;
@@ -549,10 +479,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter {
         closing = true;
         relayed = true;
         upgrading = false;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        timer.stop();
         releaseQueued(); // nothing can follow a handshake as HTTP; a client that pipelined anyway loses it
         downstream.releasePendingHead();
         ByteBuf early = heldForUpstream;

@@ -21,6 +21,7 @@ import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import dev.gateway.core.runtime.CurrentConfig;
 import dev.gateway.core.runtime.Snapshot;
+import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.terminal.Terminal;
 import dev.gateway.core.terminal.TerminalExchange;
 import io.netty.buffer.ByteBuf;
@@ -122,12 +123,16 @@ class Http1ServerHandlerTest {
     }
 
     private EmbeddedChannel start(boolean websocket, GatewayFilter... filters) throws Exception {
+        return start(okTerminal, websocket, filters);
+    }
+
+    private EmbeddedChannel start(Terminal terminal, boolean websocket, GatewayFilter... filters) throws Exception {
         Path file = dir.resolve("gateway.yml");
         Files.writeString(file, "server:\n  listen: 127.0.0.1:0\n");
         GatewayConfig config = new ConfigLoader(Map.<String, String>of()::get).load(file);
         RequestMetrics metrics = new RequestMetrics(meters.requests(), "r", new String[] {"default"});
         Route route = new Route("r", null, Set.of(), null, null, TimeUnit.SECONDS.toNanos(5), filters, false, true,
-                okTerminal, metrics, websocket, TimeUnit.SECONDS.toNanos(60));
+                terminal, metrics, websocket, TimeUnit.SECONDS.toNanos(60));
         RouteTable table = RouteTable.compile(List.of(new RouteTable.Entry(route, List.of(), List.of("/**"))));
         Snapshot snapshot = new Snapshot(config, table, Map.of(), Instant.now(), 30_000);
         ExchangeLog log = new ExchangeLog() {
@@ -189,6 +194,76 @@ class Http1ServerHandlerTest {
 
     private List<String> names() {
         return events.stream().map(e -> e.split(" ")[0]).toList();
+    }
+
+    // ----- the client flow
+
+    /** Opens a call that takes the connection's flow, listens to it and pauses the request body. */
+    private Terminal flowTerminal(List<ClientFlow> flows) {
+        return ex -> {
+            ClientFlow flow = ex.clientFlow();
+            flows.add(flow);
+            events.add("opened in read batch " + flow.inReadBatch());
+            flow.listen(new ClientFlow.Listener() {
+                @Override
+                public void onDeadline() {
+                    events.add("deadline");
+                }
+
+                @Override
+                public void onClientReadComplete() {
+                    events.add("read complete");
+                }
+
+                @Override
+                public void onClientWritable() {
+                    events.add("writable");
+                }
+            });
+            flow.pauseRequestBody(true);
+            return new Terminal.Call() {
+                @Override
+                public boolean takesBody() {
+                    return true;
+                }
+
+                @Override
+                public void requestContent(HttpContent piece, boolean last) {
+                    piece.release();
+                }
+
+                @Override
+                public void cancel() {
+                    events.add("cancelled");
+                }
+            };
+        };
+    }
+
+    @Test
+    void theCallPausesTheRequestBodyAndHearsTheReadBatchEndThroughTheConnectionsFlow() throws Exception {
+        List<ClientFlow> flows = new ArrayList<>();
+        start(flowTerminal(flows), false);
+        send("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n");
+        assertThat(events).containsExactly("opened in read batch true", "read complete");
+        assertThat(channel.config().isAutoRead()).isFalse();
+        ClientFlow flow = flows.get(0);
+        assertThat(flow.inReadBatch()).isFalse();
+        assertThat(flow.isWritable()).isTrue();
+        flow.pauseRequestBody(false);
+        assertThat(channel.config().isAutoRead()).isTrue();
+    }
+
+    @Test
+    void aDeadlineGivenToTheFlowWakesTheCallsListenerFromTheConnectionTimer() throws Exception {
+        List<ClientFlow> flows = new ArrayList<>();
+        start(flowTerminal(flows), false);
+        send("POST /x HTTP/1.1\r\nHost: h\r\nContent-Length: 5\r\n\r\n");
+        flows.get(0).wakeBy(System.nanoTime()); // due at once: the timer fires at its next tick
+        assertThat(events).doesNotContain("deadline");
+        channel.advanceTimeBy(10, TimeUnit.MILLISECONDS);
+        channel.runScheduledPendingTasks();
+        assertThat(events).containsExactly("opened in read batch true", "read complete", "deadline");
     }
 
     // ----- WebSocket handshakes

@@ -1,8 +1,15 @@
 package dev.gateway.server.http1;
 
+import dev.gateway.core.http.GatewayError;
+import dev.gateway.core.http.GatewayErrors;
+import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 
 /**
  * Netty's request decoder with the HTTP version read as RFC 9112 section 2.3 writes it: {@code HTTP/} in capitals,
@@ -25,6 +32,22 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
             throw new IllegalArgumentException("invalid HTTP version");
         }
         return super.createMessage(initialLine);
+    }
+
+    /** The error that answers a decoded request head (malformed, too long, not 1.x, invalid headers), or null. */
+    static GatewayError invalid(HttpRequest req) {
+        DecoderResult result = req.decoderResult();
+        if (result.isFailure()) {
+            Throwable cause = result.cause();
+            return cause instanceof TooLongHttpLineException ? GatewayErrors.URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? GatewayErrors.HEADERS_TOO_LARGE
+                    : GatewayErrors.BAD_REQUEST;
+        }
+        if (req.protocolVersion() != HttpVersion.HTTP_1_1 && req.protocolVersion() != HttpVersion.HTTP_1_0) {
+            // Well-formed but not 1.x (the malformed ones were refused above), an HTTP/2 preface among them.
+            return GatewayErrors.VERSION_NOT_SUPPORTED;
+        }
+        return HeaderNames.allValid(req.headers()) ? null : GatewayErrors.BAD_REQUEST;
     }
 
     /** {@code HTTP/DIGIT.DIGIT}, case-sensitive. */

@@ -10,7 +10,6 @@ import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
@@ -22,11 +21,8 @@ import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.io.IOException;
 import org.slf4j.Logger;
@@ -47,8 +43,6 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
     private static final Logger logger = LoggerFactory.getLogger(Http1ServerHandler.class);
     /** The method recorded for a response to no request at all (a header-read timeout, the connection limit). */
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
-    /** Bytes a client may send after a WebSocket handshake before it is answered (it should send none). */
-    private static final int MAX_HELD_FOR_UPSTREAM = 64 * 1024;
 
     private final ProxyState state;
     private final int maxPipelined;
@@ -68,10 +62,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
     /** Reading the request body is paused: the upstream can't take it yet. */
     private boolean backPressured;
     private boolean queueFull;
-    /** A WebSocket handshake is being forwarded: no more HTTP parsing, bytes that follow it are held. */
-    private boolean upgrading;
-    /** What the client sent after its handshake, for the upstream once it switches protocols; or null. */
-    private CompositeByteBuf heldForUpstream;
+    /** A WebSocket handshake being forwarded (no more HTTP parsing, bytes that follow it are held), or null. */
+    private PendingUpgrade upgrade;
     /** The connection became a WebSocket relay and this handler left its pipeline. */
     private boolean relayed;
     /** The connection as its exchanges see it, and their responses' bytes. */
@@ -125,7 +117,9 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
         }
         current = null;
         releaseQueued();
-        releaseHeld();
+        if (upgrade != null) {
+            upgrade.release();
+        }
         downstream.releasePendingHead();
         ctx.fireChannelInactive();
     }
@@ -169,8 +163,13 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
         inReadBatch = true;
         readMessage = true;
         if (!(msg instanceof HttpObject obj) || closing) {
-            if (upgrading && !closing && msg instanceof ByteBuf bytes) {
-                holdForUpstream(bytes);
+            if (upgrade != null && !closing && msg instanceof ByteBuf bytes) {
+                if (!upgrade.hold(ctx, bytes)) {
+                    logger.debug("{} sent over {} bytes before its handshake was answered", channel.remoteAddress(),
+                            PendingUpgrade.MAX_HELD);
+                    closing = true;
+                    channel.close();
+                }
                 return;
             }
             ReferenceCountUtil.release(msg);
@@ -272,7 +271,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
     }
 
     private void updateAutoRead() {
-        boolean want = !backPressured && !queueFull && !upgrading;
+        boolean want = !backPressured && !queueFull && upgrade == null;
         if (channel.config().isAutoRead() != want) {
             channel.config().setAutoRead(want);
         }
@@ -316,25 +315,17 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
         Exchange ex = new Exchange(downstream, state.config().get(), state.log(), state.unrouted(), req, start);
         current = ex;
         state.activeRequests().incrementAndGet();
-        DecoderResult result = req.decoderResult();
-        if (result.isFailure()) {
-            Throwable cause = result.cause();
-            logger.debug("invalid request from {}: {}", channel.remoteAddress(), cause == null ? "?" : cause.getMessage());
-            ex.reject(cause instanceof TooLongHttpLineException ? GatewayErrors.URI_TOO_LONG
-                    : cause instanceof TooLongHttpHeaderException ? GatewayErrors.HEADERS_TOO_LARGE
-                    : GatewayErrors.BAD_REQUEST);
+        GatewayError invalid = Http1RequestDecoder.invalid(req);
+        if (invalid != null) {
+            logger.debug("invalid request from {}: {}", channel.remoteAddress(), invalid.code());
+            ex.reject(invalid);
             ReferenceCountUtil.release(req);
-        } else if (req.protocolVersion() != HttpVersion.HTTP_1_1 && req.protocolVersion() != HttpVersion.HTTP_1_0) {
-            // Well-formed but not 1.x (Http1RequestDecoder refused the malformed ones), an HTTP/2 preface among them.
-            ex.reject(GatewayErrors.VERSION_NOT_SUPPORTED);
-        } else if (!HeaderNames.allValid(req.headers())) {
-            logger.debug("invalid header name or value from {}", channel.remoteAddress());
-            ex.reject(GatewayErrors.BAD_REQUEST);
-        } else {
-            ex.begin();
-            if (upgrading) {
-                stopParsing();
-            }
+            return;
+        }
+        ex.begin();
+        if (upgrade != null) {
+            updateAutoRead();
+            PendingUpgrade.stopParsing(ctx);
         }
     }
 
@@ -435,40 +426,7 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
 
     /** The current request is a WebSocket handshake being forwarded (see {@link Downstream#upgradeRequested}). */
     void upgradeRequested() {
-        upgrading = true;
-    }
-
-    /**
-     * After the handshake's head: the request decoder leaves the pipeline, so nothing the client sends next is
-     * parsed as HTTP; the bytes it still held come to {@link #channelRead} as a buffer right away (Netty's decoder
-     * passes them on when removed), and are held with anything read later until the upstream answers.
-     */
-    private void stopParsing() {
-        updateAutoRead();
-        if (ctx.pipeline().get(HttpRequestDecoder.class) != null) {
-            ctx.pipeline().remove(HttpRequestDecoder.class);
-        }
-    }
-
-    private void holdForUpstream(ByteBuf bytes) {
-        if (heldForUpstream == null) {
-            heldForUpstream = ctx.alloc().compositeBuffer();
-        }
-        heldForUpstream.addComponent(true, bytes);
-        if (heldForUpstream.readableBytes() > MAX_HELD_FOR_UPSTREAM) {
-            logger.debug("{} sent over {} bytes before its handshake was answered", channel.remoteAddress(),
-                    MAX_HELD_FOR_UPSTREAM);
-            closing = true;
-            releaseHeld();
-            channel.close();
-        }
-    }
-
-    private void releaseHeld() {
-        if (heldForUpstream != null) {
-            heldForUpstream.release();
-            heldForUpstream = null;
-        }
+        upgrade = new PendingUpgrade();
     }
 
     /**
@@ -478,12 +436,11 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
     void switchToRelay(ByteBuf response, UpstreamStream upstream, WebSocketSession session) {
         closing = true;
         relayed = true;
-        upgrading = false;
+        ByteBuf early = upgrade.take();
+        upgrade = null;
         timer.stop();
         releaseQueued(); // nothing can follow a handshake as HTTP; a client that pipelined anyway loses it
         downstream.releasePendingHead();
-        ByteBuf early = heldForUpstream;
-        heldForUpstream = null;
         WebSocketRelay relay = WebSocketRelay.start(channel, response, upstream, early, session, state);
         ctx.pipeline().remove(this);
         relay.resume();

@@ -73,7 +73,7 @@ class CheckCommandIT {
         assertThat(r.stdout()).isEmpty();
         assertThat(r.stderrLines()).containsExactlyInAnyOrder(
                 "gateway.yml:3: server.drain-timeout: expected a duration such as 500ms, 30s, 5m, found '30 seconds'",
-                "gateway.yml:4: server.idle-timout: unknown key 'idle-timout'",
+                "gateway.yml:4: server.idle-timout: unknown key 'idle-timout' (did you mean 'idle-timeout'?)",
                 "routes.yml:7: routes[1].upstream: no upstream named 'ordrs' (did you mean 'orders'?)",
                 "routes.yml:8: routes[1].timeout: expected a duration such as 500ms, 30s, 5m, found '5 sec'",
                 "routes.yml:9: routes[1].colour: unknown key 'colour'",

@@ -117,6 +117,8 @@ public final class ConfigLoader {
     private final class Load {
         private final List<Path> sources = new ArrayList<>();
         private final MessageDigest digest = sha256();
+        /** Files that are not valid YAML: their errors alone are reported (see {@link #load(Path, Load)}). */
+        private final List<ConfigError> syntaxErrors = new ArrayList<>();
 
         GatewayConfig run(Path mainFile) throws ConfigException {
             return ConfigLoader.this.load(mainFile, this);
@@ -176,6 +178,11 @@ public final class ConfigLoader {
             problems.add(again, "limits-settings is already given at " + limitsSettings.get(0).location());
         }
 
+        if (!load.syntaxErrors.isEmpty()) {
+            // A file that does not parse contributes nothing, so checks across files would report its routes and
+            // upstreams as missing ("no route with id ..."): follow-on errors that hide the one to fix.
+            throw new ConfigException(load.syntaxErrors);
+        }
         RouteReader.validate(upstreams, routes, problems);
         boolean appsOnly = forApps && routes.isEmpty();
         AppReader.validateApps(apps, appsOnly ? null : routes, problems);
@@ -298,8 +305,12 @@ public final class ConfigLoader {
             load.digest.update((byte) 0);
             load.digest.update(bytes);
             load.digest.update((byte) 0);
-            return new YamlTreeReader(name, env, problems).read(new StringReader(new String(bytes,
-                    StandardCharsets.UTF_8)));
+            YamlTreeReader reader = new YamlTreeReader(name, env, problems);
+            ConfigNode root = reader.read(new StringReader(new String(bytes, StandardCharsets.UTF_8)));
+            if (reader.syntaxError() != null) {
+                load.syntaxErrors.add(reader.syntaxError());
+            }
+            return root;
         } catch (NoSuchFileException e) {
             reportMissing(name, problems, origin, "file not found");
             return null;

@@ -313,11 +313,15 @@ public final class Section {
         return node.path().isEmpty() ? key : node.path() + "." + key;
     }
 
-    /** Records every key that no getter asked for as an error. */
+    /**
+     * Records every key that no getter asked for as an error, with the closest key that was asked for as a hint
+     * ({@code servr: unknown key 'servr' (did you mean 'server'?)}).
+     */
     public void finish() {
         for (var e : node.entries().entrySet()) {
             if (!read.contains(e.getKey())) {
-                problems.add(e.getValue().location(), child(e.getKey()), "unknown key '" + e.getKey() + "'");
+                problems.add(e.getValue().location(), child(e.getKey()), "unknown key '" + e.getKey() + "'"
+                        + Suggestions.suggestion(e.getKey(), read));
             }
         }
     }

@@ -1,5 +1,7 @@
 package dev.gateway.core.config;
 
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 
@@ -30,9 +32,19 @@ final class SettingsReader {
             }
             return c;
         });
+        // Blank (${GATEWAY_PID_FILE:} with the variable unset) means no pid file, as absent does.
+        String pid = s.string("pid-file", null);
+        Path pidFile = null;
+        if (pid != null && !pid.isBlank()) {
+            try {
+                pidFile = Path.of(pid.trim());
+            } catch (InvalidPathException e) {
+                p.add(s.raw("pid-file"), "invalid file name '" + pid + "': " + e.getReason());
+            }
+        }
         s.finish();
         return new ServerConfig(listen, ioThreads, transport, maxConnections, line, header, body, idle, headerRead,
-                write, drainDelay, drain, pipelined, trusted);
+                write, drainDelay, drain, pipelined, trusted, pidFile);
     }
 
     static AdminConfig readAdmin(Section s) {

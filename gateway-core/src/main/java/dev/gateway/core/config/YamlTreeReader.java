@@ -25,6 +25,8 @@ final class YamlTreeReader {
     private final String file;
     private final Function<String, String> env;
     private final Problems problems;
+    /** The syntax error that stopped the read, or null. */
+    private ConfigError syntaxError;
 
     YamlTreeReader(String file, Function<String, String> env, Problems problems) {
         this.file = file;
@@ -43,12 +45,19 @@ final class YamlTreeReader {
         } catch (JsonProcessingException e) {
             JsonLocation loc = e.getLocation();
             int line = loc == null ? 0 : loc.getLineNr();
-            problems.add(new ConfigNode.Location(file, line), "", "invalid YAML: " + compact(e.getOriginalMessage()));
+            syntaxError = new ConfigError(new ConfigNode.Location(file, line), "",
+                    "invalid YAML: " + compact(e.getOriginalMessage()));
+            problems.add(syntaxError.location(), syntaxError.path(), syntaxError.message());
             return null;
         } catch (IOException e) {
             problems.add(new ConfigNode.Location(file, 0), "", "cannot read: " + e.getMessage());
             return null;
         }
+    }
+
+    /** The syntax error that made {@link #read} return null, or null when the document parsed. */
+    ConfigError syntaxError() {
+        return syntaxError;
     }
 
     /** SnakeYAML's multi-line message (with source excerpts) as one line. */

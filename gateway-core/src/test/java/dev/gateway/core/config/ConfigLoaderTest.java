@@ -121,7 +121,8 @@ class ConfigLoaderTest {
                   lisen: ":9090"
                 """);
 
-        assertThat(errors()).containsExactly(at("gateway.yml", 3) + ": server.lisen: unknown key 'lisen'");
+        assertThat(errors()).containsExactly(
+                at("gateway.yml", 3) + ": server.lisen: unknown key 'lisen' (did you mean 'listen'?)");
     }
 
     @Test
@@ -133,7 +134,17 @@ class ConfigLoaderTest {
                   listen: ":9090"
                 """);
 
-        assertThat(errors()).containsExactly(at("gateway.yml", 3) + ": servr: unknown key 'servr'");
+        assertThat(errors()).containsExactly(
+                at("gateway.yml", 3) + ": servr: unknown key 'servr' (did you mean 'server'?)");
+    }
+
+    @Test
+    void suggestsNothingForAnUnknownTopLevelKeyFarFromEveryKnownOne() throws Exception {
+        write("gateway.yml", """
+                colour: blue
+                """);
+
+        assertThat(errors()).containsExactly(at("gateway.yml", 1) + ": colour: unknown key 'colour'");
     }
 
     @Test
@@ -646,6 +657,46 @@ class ConfigLoaderTest {
                 .contains(": invalid YAML: ");
     }
 
+    @Test
+    void reportsAYamlSyntaxErrorAloneWithoutTheFollowOnErrorsOfTheRoutesItHides() throws Exception {
+        write("gateway.yml", "include: [upstreams.yml, routes.yml, apps.yml, limits.yml]\n");
+        write("upstreams.yml", UPSTREAM_A);
+        write("routes.yml", """
+                routes:
+                  - id: r
+                    paths: [/a
+                    upstream: a
+                """);
+        write("apps.yml", """
+                apps:
+                  - key: k
+                    secrets: [s]
+                    routes: [r]
+                """);
+        write("limits.yml", """
+                limits:
+                  - id: per-ip
+                    routes: [r]
+                    key: [ip]
+                    rate: 10/s
+                """);
+
+        assertThat(errors()).singleElement().asString().startsWith(dir.resolve("routes.yml") + ":")
+                .contains(": invalid YAML: ")
+                .doesNotContain("no route");
+    }
+
+    @Test
+    void readsThePidFileAndTakesABlankOneForNone() throws Exception {
+        write("gateway.yml", """
+                server:
+                  pid-file: ${PID_FILE:run/gateway.pid}
+                """);
+
+        assertThat(load().server().pidFile()).isEqualTo(Path.of("run/gateway.pid"));
+        assertThat(load(Map.of("PID_FILE", "")).server().pidFile()).isNull();
+    }
+
     // --- defaults ---
 
     @Test
@@ -656,7 +707,7 @@ class ConfigLoaderTest {
 
         assertThat(s).isEqualTo(new ServerConfig(new HostPort("0.0.0.0", 8080), 0, ServerConfig.Transport.AUTO,
                 10_000, 8192, 16384, 10L * 1024 * 1024, Duration.ofSeconds(60), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), 16, List.of()));
+                Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), 16, List.of(), null));
     }
 
     @Test

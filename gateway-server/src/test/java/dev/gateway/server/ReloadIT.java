@@ -2,8 +2,12 @@ package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.gateway.server.reload.ConfigReloader;
 import dev.gateway.server.reload.ReloadResult;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.Gateways;
@@ -23,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * Live reload against real upstreams: under continuous keep-alive load, with broken files, through the admin
@@ -255,6 +260,65 @@ class ReloadIT {
         boolean more = Await.holdsWithin(Duration.ofSeconds(1), () -> reloads("success") + reloads("failure") > 2);
         assertThat(more).isFalse();
         assertThat(gateway.reloader().lastFailure()).isNull();
+    }
+
+    @Test
+    void undoingABrokenEditLogsThatTheConfigurationInForceIsValidAgain() throws Exception {
+        TestUpstream blue = upstream("blue");
+        String good = routes("blue", blue.url(), "");
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger reloads = (Logger) LoggerFactory.getLogger(ConfigReloader.class);
+        reloads.addAppender(log);
+        try {
+            start(good, "  watch: true\n  debounce: 50ms\n  poll-interval: 100ms\n", true);
+            String version = gateway.config().get().version();
+
+            writeRoutes(good + "  - { id: broken, paths: [/b/**], upstream: blue\n");
+            Await.until(Duration.ofSeconds(10), "the rejected reload", () -> reloads("failure") == 1);
+            writeRoutes(good);
+
+            Await.until(Duration.ofSeconds(10), "the line saying the files are valid again",
+                    () -> messages(log).stream().anyMatch(m -> m.startsWith("configuration files are valid again")));
+            assertThat(messages(log)).filteredOn(m -> m.startsWith("configuration files are valid again"))
+                    .containsExactly("configuration files are valid again (file change): version " + version
+                            + " is in force");
+            assertThat(gateway.reloader().last().outcome()).isEqualTo(ReloadResult.Outcome.UNCHANGED);
+        } finally {
+            reloads.detachAppender(log);
+        }
+    }
+
+    @Test
+    void aFixedEditThatChangesTheConfigurationSaysItIsInForce() throws Exception {
+        TestUpstream blue = upstream("blue");
+        TestUpstream green = upstream("green");
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Logger reloads = (Logger) LoggerFactory.getLogger(ConfigReloader.class);
+        reloads.addAppender(log);
+        try {
+            start(routes("blue", blue.url(), ""), "  watch: false\n", true);
+            writeRoutes(routes("green", green.url(), "  - { id: broken, paths: [/b/**], upstream: green\n"));
+            assertThat(gateway.reloader().reload("SIGHUP").get().outcome())
+                    .isEqualTo(ReloadResult.Outcome.REJECTED);
+            writeRoutes(routes("green", green.url(), ""));
+
+            assertThat(gateway.reloader().reload("SIGHUP").get().outcome()).isEqualTo(ReloadResult.Outcome.APPLIED);
+
+            assertThat(messages(log)).filteredOn(m -> m.startsWith("configuration reloaded (SIGHUP)"))
+                    .singleElement().asString()
+                    .endsWith("; the files are valid again and this configuration is in force");
+            assertThat(get("/svc/x").header("x-upstream")).isEqualTo("green");
+        } finally {
+            reloads.detachAppender(log);
+        }
+    }
+
+    private static List<String> messages(ListAppender<ILoggingEvent> log) {
+        synchronized (log) { // AppenderBase.doAppend appends under the appender's lock
+            return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
     }
 
     @Test

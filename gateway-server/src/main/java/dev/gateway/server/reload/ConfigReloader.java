@@ -121,7 +121,13 @@ public final class ConfigReloader implements AutoCloseable {
         try {
             config = loader.load(mainFile);
             if (skipIfUnchanged && config.version().equals(before.version())) {
-                logger.debug("configuration files touched but unchanged (version {})", before.version());
+                if (isBroken()) {
+                    // The broken edit was undone: say so, or the last word in the log is the rejection.
+                    logger.info("configuration files are valid again ({}): version {} is in force", trigger,
+                            before.version());
+                } else {
+                    logger.debug("configuration files touched but unchanged (version {})", before.version());
+                }
                 return remember(new ReloadResult(ReloadResult.Outcome.UNCHANGED, trigger, services.clock().instant(),
                         before.version(), before.version(), List.of(), List.of(), cpuSince(cpuStart)));
             }
@@ -142,10 +148,11 @@ public final class ConfigReloader implements AutoCloseable {
         List<String> restart = RestartCheck.restartNeeded(bound, config);
         ReloadResult r = new ReloadResult(ReloadResult.Outcome.APPLIED, trigger, next.loadedAt(), next.version(),
                 before.version(), List.of(), restart, cpuSince(cpuStart));
-        logger.info("configuration reloaded ({}): version {} -> {}, {} routes, {} upstreams, {} ms CPU{}", trigger,
+        logger.info("configuration reloaded ({}): version {} -> {}, {} routes, {} upstreams, {} ms CPU{}{}", trigger,
                 before.version(), next.version(), next.routes().routes().size(), next.upstreams().size(),
                 String.format("%.1f", r.cpuNanos() / 1e6),
-                restart.isEmpty() ? "" : "; restart needed for: " + String.join("; ", restart));
+                restart.isEmpty() ? "" : "; restart needed for: " + String.join("; ", restart),
+                isBroken() ? "; the files are valid again and this configuration is in force" : "");
         return remember(r);
     }
 
@@ -162,6 +169,12 @@ public final class ConfigReloader implements AutoCloseable {
                 before.version(), before.version(), lines, List.of(), cpuSince(cpuStart));
         lastFailure = r;
         return remember(r);
+    }
+
+    /** The last attempt was rejected: the files on disk are not what is in force. Called on the reload thread. */
+    private boolean isBroken() {
+        ReloadResult l = last;
+        return l != null && l.outcome() == ReloadResult.Outcome.REJECTED;
     }
 
     private static List<String> routeIds(Snapshot s) {

@@ -9,10 +9,13 @@ import dev.gateway.core.runtime.Snapshot;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
+import sun.misc.SignalHandler;
 
 /**
  * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}, or
@@ -87,7 +90,7 @@ public final class GatewayMain {
             }
             err.println(config + ": " + e.errors().size() + " error(s), configuration rejected");
             return 1;
-        } catch (GatewayServer.ListenException e) {
+        } catch (GatewayServer.StartException e) {
             logger.error("{}", e.getMessage());
             return 1;
         } catch (InterruptedException e) {
@@ -130,7 +133,7 @@ public final class GatewayMain {
 
     private static void installSignalHandlers(GatewayServer server) {
         AtomicBoolean once = new AtomicBoolean();
-        sun.misc.SignalHandler drain = sig -> {
+        SignalHandler drain = sig -> {
             if (!once.compareAndSet(false, true)) {
                 return;
             }
@@ -150,13 +153,51 @@ public final class GatewayMain {
             stopLogging();
             Runtime.getRuntime().halt(0);
         };
-        Signal.handle(new Signal("TERM"), drain);
-        Signal.handle(new Signal("INT"), drain);
+        List<String> ignored = new ArrayList<>();
+        for (String name : new String[] {"TERM", "INT"}) {
+            if (Signal.handle(new Signal(name), drain) == SignalHandler.SIG_IGN) {
+                ignored.add("SIG" + name);
+            }
+        }
         // Like nginx: SIGHUP reloads the configuration (the JVM's default would end the process).
-        Signal.handle(new Signal("HUP"), sig -> {
+        SignalHandler previous = Signal.handle(new Signal("HUP"), sig -> {
             logger.info("received SIGHUP, reloading the configuration");
             server.reloader().reload("SIGHUP");
         });
+        if (previous == SignalHandler.SIG_IGN) {
+            ignored.add(0, "SIGHUP");
+        }
+        String warning = ignoredSignalsWarning(ignored);
+        if (warning != null) {
+            logger.warn("{}", warning);
+        } else if (!ignored.isEmpty()) {
+            logger.debug("{} ignored by the parent process (a background job's usual SIGINT)", ignored);
+        }
+    }
+
+    /**
+     * The one start-up line for signals the process inherited as ignored, or null when none matters. HotSpot does not
+     * install a handler for SIGHUP, SIGINT or SIGTERM when it finds it ignored at start (nohup ignores SIGHUP; a
+     * background job of a script ignores SIGINT), and Java 17 has no supported way to reset the disposition
+     * (nginx calls sigaction itself). {@code Signal.handle} then returns {@code SIG_IGN}, which is how this is seen.
+     * An ignored SIGINT alone is the normal state of a background job and is not worth a WARN.
+     */
+    static String ignoredSignalsWarning(List<String> ignored) {
+        boolean hup = ignored.contains("SIGHUP");
+        boolean term = ignored.contains("SIGTERM");
+        if (!hup && !term) {
+            return null;
+        }
+        String effect = hup && term
+                ? "kill -HUP will not reload the configuration and kill -TERM will neither drain nor stop it"
+                : hup ? "kill -HUP will not reload the configuration" : "kill -TERM will neither drain nor stop it";
+        String restart = "start it with 'env --default-signal=" + (hup && term ? "HUP,TERM" : hup ? "HUP" : "TERM")
+                + " java -jar ...' (coreutils 8.31 or later) to get "
+                + (hup && term ? "them" : "it") + " back";
+        return String.join(", ", ignored) + (ignored.size() > 1 ? " were" : " was")
+                + " ignored by the parent process (nohup ignores SIGHUP) and the JVM cannot catch an ignored signal: "
+                + effect + "; " + (hup ? "reload with POST /admin/reload or the file watcher (reload.watch), or " : "")
+                + restart;
     }
 
     /** Flushes the async access-log appender. */

@@ -32,6 +32,7 @@ import dev.gateway.server.reload.ReloadHooks;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -46,6 +47,7 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -86,6 +88,8 @@ public final class GatewayServer implements AutoCloseable {
     private Channel proxyChannel;
     private Channel adminChannel;
     private Channel echoChannel;
+    /** The pid file written at start, or null. */
+    private PidFile pidFile;
     private volatile boolean ready;
     private final CountDownLatch terminated = new CountDownLatch(1);
 
@@ -165,6 +169,8 @@ public final class GatewayServer implements AutoCloseable {
                 metrics.configLoaded(true);
             }
             bindListeners(config);
+            // After the binds, as nginx does: a pid file names a process that serves.
+            pidFile = PidFile.write(config.server().pidFile());
             reloader.startWatching();
         } catch (ConfigException | InterruptedException | RuntimeException e) {
             shutdown();
@@ -202,13 +208,14 @@ public final class GatewayServer implements AutoCloseable {
 
     private void bindListeners(GatewayConfig config) throws InterruptedException {
         if (config.demoEcho().enabled()) {
-            echoChannel = bind("demo-echo", group, config.demoEcho().listen(), new EchoInitializer());
+            echoChannel = bind("demo echo", "demo-echo.listen", group, config.demoEcho().listen(),
+                    new EchoInitializer());
         }
-        proxyChannel = bind("proxy", group, config.server().listen(), new Http1Initializer(state));
+        proxyChannel = bind("proxy", "server.listen", group, config.server().listen(), new Http1Initializer(state));
         if (config.admin().enabled()) {
             AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader,
                     redis, appRecords, services.metadata());
-            adminChannel = bind("admin", adminGroup, config.admin().listen(),
+            adminChannel = bind("admin", "admin.listen", adminGroup, config.admin().listen(),
                     new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
@@ -220,7 +227,8 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    private Channel bind(String name, EventLoopGroup loops, HostPort at, ChannelHandler initializer)
+    /** Binds one listener; a failure is a {@link ListenException} whose message is the one line to print. */
+    private Channel bind(String name, String key, EventLoopGroup loops, HostPort at, ChannelHandler initializer)
             throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(loops)
@@ -232,17 +240,44 @@ public final class GatewayServer implements AutoCloseable {
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 .childOption(ChannelOption.SO_KEEPALIVE, true)
                 .childHandler(initializer);
-        try {
-            return b.bind(at.host(), at.port()).sync().channel();
-        } catch (RuntimeException e) {
-            throw new ListenException(name + " listener cannot bind " + at + ": " + e.getMessage(), e);
+        ChannelFuture bound = b.bind(at.host(), at.port()).await();
+        if (bound.isSuccess()) {
+            return bound.channel();
+        }
+        throw ListenException.of(name, key, at, bound.cause());
+    }
+
+    /** The gateway cannot start for a reason outside its configuration; the message is the one line to print. */
+    public static class StartException extends RuntimeException {
+        StartException(String message, Throwable cause) {
+            super(message, cause);
         }
     }
 
-    /** The listener could not be bound (port in use, bad address). */
-    public static final class ListenException extends RuntimeException {
-        ListenException(String message, Throwable cause) {
+    /** A listener could not be bound (port in use, bad address); the message is one line that says what to do. */
+    public static final class ListenException extends StartException {
+        private ListenException(String message, Throwable cause) {
             super(message, cause);
+        }
+
+        static ListenException of(String name, String key, HostPort at, Throwable cause) {
+            // NIO throws BindException("Address already in use"), epoll an IOException("bind(..) failed with
+            // error(-98): Address already in use"): the same words for both.
+            String reason = cause.getMessage() == null ? cause.getClass().getSimpleName()
+                    : cause.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed( with error\\(-?\\d+\\))?: ", "");
+            String fix;
+            if (reason.toLowerCase(Locale.ROOT).contains("already in use")) {
+                fix = "another process listens there (find it with: ss -ltnp 'sport = :" + at.port()
+                        + "'); stop it or set " + key + " to a free port";
+            } else if (reason.toLowerCase(Locale.ROOT).contains("permission denied")) {
+                fix = "ports below 1024 need privileges; set " + key + " to a port above 1023";
+            } else if (reason.toLowerCase(Locale.ROOT).contains("assign requested address")) {
+                fix = "no interface of this host has that address; set " + key + " to one it has, or 0.0.0.0";
+            } else {
+                fix = "check " + key;
+            }
+            return new ListenException(
+                    "cannot start: the " + name + " listener cannot bind " + at + ": " + reason + "; " + fix, cause);
         }
     }
 
@@ -334,6 +369,9 @@ public final class GatewayServer implements AutoCloseable {
             }
         }
         shutdown();
+        if (pidFile != null) {
+            pidFile.remove();
+        }
         terminated.countDown();
     }
 

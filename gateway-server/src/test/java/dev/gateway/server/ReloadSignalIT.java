@@ -14,8 +14,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** SIGHUP on the real jar reloads the configuration, like nginx, instead of ending the process (the JVM default). */
+/**
+ * SIGHUP on the real jar reloads the configuration, like nginx, instead of ending the process (the JVM default).
+ *
+ * <p>A JVM whose parent ignored SIGHUP (the suite run under {@code nohup}) cannot catch it, so the gateway is started
+ * through {@code env --default-signal=HUP}, which restores the default first; and a gateway started with SIGHUP
+ * ignored says so at start, which the test then reports as the cause.
+ */
 class ReloadSignalIT {
+    /** The start-up WARN of a gateway that cannot catch SIGHUP. */
+    private static final String HUP_IGNORED = "SIGHUP was ignored by the parent process";
 
     @TempDir
     Path dir;
@@ -35,7 +43,11 @@ class ReloadSignalIT {
         try (TestUpstream blue = TestUpstream.echo("blue"); TestUpstream green = TestUpstream.echo("green")) {
             Files.writeString(dir.resolve("routes.yml"), routes(blue));
             try (GatewayProcess gateway = GatewayProcess.startYaml(dir, "",
-                    "reload:\n  watch: false\ninclude: [routes.yml]\n")) {
+                    "reload:\n  watch: false\ninclude: [routes.yml]\n", withSighupAtItsDefault())) {
+                assertThat(gateway.output().lines().filter(l -> l.contains(HUP_IGNORED)))
+                        .as("the gateway cannot catch SIGHUP (the test's own process ignores it, and env "
+                                + "--default-signal=HUP is not available to undo that)")
+                        .isEmpty();
                 assertThat(upstreamOf(gateway.proxyPort())).isEqualTo("blue");
                 Files.writeString(dir.resolve("routes.yml"), routes(green));
 
@@ -59,5 +71,35 @@ class ReloadSignalIT {
                 assertThat(gateway.output()).doesNotContain("LEAK:");
             }
         }
+    }
+
+    @Test
+    void aGatewayStartedUnderNohupSaysAtStartThatSighupWillNotReload() throws Exception {
+        try (TestUpstream blue = TestUpstream.echo("blue")) {
+            Files.writeString(dir.resolve("routes.yml"), routes(blue));
+            try (GatewayProcess gateway = GatewayProcess.startYaml(dir, "",
+                    "reload:\n  watch: false\ninclude: [routes.yml]\n",
+                    GatewayProcess.Launch.PLAIN.wrappedIn("nohup"))) {
+                Await.until(Duration.ofSeconds(10), "the start-up lines", () -> gateway.output().contains(HUP_IGNORED));
+
+                assertThat(gateway.output().lines().filter(l -> l.contains(HUP_IGNORED)).toList()).singleElement()
+                        .asString().contains(" WARN ")
+                        .contains("POST /admin/reload")
+                        .contains("env --default-signal=HUP java -jar");
+                assertThat(upstreamOf(gateway.proxyPort())).isEqualTo("blue");
+            }
+        }
+    }
+
+    /**
+     * {@code env --default-signal=HUP} in front of {@code java} when this system's env has it (coreutils 8.31 or
+     * later), so that the gateway can catch SIGHUP even when this test runs under nohup.
+     */
+    private static GatewayProcess.Launch withSighupAtItsDefault() throws IOException, InterruptedException {
+        Process probe = new ProcessBuilder("env", "--default-signal=HUP", "true").redirectErrorStream(true).start();
+        probe.getInputStream().readAllBytes();
+        boolean available = probe.waitFor(10, TimeUnit.SECONDS) && probe.exitValue() == 0;
+        return available ? GatewayProcess.Launch.PLAIN.wrappedIn("env", "--default-signal=HUP")
+                : GatewayProcess.Launch.PLAIN;
     }
 }

@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -76,6 +78,12 @@ public final class GatewayProcess implements AutoCloseable {
      * lines added under {@code server:} and {@code rest} (upstreams, routes) after it, then starts the gateway.
      */
     public static GatewayProcess startYaml(Path dir, String serverExtra, String rest) throws IOException {
+        return startYaml(dir, serverExtra, rest, Launch.PLAIN);
+    }
+
+    /** As {@link #startYaml(Path, String, String)}, launched as {@code launch} says. */
+    public static GatewayProcess startYaml(Path dir, String serverExtra, String rest, Launch launch)
+            throws IOException {
         int[] ports = freePorts(2);
         int proxy = ports[0];
         int admin = ports[1];
@@ -91,17 +99,51 @@ public final class GatewayProcess implements AutoCloseable {
         yaml.append("admin:\n  listen: 127.0.0.1:").append(admin).append('\n').append(rest);
         Path config = dir.resolve("gateway.yml");
         Files.writeString(config, yaml);
-        return start(dir, config, proxy, admin);
+        return start(dir, config, proxy, admin, launch);
     }
 
     /** Starts the gateway with {@code --config config} in {@code workDir} and waits until it is ready. */
     public static GatewayProcess start(Path workDir, Path config, int proxyPort, int adminPort) throws IOException {
+        return start(workDir, config, proxyPort, adminPort, Launch.PLAIN);
+    }
+
+    /**
+     * How the {@code java} command is started: a command in front of it ({@code nohup}, {@code env
+     * --default-signal=HUP}) and variables added to its environment.
+     */
+    public record Launch(List<String> prefix, Map<String, String> env) {
+        public static final Launch PLAIN = new Launch(List.of(), Map.of());
+
+        public Launch {
+            prefix = List.copyOf(prefix);
+            env = Map.copyOf(env);
+        }
+
+        public Launch withEnv(Map<String, String> more) {
+            Map<String, String> all = new HashMap<>(env);
+            all.putAll(more);
+            return new Launch(prefix, all);
+        }
+
+        public Launch wrappedIn(String... command) {
+            List<String> all = new ArrayList<>(List.of(command));
+            all.addAll(prefix);
+            return new Launch(all, env);
+        }
+    }
+
+    /** As {@link #start(Path, Path, int, int)}, launched as {@code launch} says. */
+    public static GatewayProcess start(Path workDir, Path config, int proxyPort, int adminPort, Launch launch)
+            throws IOException {
         Path log = Files.createTempFile(workDir, "gateway-", ".log");
-        Process p = new ProcessBuilder(command(List.of("--config", config.toString())))
+        List<String> cmd = new ArrayList<>(launch.prefix());
+        cmd.addAll(command(List.of("--config", config.toString())));
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .directory(workDir.toFile())
                 .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+                .redirectOutput(log.toFile());
+        pb.environment().putAll(launch.env());
+        Process p = pb.start();
         GatewayProcess g = new GatewayProcess(p, log, proxyPort, adminPort);
         try {
             g.awaitReady();
@@ -121,13 +163,20 @@ public final class GatewayProcess implements AutoCloseable {
 
     /** Runs the jar with {@code args} in {@code workDir} to completion (at most 60 s). */
     public static Result run(Path workDir, String... args) throws IOException, InterruptedException {
+        return run(workDir, Map.of(), args);
+    }
+
+    /** As {@link #run(Path, String...)}, with {@code env} added to the process's environment. */
+    public static Result run(Path workDir, Map<String, String> env, String... args)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(workDir, "run-", ".out");
         Path err = Files.createTempFile(workDir, "run-", ".err");
-        Process p = new ProcessBuilder(command(List.of(args)))
+        ProcessBuilder pb = new ProcessBuilder(command(List.of(args)))
                 .directory(workDir.toFile())
                 .redirectOutput(out.toFile())
-                .redirectError(err.toFile())
-                .start();
+                .redirectError(err.toFile());
+        pb.environment().putAll(env);
+        Process p = pb.start();
         try {
             if (!p.waitFor(60, TimeUnit.SECONDS)) {
                 throw new AssertionError("gateway " + String.join(" ", args) + " did not exit within 60 s");

@@ -44,6 +44,8 @@ COPY conf/ /app/conf/
 
 USER 10001:10001
 EXPOSE 8080 9090
+# No pid file: java is PID 1 here, and /app is not writable by the gateway user.
+ENV GATEWAY_PID_FILE=
 
 # Readiness of the admin listener (200 once configured and bound, 503 while draining).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -22,10 +22,10 @@ reload() { curl -s -XPOST -H "Authorization: Bearer $TOKEN" "127.0.0.1:$1/admin/
 
 echo "== CPU of one reload of the shipped conf/ (30 reloads)"
 cp -r "$ROOT/conf" "$W/conf"
-sed -i 's/0.0.0.0:8080/127.0.0.1:19580/; s/127.0.0.1:9090/127.0.0.1:19590/; s/127.0.0.1:9091/127.0.0.1:19591/' \
-  "$W/conf/gateway.yml" "$W/conf/upstreams.yml"
+sed -i 's/"0.0.0.0:${GATEWAY_PORT:8080}"/"127.0.0.1:${GATEWAY_PORT:8080}"/' "$W/conf/gateway.yml"
 sed -i 's/^  enabled: true                  # one line per request on stdout/  enabled: false/' "$W/conf/gateway.yml"
-ADMIN_TOKEN="$TOKEN" taskset -c 1 java -jar "$JAR" --config "$W/conf/gateway.yml" > "$W/conf.log" 2>&1 & G=$!; PIDS+=($G)
+GATEWAY_PORT=19580 GATEWAY_ADMIN_PORT=19590 GATEWAY_ECHO_PORT=19591 GATEWAY_PID_FILE="$W/gateway.pid" \
+  ADMIN_TOKEN="$TOKEN" taskset -c 1 java -jar "$JAR" --config "$W/conf/gateway.yml" > "$W/conf.log" 2>&1 & G=$!; PIDS+=($G)
 wait_port 19590
 reload 19590 > /dev/null   # the first one also loads classes; not counted
 T0=$(cpu_ticks $G)

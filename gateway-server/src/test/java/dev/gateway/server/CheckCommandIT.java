@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -165,8 +166,10 @@ class CheckCommandIT {
     }
 
     /**
-     * Copies the shipped conf/*.yml to {@code to} with the proxy, admin and demo echo ports replaced by free ones
-     * (8080, 9090 and 9091 may be taken on a developer's machine), and starts the gateway from the copy.
+     * Copies the shipped conf/*.yml to {@code to} and starts the gateway from the copy, with the proxy, admin and
+     * demo echo ports (8080, 9090 and 9091 may be taken on a developer's machine) moved to free ones the way a user
+     * would: GATEWAY_PORT, GATEWAY_ADMIN_PORT and GATEWAY_ECHO_PORT in the environment. Only the proxy's host is
+     * edited (0.0.0.0 to 127.0.0.1: tests listen on loopback).
      */
     static GatewayProcess startShippedConfig(Path to) throws IOException {
         Path conf = GatewayProcess.REPO_ROOT.resolve("conf");
@@ -176,14 +179,11 @@ class CheckCommandIT {
             }
         }
         int[] ports = GatewayProcess.freePorts(3);
-        int proxy = ports[0];
-        int admin = ports[1];
-        int echo = ports[2];
-        replaceOnce(to.resolve("gateway.yml"), "listen: 0.0.0.0:8080", "listen: 127.0.0.1:" + proxy);
-        replaceOnce(to.resolve("gateway.yml"), "listen: 127.0.0.1:9090", "listen: 127.0.0.1:" + admin);
-        replaceOnce(to.resolve("gateway.yml"), "listen: 127.0.0.1:9091", "listen: 127.0.0.1:" + echo);
-        replaceOnce(to.resolve("upstreams.yml"), "url: http://127.0.0.1:9091", "url: http://127.0.0.1:" + echo);
-        return GatewayProcess.start(to, Path.of("gateway.yml"), proxy, admin);
+        replaceOnce(to.resolve("gateway.yml"), "listen: \"0.0.0.0:${GATEWAY_PORT:8080}\"",
+                "listen: \"127.0.0.1:${GATEWAY_PORT:8080}\"");
+        return GatewayProcess.start(to, Path.of("gateway.yml"), ports[0], ports[1], GatewayProcess.Launch.PLAIN
+                .withEnv(Map.of("GATEWAY_PORT", Integer.toString(ports[0]), "GATEWAY_ADMIN_PORT",
+                        Integer.toString(ports[1]), "GATEWAY_ECHO_PORT", Integer.toString(ports[2]))));
     }
 
     private static void replaceOnce(Path file, String from, String to) throws IOException {

@@ -9,10 +9,19 @@ import java.util.List;
  * refusals are built once, when a filter is compiled, and returned as they are. {@link ErrorResponder} turns one into
  * the JSON response, adding the request id.
  */
-public record GatewayError(HttpResponseStatus status, String code, String message, List<Header> headers) {
+public record GatewayError(HttpResponseStatus status, String code, String message, List<Header> headers,
+        List<Field> fields) {
+
+    /** One more string member of the JSON body, after {@code request_id}: a hint built for one response. */
+    public record Field(String name, String value) {}
 
     public GatewayError {
         headers = List.copyOf(headers);
+        fields = List.copyOf(fields);
+    }
+
+    public GatewayError(HttpResponseStatus status, String code, String message, List<Header> headers) {
+        this(status, code, message, headers, List.of());
     }
 
     public GatewayError(HttpResponseStatus status, String code, String message) {
@@ -27,6 +36,13 @@ public record GatewayError(HttpResponseStatus status, String code, String messag
     public GatewayError withHeader(String name, String value) {
         Header[] more = headers.toArray(new Header[headers.size() + 1]);
         more[headers.size()] = new Header(name, value);
-        return new GatewayError(status, code, message, List.of(more));
+        return new GatewayError(status, code, message, List.of(more), fields);
+    }
+
+    /** The same error with one more member in its JSON body (built per response: for refusals only). */
+    public GatewayError withField(String name, String value) {
+        Field[] more = fields.toArray(new Field[fields.size() + 1]);
+        more[fields.size()] = new Field(name, value);
+        return new GatewayError(status, code, message, headers, List.of(more));
     }
 }

@@ -65,7 +65,17 @@ public final class GatewayErrors {
 
     /** The JSON body for {@code e}; {@code requestId} may be null. */
     public static String body(GatewayError e, CharSequence requestId) {
-        return body(e.code(), e.message(), requestId);
+        String body = body(e.code(), e.message(), requestId);
+        if (e.fields().isEmpty()) {
+            return body;
+        }
+        JsonStringEncoder enc = JsonStringEncoder.getInstance();
+        StringBuilder sb = new StringBuilder(body.length() + 64).append(body, 0, body.length() - 2); // "}\n"
+        for (GatewayError.Field f : e.fields()) {
+            sb.append(",\"").append(enc.quoteAsString(f.name())).append("\":\"").append(enc.quoteAsString(f.value()))
+                    .append('"');
+        }
+        return sb.append("}\n").toString();
     }
 
     public static String body(String code, String message, CharSequence requestId) {

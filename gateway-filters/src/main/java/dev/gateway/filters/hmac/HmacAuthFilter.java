@@ -38,6 +38,8 @@ final class HmacAuthFilter implements GatewayFilter {
     static final AsciiString X_CONSUMER_GROUP = GatewayHeaders.X_CONSUMER_GROUP;
     static final AsciiString X_DATE = AsciiString.cached("x-date");
     static final AsciiString DIGEST = AsciiString.cached("digest");
+    /** The longest signing string a signature_mismatch body repeats. */
+    static final int MAX_HINT = 2048;
 
     /** Every way a request can fail here; the code is the JSON {@code error}. */
     enum Failure {
@@ -75,6 +77,8 @@ final class HmacAuthFilter implements GatewayFilter {
     /** Each failure's refusal, built once (401s carry this route's WWW-Authenticate). */
     private final Map<Failure, CompletionStage<FilterResult>> refusals = new EnumMap<>(Failure.class);
     private final Map<Failure, Counter> failures = new EnumMap<>(Failure.class);
+    /** The signature_mismatch error, to which each refusal adds the signing string it compared against. */
+    private final GatewayError mismatch;
 
     /** @param meters where refusals are counted, or null when metrics are off */
     HmacAuthFilter(String routeId, HmacAuthConfig config, MetadataSource apps, ReplayStore replays,
@@ -86,18 +90,23 @@ final class HmacAuthFilter implements GatewayFilter {
         this.skewSeconds = config.clockSkew().toSeconds();
         this.replayWindow = config.clockSkew().multipliedBy(2);
         String wwwAuthenticate = "hmac realm=\"" + config.realm() + "\"";
+        GatewayError mismatchError = null;
         for (Failure f : Failure.values()) {
             GatewayError e = new GatewayError(f.status, f.code, f.message);
             if (f.status.code() == 401) {
                 e = e.withHeader("www-authenticate", wwwAuthenticate);
             }
             refusals.put(f, FilterResult.refuse(e));
+            if (f == Failure.SIGNATURE_MISMATCH) {
+                mismatchError = e;
+            }
             if (meters != null) {
                 failures.put(f, Counter.builder("gateway.auth.failures")
                         .description("Requests refused by authentication, by reason")
                         .tags("route", routeId, "reason", f.code).register(meters));
             }
         }
+        this.mismatch = mismatchError;
     }
 
     @Override
@@ -232,7 +241,8 @@ final class HmacAuthFilter implements GatewayFilter {
         String signing = SigningString.build(c.headers(), ctx.method().name(), ctx.rawUri(), ctx.protocolVersion(),
                 h::get);
         if (!HmacVerifier.verify(c.algorithm(), app.secrets(), signing, c.signature())) {
-            return fail(ctx, Failure.SIGNATURE_MISMATCH);
+            fail(ctx, Failure.SIGNATURE_MISMATCH); // counted
+            return FilterResult.refuse(mismatch.withField("signing_string", hint(signing)));
         }
         if (config.validateBody() && !digestMatches(ctx)) {
             return fail(ctx, Failure.DIGEST_MISMATCH);
@@ -258,6 +268,15 @@ final class HmacAuthFilter implements GatewayFilter {
                 .handle((first, error) -> error != null ? fail(ctx, Failure.REPLAY_CHECK_UNAVAILABLE)
                         : first ? FilterResult.proceed() : fail(ctx, Failure.REPLAYED_REQUEST))
                 .thenCompose(r -> r);
+    }
+
+    /**
+     * As AWS does: the string the gateway built from what the client sent (its request line and the values of the
+     * headers it named; never a secret), so that a client can diff it against the one it signed. Built only on a
+     * mismatch, and cut to {@link #MAX_HINT} characters.
+     */
+    static String hint(String signing) {
+        return signing.length() <= MAX_HINT ? signing : signing.substring(0, MAX_HINT) + "...";
     }
 
     private CompletionStage<FilterResult> fail(RequestContext ctx, Failure f) {

@@ -127,6 +127,35 @@ class HmacAuthFilterTest {
     }
 
     @Test
+    void aSignatureMismatchTellsTheSigningStringTheGatewayBuiltAndNoSecret() {
+        HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/x", "HTTP/1.1");
+        FilterResult r = result(filter(), request("GET", "/y?z=1", "HTTP/1.1", h));
+
+        assertThat(r).isInstanceOfSatisfying(FilterResult.Refuse.class, refuse -> {
+            assertThat(refuse.error().code()).isEqualTo("signature_mismatch");
+            assertThat(refuse.error().fields()).containsExactly(new dev.gateway.core.http.GatewayError.Field(
+                    "signing_string", "x-date: " + date(NOW) + "\nGET /y?z=1 HTTP/1.1"));
+            assertThat(GatewayErrors.body(refuse.error(), "rid")).contains(
+                    ",\"signing_string\":\"x-date: " + date(NOW) + "\\nGET /y?z=1 HTTP/1.1\"}")
+                    .doesNotContain("secret");
+        });
+        assertThat(meters.get("gateway.auth.failures").tag("reason", "signature_mismatch").counter().count())
+                .isEqualTo(1);
+    }
+
+    @Test
+    void theSigningStringHintIsCutToItsBound() {
+        String longTarget = "/" + "a".repeat(5000);
+        HttpHeaders h = signed("alice", "wrong-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", longTarget,
+                "HTTP/1.1");
+        FilterResult r = result(filter(), request("GET", longTarget, "HTTP/1.1", h));
+
+        assertThat(r).isInstanceOfSatisfying(FilterResult.Refuse.class, refuse ->
+                assertThat(refuse.error().fields().get(0).value()).hasSize(HmacAuthFilter.MAX_HINT + 3)
+                        .endsWith("aaa..."));
+    }
+
+    @Test
     void verifiesTheRawEncodedTargetExactlyAsReceived() {
         HttpHeaders h = signed("alice", "new-secret", HmacAlgorithm.HMAC_SHA256, NOW, "GET", "/a%2Fb?q=%20x",
                 "HTTP/1.1");

@@ -7,10 +7,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.gateway.server.support.GatewayProcess;
 import dev.gateway.server.support.RawHttp;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -38,7 +40,7 @@ class CheckCommandIT {
                 "--config", "conf/gateway.yml", "--check");
 
         assertThat(r.exitCode()).as("exit code; stderr:\n%s", r.stderr()).isZero();
-        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("5 routes");
+        assertThat(r.stdout()).startsWith("conf/gateway.yml: ").contains("configuration OK").contains("6 routes");
     }
 
     @Test
@@ -281,6 +283,22 @@ class CheckCommandIT {
             assertThat(open).as("a ```json block in %s", page).isNotNegative();
             int from = open + "```json\n".length();
             return text.substring(from, text.indexOf("```", from));
+        }
+
+        @Test
+        void theDocumentedWebSocketClientGetsItsMessagesEchoedThroughTheWsRoute() throws Exception {
+            // The very line the docs show: java docs/examples/WsEcho.java ws://localhost:8080/ws/echo hello
+            Process client = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "docs/examples/WsEcho.java", "ws://127.0.0.1:" + gateway.proxyPort() + "/ws/echo", "hello",
+                    "second message")
+                    .directory(GatewayProcess.REPO_ROOT.toFile())
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(client.exitValue()).as(output).isZero();
+            assertThat(output.lines()).containsExactly("hello", "second message");
         }
 
         @Test

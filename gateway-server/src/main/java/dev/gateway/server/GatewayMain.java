@@ -19,7 +19,8 @@ import sun.misc.SignalHandler;
 
 /**
  * Entry point. {@code java -jar gateway-server.jar [--config FILE] [--check]}, or
- * {@code java -jar gateway-server.jar apps import FILE [--redis URI] [--key-prefix gw:]} ({@link AppsImport}).
+ * {@code java -jar gateway-server.jar apps import FILE [--redis URI] [--key-prefix gw:]} ({@link AppsImport}), or
+ * {@code java -jar gateway-server.jar sign --app KEY --secret SECRET METHOD TARGET} ({@link SignCommand}).
  *
  * <p>{@code --check} validates the whole configuration (including host resolution), prints every error and exits
  * 1, or prints a summary and exits 0. Without it the gateway starts; SIGTERM drains it after the drain delay and
@@ -52,6 +53,10 @@ public final class GatewayMain {
         if (args.length > 0 && args[0].equals("apps")) {
             return AppsImport.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err, System::getenv);
         }
+        if (args.length > 0 && args[0].equals("sign")) {
+            return SignCommand.run(java.util.Arrays.copyOfRange(args, 1, args.length), out, err, System::getenv,
+                    java.time.Clock.systemUTC());
+        }
         Path config = Path.of(DEFAULT_CONFIG);
         boolean check = false;
         for (int i = 0; i < args.length; i++) {
@@ -70,6 +75,8 @@ public final class GatewayMain {
                     out.println("  --check        validate the configuration, print errors or a summary, and exit");
                     out.println("or:    gateway-server apps import FILE [--redis URI] [--key-prefix PREFIX]");
                     out.println("  load the apps of FILE into Redis (idempotent; see apps import --help)");
+                    out.println("or:    gateway-server sign --app KEY --secret SECRET METHOD TARGET");
+                    out.println("  print the headers that sign a request for hmac-auth (see sign --help)");
                     return 0;
                 }
                 default -> {

@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -299,6 +300,66 @@ class CheckCommandIT {
             assertThat(client.waitFor(60, TimeUnit.SECONDS)).isTrue();
             assertThat(client.exitValue()).as(output).isZero();
             assertThat(output.lines()).containsExactly("hello", "second message");
+        }
+
+        /** {@code java -jar gateway-server.jar sign ARGS...}: its stdout lines, after checking it exited 0. */
+        private List<String> sign(String... args) throws Exception {
+            String[] all = new String[args.length + 1];
+            all[0] = "sign";
+            System.arraycopy(args, 0, all, 1, args.length);
+            GatewayProcess.Result r = GatewayProcess.run(dir, all);
+            assertThat(r.exitCode()).as(r.stderr()).isZero();
+            return r.stdout().lines().toList();
+        }
+
+        @Test
+        void theSignVerbPrintsHeadersThatPassHmacAuthOnTheShippedSignedRoute() throws Exception {
+            List<String> headers = sign("--app", "demo-app", "--secret", "demo-secret", "GET", "/signed/orders?id=7");
+
+            assertThat(headers).hasSize(2);
+            assertThat(headers.get(0)).matches("X-Date: \\w{3}, \\d{2} \\w{3} \\d{4} \\d{2}:\\d{2}:\\d{2} GMT");
+            assertThat(headers.get(1)).startsWith("Authorization: hmac username=\"demo-app\", "
+                    + "algorithm=\"hmac-sha256\", headers=\"x-date request-line\", signature=\"");
+            RawHttp.Response r = RawHttp.exchange(gateway.proxyPort(), "GET /signed/orders?id=7 HTTP/1.1\r\n"
+                    + "Host: localhost\r\n" + String.join("\r\n", headers) + "\r\nConnection: close\r\n\r\n");
+            assertThat(r.status()).as(r.text()).isEqualTo(200);
+            assertThat(JSON.readTree(r.body()).path("headers").path("x-app-key").asText()).isEqualTo("demo-app");
+        }
+
+        @Test
+        void theDocumentedCurlLineSendsTheSignedHeadersWithTheirSpaces() throws Exception {
+            // As the docs show it: sign ... | curl -H @- URL (curl reads one header per line, spaces kept).
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            String url = "http://127.0.0.1:" + gateway.proxyPort() + "/signed/orders";
+            Process p = new ProcessBuilder("bash", "-c", "set -o pipefail; \"$0\" -jar \"$1\" sign --app demo-app "
+                    + "--secret demo-secret --body hello POST /signed/orders "
+                    + "| curl -sS --data-binary hello -H @- \"$2\"",
+                    java, GatewayProcess.JAR.toString(), url)
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as(output).isZero();
+            JsonNode echoed = JSON.readTree(output);
+            assertThat(echoed.path("headers").path("x-app-key").asText()).as(output).isEqualTo("demo-app");
+            assertThat(echoed.path("body").asText()).isEqualTo("hello");
+        }
+
+        @Test
+        void aSignatureMismatchAnswersWithTheSigningStringTheGatewayBuilt() throws Exception {
+            List<String> headers = sign("--app", "demo-app", "--secret", "not-the-secret", "GET", "/signed/orders");
+            String date = headers.get(0).substring("X-Date: ".length());
+
+            RawHttp.Response r = RawHttp.exchange(gateway.proxyPort(), "GET /signed/orders HTTP/1.1\r\n"
+                    + "Host: localhost\r\n" + String.join("\r\n", headers) + "\r\nConnection: close\r\n\r\n");
+
+            assertThat(r.status()).isEqualTo(401);
+            JsonNode body = JSON.readTree(r.body());
+            assertThat(body.path("error").asText()).isEqualTo("signature_mismatch");
+            assertThat(body.path("signing_string").asText())
+                    .isEqualTo("x-date: " + date + "\nGET /signed/orders HTTP/1.1");
+            assertThat(r.text()).doesNotContain("demo-secret");
         }
 
         @Test

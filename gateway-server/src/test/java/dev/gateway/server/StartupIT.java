@@ -104,8 +104,8 @@ class StartupIT {
         try (GatewayProcess gateway = GatewayProcess.start(dir, config, ports[0], ports[1])) {
             assertThat(Files.readString(dir.resolve("gateway.pid")).trim()).isEqualTo(Long.toString(gateway.pid()));
             assertThat(gateway.output().lines().filter(l -> l.contains("pid file")).toList()).singleElement()
-                    .asString().contains(" WARN ").contains("named process " + live + ", which is still running; it now names this "
-                            + "process (" + gateway.pid() + ")");
+                    .asString().contains(" WARN ").contains("named process " + live
+                            + ", which is still running; it now names this process (" + gateway.pid() + ")");
         }
     }
 }

@@ -177,8 +177,9 @@ public final class GatewayMain {
         String warning = ignoredSignalsWarning(ignored);
         if (warning != null) {
             logger.warn("{}", warning);
-        } else if (!ignored.isEmpty()) {
-            logger.debug("{} ignored by the parent process (a background job's usual SIGINT)", ignored);
+        }
+        if (ignored.contains("SIGINT")) {
+            logger.debug("SIGINT is ignored (inherited from the parent process, as by a background job)");
         }
     }
 
@@ -199,12 +200,11 @@ public final class GatewayMain {
                 ? "kill -HUP will not reload the configuration and kill -TERM will neither drain nor stop it"
                 : hup ? "kill -HUP will not reload the configuration" : "kill -TERM will neither drain nor stop it";
         String restart = "start it with 'env --default-signal=" + (hup && term ? "HUP,TERM" : hup ? "HUP" : "TERM")
-                + " java -jar ...' (coreutils 8.31 or later) to get "
-                + (hup && term ? "them" : "it") + " back";
-        return String.join(", ", ignored) + (ignored.size() > 1 ? " were" : " was")
-                + " ignored by the parent process (nohup ignores SIGHUP) and the JVM cannot catch an ignored signal: "
-                + effect + "; " + (hup ? "reload with POST /admin/reload or the file watcher (reload.watch), or " : "")
-                + restart;
+                + " java -jar ...' (coreutils 8.31 or later) to get " + (hup && term ? "them" : "it") + " back";
+        return (hup && term ? "SIGHUP and SIGTERM are" : hup ? "SIGHUP is" : "SIGTERM is")
+                + " ignored (inherited from the parent process; nohup ignores SIGHUP) and the JVM cannot catch an "
+                + "ignored signal: " + effect + "; "
+                + (hup ? "reload with POST /admin/reload or the file watcher (reload.watch), or " : "") + restart;
     }
 
     /** Flushes the async access-log appender. */

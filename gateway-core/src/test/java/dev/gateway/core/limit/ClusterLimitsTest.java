@@ -110,19 +110,20 @@ class ClusterLimitsTest {
             until(Duration.ofSeconds(5), "redis is up", () -> service.health().up());
             ClusterLimits limits = new ClusterLimits(service);
             String bucket = limits.bucketKey("ttl", ClusterLimits.tag("k"));
-            assertThat(await(limits.take(bucket, 50 * MS, 4))).isPositive();
-            assertThat(await(limits.take(bucket, 50 * MS, 4))).isPositive();
+            // Tokens and windows long enough that a stalled test thread still reads the keys before they expire.
+            assertThat(await(limits.take(bucket, 500 * MS, 4))).isPositive();
+            assertThat(await(limits.take(bucket, 500 * MS, 4))).isPositive();
             long pttl = (Long) redis.server().call("PTTL", bucket);
-            assertThat(pttl).as("lives until full again: two tokens of 50 ms").isBetween(1L, 101L);
-            until(Duration.ofSeconds(3), "the full bucket's key is gone",
+            assertThat(pttl).as("lives until full again: two tokens of 500 ms").isBetween(1L, 1001L);
+            until(Duration.ofSeconds(10), "the full bucket's key is gone",
                     () -> (Long) redis.server().call("EXISTS", bucket) == 0);
             String quota = limits.quotaKey("ttl", ClusterLimits.tag("k"), 7);
-            await(limits.count(quota, 10, 300));
-            assertThat((Long) redis.server().call("PTTL", quota)).isBetween(1L, 300L);
-            await(limits.count(quota, 10, 300));
+            await(limits.count(quota, 10, 1000));
+            assertThat((Long) redis.server().call("PTTL", quota)).isBetween(1L, 1000L);
+            await(limits.count(quota, 10, 1000));
             assertThat((Long) redis.server().call("PTTL", quota)).as("a later count keeps the expiry")
-                    .isBetween(1L, 300L);
-            until(Duration.ofSeconds(3), "the window's key is gone",
+                    .isBetween(1L, 1000L);
+            until(Duration.ofSeconds(10), "the window's key is gone",
                     () -> (Long) redis.server().call("EXISTS", quota) == 0);
             assertThat(redis.server().call("DBSIZE")).isEqualTo(0L);
         }
@@ -142,7 +143,7 @@ class ClusterLimitsTest {
                 long start = System.nanoTime();
                 failure(limits.take(key, 10 * MS, 5));
                 assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
-                        .isLessThanOrEqualTo(COMMAND_TIMEOUT.toMillis() + 500);
+                        .as("never a hang").isLessThanOrEqualTo(COMMAND_TIMEOUT.toMillis() * 10);
             }
             redis.server().start(); // same port, empty: the script is gone too
             until(Duration.ofSeconds(5), "decisions work again", () -> succeeds(limits.take(key, 10 * MS, 5)));

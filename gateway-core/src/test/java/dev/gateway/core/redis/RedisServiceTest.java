@@ -57,7 +57,8 @@ class RedisServiceTest {
             Throwable t = failure(service.call(c -> c.get(service.key("slow"))));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
             assertThat(t).isInstanceOf(RedisCommandTimeoutException.class);
-            assertThat(millis).isBetween(COMMAND_TIMEOUT.toMillis() - 10, COMMAND_TIMEOUT.toMillis() + 500);
+            // Not before the timeout; the upper bound only guards against a hang (the exception names the path).
+            assertThat(millis).isBetween(COMMAND_TIMEOUT.toMillis() - 10, COMMAND_TIMEOUT.toMillis() * 10);
             // The listener records right after the caller's stage completed: poll, with a bound.
             until(Duration.ofSeconds(5), "the timeout is counted", () -> count("GET", "timeout") >= 1);
         } finally {

@@ -284,20 +284,17 @@ class BatchIT {
 
     @Test
     void itemsRunInParallelAndAnswerInRequestOrder() throws Exception {
-        long start = System.nanoTime();
         JsonNode e = entries(batch("""
                 {"requests": [
                   {"id": "slow", "path": "/api/delay/900?count"},
                   {"id": "fast", "path": "/api/delay/100?count"},
                   {"id": "mid", "path": "/api/delay/500?count"}
                 ]}"""));
-        long tookMs = (System.nanoTime() - start) / 1_000_000;
         assertThat(ids(e)).containsExactly("slow", "fast", "mid");
         assertThat(statuses(e)).containsExactly(200, 200, 200);
         assertThat(e.get(0).get("body").get("uri").asText()).isEqualTo("/api/delay/900?count");
+        // All three at the upstream at once: in parallel, however fast the machine (one after another: at most 1).
         assertThat(maxInFlight.get()).isEqualTo(3);
-        // One after another would take 1.5 s at least; in parallel about the slowest (0.9 s).
-        assertThat(tookMs).isLessThan(1_450);
     }
 
     @Test
@@ -436,15 +433,17 @@ class BatchIT {
     void batchTimeoutAnswersWhatIsDoneAnd504ForTheRest() throws Exception {
         long start = System.nanoTime();
         RawHttp.Response r = batch("/small-batch", """
-                {"requests": [{"id": "a", "path": "/api/delay/600"},
-                              {"id": "b", "path": "/api/delay/600?{result=a:$.uri}", "depends-on": ["a"]},
+                {"requests": [{"id": "a", "path": "/api/delay/300"},
+                              {"id": "b", "path": "/api/delay/60000?{result=a:$.uri}", "depends-on": ["a"]},
                               {"id": "c", "path": "/api/ok"}]}""", (byte[]) null);
         long tookMs = (System.nanoTime() - start) / 1_000_000;
         JsonNode e = entries(r);
         assertThat(statuses(e)).containsExactly(200, 504, 200);
         assertThat(e.get(1).get("body").get("error").asText()).isEqualTo("batch_timeout");
         assertThat(r.header("x-batch-completed")).isEqualTo("2/3");
-        assertThat(tookMs).isLessThan(1_190 + 600); // the 1 s batch timeout, not a second 600 ms after it
+        // b's upstream answers after a minute and its own item timeout would say item_timeout: batch_timeout, well
+        // before that minute, shows the batch timeout answered. The bound only guards against a hang (10x).
+        assertThat(tookMs).isLessThan(10_000);
     }
 
     @Test

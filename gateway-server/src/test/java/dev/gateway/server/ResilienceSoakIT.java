@@ -44,8 +44,11 @@ class ResilienceSoakIT {
     /** ... for this long times its ejections, at most EJECTION_MAX_MS: shorter than a window, so b is back in time. */
     private static final int EJECTION_BASE_MS = 1000;
     private static final int EJECTION_MAX_MS = 2000;
-    /** Attempts × (connect + response timeouts) + the longest backoff, and 1 s for a busy shared CI machine. */
-    private static final long MAX_WAIT_MS = ATTEMPTS * (CONNECT_TIMEOUT_MS + TIMEOUT_MS) + BACKOFF_MAX_MS + 1000;
+    /**
+     * Five times attempts × (connect + response timeouts) + the longest backoff: a hang, not a loaded machine's late
+     * timer, goes past it (and it stays below the client's 10 s read timeout).
+     */
+    private static final long MAX_WAIT_MS = 5L * (ATTEMPTS * (CONNECT_TIMEOUT_MS + TIMEOUT_MS) + BACKOFF_MAX_MS);
     /** A fault explains errors of requests that overlap it, or end within this long after it. */
     private static final long GRACE_NANOS = Duration.ofSeconds(1).toNanos();
     private static final Duration WINDOW = Duration.ofSeconds(3);
@@ -153,7 +156,7 @@ class ResilienceSoakIT {
 
             List<ReconnectingLoad.Sample> samples = load.samples();
             assertThat(samples).hasSizeGreaterThan(500);
-            // Every request answered within what its timeouts allow.
+            // Every request answered: none hung (its timeouts bound it; the margin is for a loaded machine).
             assertThat(samples).allSatisfy(s -> assertThat(s.millis()).as("request time").isLessThanOrEqualTo(
                     MAX_WAIT_MS));
 

@@ -152,7 +152,7 @@ class UpstreamFailuresIT {
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertThat(r.status()).isEqualTo(504);
         assertThat(r.text()).startsWith("{\"error\":\"upstream_timeout\"");
-        assertThat(ms).isBetween(400L, 2_500L);
+        assertThat(ms).isBetween(400L, 5_000L); // not before the 500 ms timeout; the upper bound: never a hang
     }
 
     @Test

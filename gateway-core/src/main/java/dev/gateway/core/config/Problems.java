@@ -3,9 +3,27 @@ package dev.gateway.core.config;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Collects configuration errors while a whole configuration is read, so that all are reported at once. */
+/**
+ * Collects configuration errors while a whole configuration is read, so that all are reported at once. A view made
+ * by {@link #at} adds to the same list and locates {@link #add(String, String)} at a key of one mapping.
+ */
 public final class Problems {
-    private final List<ConfigError> errors = new ArrayList<>();
+    private final List<ConfigError> errors;
+    private final ConfigNode.MapNode scope;
+
+    public Problems() {
+        this(new ArrayList<>(), null);
+    }
+
+    private Problems(List<ConfigError> errors, ConfigNode.MapNode scope) {
+        this.errors = errors;
+        this.scope = scope;
+    }
+
+    /** A view over the same errors whose {@link #add(String, String)} is located inside {@code mapping}. */
+    public Problems at(ConfigNode.MapNode mapping) {
+        return new Problems(errors, mapping);
+    }
 
     public void add(ConfigNode node, String message) {
         errors.add(new ConfigError(node.location(), node.path(), message));
@@ -13,6 +31,24 @@ public final class Problems {
 
     public void add(ConfigNode.Location location, String path, String message) {
         errors.add(new ConfigError(location, path, message));
+    }
+
+    /**
+     * A problem with {@code key} of the mapping this view is {@link #at}: at the key's line, or at the mapping's when
+     * the key is absent (its default is what is wrong).
+     */
+    public void add(String key, String message) {
+        if (scope == null) {
+            throw new IllegalStateException("add(key, message) needs a view made by at(mapping)");
+        }
+        ConfigNode n = scope.entries().get(key);
+        String path = scope.path().isEmpty() ? key : scope.path() + "." + key;
+        errors.add(new ConfigError(n != null ? n.location() : scope.location(), path, message));
+    }
+
+    /** The mapping this view is {@link #at}, or null. */
+    public ConfigNode.MapNode scope() {
+        return scope;
     }
 
     public boolean isEmpty() {

@@ -91,14 +91,23 @@ public final class Section {
         if (s == null) {
             return def;
         }
-        switch (s.value().toLowerCase(Locale.ROOT)) {
+        Boolean b = parseBoolean(s.value());
+        if (b == null) {
+            problems.add(s, "expected true or false, found '" + s.value() + "'");
+            return def;
+        }
+        return b;
+    }
+
+    /** {@code true/yes/on} or {@code false/no/off}, any case; null for anything else. */
+    static Boolean parseBoolean(String v) {
+        switch (v.toLowerCase(Locale.ROOT)) {
             case "true": case "yes": case "on":
                 return true;
             case "false": case "no": case "off":
                 return false;
             default:
-                problems.add(s, "expected true or false, found '" + s.value() + "'");
-                return def;
+                return null;
         }
     }
 
@@ -174,17 +183,23 @@ public final class Section {
         if (s == null) {
             return def;
         }
+        Long v = parseSize(s, min, max, problems);
+        return v == null ? def : v;
+    }
+
+    /** A byte size in {@code [min, max]}, or null with the problem recorded. */
+    static Long parseSize(ConfigNode.ScalarNode s, long min, long max, Problems problems) {
         Matcher m = SIZE.matcher(s.value().trim());
         if (!m.matches()) {
             problems.add(s, "expected a size such as 8192, 16KB, 10MB, found '" + s.value() + "'");
-            return def;
+            return null;
         }
         long n;
         try {
             n = Long.parseLong(m.group(1));
         } catch (NumberFormatException e) {
             problems.add(s, s.value() + " is out of range [" + min + ", " + max + "] bytes");
-            return def;
+            return null;
         }
         String unit = m.group(2) == null ? "b" : m.group(2).toLowerCase(Locale.ROOT);
         long mult = switch (unit.charAt(0)) {
@@ -201,7 +216,7 @@ public final class Section {
         }
         if (v < min || v > max) {
             problems.add(s, s.value() + " is out of range [" + min + ", " + max + "] bytes");
-            return def;
+            return null;
         }
         return v;
     }

@@ -1,0 +1,418 @@
+package dev.gateway.core.config;
+
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.lang.reflect.ParameterizedType;
+import java.lang.reflect.RecordComponent;
+import java.lang.reflect.Type;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Binds a located YAML mapping ({@link ConfigNode}) to a record, by component name: the key {@code max-body-size}
+ * is the component {@code maxBodySize}. Every problem is recorded in {@link Problems} with its file, line and key
+ * path, and binding goes on with the component's default, so one pass finds every error. Unknown keys are errors
+ * with a "did you mean" hint. After a record is built, {@link Validated#validate} checks its cross-field rules.
+ *
+ * <p>Component types: {@code String}, {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
+ * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), enums ({@code least-requests}
+ * is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode}
+ * (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the record's mapping is), and any
+ * type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
+ * {@link IllegalArgumentException} with the message to report. A scalar where a list is expected is a one-item list.
+ *
+ * <p>Defaults: an absent key (or YAML null) takes the component's value from the record's static {@code defaults()}
+ * when it has one; otherwise it is empty for collections, 0 or false for primitives, and null for the rest.
+ * Why this binder rather than Jackson's: see {@code docs/config-binding.md}. Used at load only, off the event loops.
+ */
+public final class Binder {
+    private static final Map<Class<?>, Object> DEFAULTS = new ConcurrentHashMap<>();
+    private static final Object NONE = new Object();
+
+    private Binder() {}
+
+    /** The YAML key is not the kebab-case form of the component's name. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Key {
+        String value();
+    }
+
+    /** The key must be present (and, for a string, not blank). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Required {}
+
+    /** An integer in {@code [min, max]}. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Range {
+        long min();
+
+        long max();
+    }
+
+    /** A byte size ({@code 8192}, {@code 16KB}, {@code 10MiB}; K/M/G are powers of 1024) in {@code [min, max]}. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Bytes {
+        long min();
+
+        long max();
+    }
+
+    /** A duration above zero. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Positive {}
+
+    /** A record with rules across its components, checked after it is bound. */
+    public interface Validated {
+        /**
+         * Records what is wrong; {@code problems} locates {@link Problems#add(String, String) add(key, message)} at
+         * the key inside this record's mapping.
+         */
+        void validate(Problems problems);
+    }
+
+    /**
+     * Binds {@code node}, which must be a mapping (or null/absent: the record's defaults), to {@code type}. Returns
+     * the record, or null when it could not be built (the problems say why).
+     */
+    public static <T extends Record> T bind(ConfigNode node, Class<T> type, Problems problems) {
+        return type.cast(bindRecord(node, type, problems));
+    }
+
+    /** The YAML key of a record component. */
+    public static String key(RecordComponent c) {
+        Key k = c.getAnnotation(Key.class);
+        return k != null ? k.value() : kebab(c.getName());
+    }
+
+    static String kebab(String camel) {
+        StringBuilder sb = new StringBuilder(camel.length() + 4);
+        for (int i = 0; i < camel.length(); i++) {
+            char ch = camel.charAt(i);
+            if (Character.isUpperCase(ch)) {
+                sb.append('-').append(Character.toLowerCase(ch));
+            } else {
+                sb.append(ch);
+            }
+        }
+        return sb.toString();
+    }
+
+    private static Object bindRecord(ConfigNode node, Class<?> type, Problems problems) {
+        ConfigNode.MapNode map;
+        if (node instanceof ConfigNode.MapNode m) {
+            map = m;
+        } else if (node instanceof ConfigNode.ScalarNode s && s.value() == null) {
+            map = new ConfigNode.MapNode(s.location(), s.path(), Map.of());
+        } else {
+            problems.add(node, "expected a mapping, found " + node.kind());
+            Object d = defaults(type);
+            return d == NONE ? null : d;
+        }
+        RecordComponent[] components = type.getRecordComponents();
+        Object defaults = defaults(type);
+        Object[] args = new Object[components.length];
+        Set<String> known = new LinkedHashSet<>();
+        for (int i = 0; i < components.length; i++) {
+            RecordComponent c = components[i];
+            String key = key(c);
+            Object def = defaults == NONE ? emptyValue(c.getType()) : get(c, defaults);
+            if (c.getType() == ConfigNode.Location.class) {
+                args[i] = map.location();
+                continue;
+            }
+            known.add(key);
+            ConfigNode child = map.entries().get(key);
+            boolean absent = child == null || child instanceof ConfigNode.ScalarNode s && s.value() == null;
+            if (c.getType() == ConfigNode.class) {
+                args[i] = absent ? null : child;
+            } else if (absent) {
+                if (c.isAnnotationPresent(Required.class)) {
+                    problems.add(map.location(), child(map, key), "is required");
+                }
+                args[i] = def;
+            } else {
+                Object v = value(child, c.getGenericType(), c, def, problems);
+                if (v instanceof String str && str.isBlank() && c.isAnnotationPresent(Required.class)) {
+                    problems.add(map.location(), child(map, key), "is required");
+                }
+                args[i] = v == null ? def : v;
+            }
+        }
+        for (var e : map.entries().entrySet()) {
+            if (!known.contains(e.getKey())) {
+                problems.add(e.getValue().location(), child(map, e.getKey()), "unknown key '" + e.getKey() + "'"
+                        + Suggestions.suggestion(e.getKey(), known));
+            }
+        }
+        Object record;
+        try {
+            record = canonical(type).newInstance(args);
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                problems.add(map, iae.getMessage());
+                return null;
+            }
+            throw new IllegalStateException("cannot build " + type.getName(), e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot build " + type.getName(), e);
+        }
+        if (record instanceof Validated v) {
+            v.validate(problems.at(map));
+        }
+        return record;
+    }
+
+    private static String child(ConfigNode.MapNode map, String key) {
+        return map.path().isEmpty() ? key : map.path() + "." + key;
+    }
+
+    /** The bound value, or null when the node is wrong (the problem is recorded) so that the default applies. */
+    private static Object value(ConfigNode node, Type type, RecordComponent c, Object def, Problems problems) {
+        Class<?> raw = rawClass(type);
+        if (raw == List.class || raw == Set.class) {
+            Type item = ((ParameterizedType) type).getActualTypeArguments()[0];
+            List<ConfigNode> items;
+            if (node instanceof ConfigNode.ListNode l) {
+                items = l.items();
+            } else if (node instanceof ConfigNode.ScalarNode) {
+                items = List.of(node);
+            } else {
+                problems.add(node, "expected a list, found " + node.kind());
+                return null;
+            }
+            List<Object> out = new ArrayList<>(items.size());
+            for (ConfigNode n : items) {
+                Object v = value(n, item, null, null, problems);
+                if (v != null) {
+                    out.add(v);
+                }
+            }
+            return raw == List.class ? List.copyOf(out) : Collections.unmodifiableSet(new LinkedHashSet<>(out));
+        }
+        if (raw == Map.class) {
+            Type item = ((ParameterizedType) type).getActualTypeArguments()[1];
+            if (!(node instanceof ConfigNode.MapNode m)) {
+                problems.add(node, "expected a mapping, found " + node.kind());
+                return null;
+            }
+            Map<String, Object> out = new LinkedHashMap<>();
+            for (var e : m.entries().entrySet()) {
+                Object v = value(e.getValue(), item, null, null, problems);
+                if (v != null) {
+                    out.put(e.getKey(), v);
+                }
+            }
+            return Collections.unmodifiableMap(out);
+        }
+        if (raw.isRecord() && !hasFactory(raw)) {
+            return bindRecord(node, raw, problems);
+        }
+        if (!(node instanceof ConfigNode.ScalarNode s) || s.value() == null) {
+            problems.add(node, "expected a scalar, found " + node.kind());
+            return null;
+        }
+        return scalar(s, raw, c, def, problems);
+    }
+
+    private static Object scalar(ConfigNode.ScalarNode s, Class<?> type, RecordComponent c, Object def,
+            Problems problems) {
+        String text = s.value();
+        if (type == String.class) {
+            return text;
+        }
+        Bytes bytes = c == null ? null : c.getAnnotation(Bytes.class);
+        if (bytes != null) {
+            Long v = Section.parseSize(s, bytes.min(), bytes.max(), problems);
+            return v == null ? null : type == int.class || type == Integer.class ? (Object) v.intValue() : v;
+        }
+        if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
+            Range r = c == null ? null : c.getAnnotation(Range.class);
+            boolean isInt = type == int.class || type == Integer.class;
+            long min = r != null ? r.min() : isInt ? Integer.MIN_VALUE : Long.MIN_VALUE;
+            long max = r != null ? r.max() : isInt ? Integer.MAX_VALUE : Long.MAX_VALUE;
+            try {
+                long v = isInt ? Integer.parseInt(text.trim()) : Long.parseLong(text.trim());
+                if (v < min || v > max) {
+                    problems.add(s, v + " is out of range [" + min + ", " + max + "]");
+                    return null;
+                }
+                return isInt ? (Object) (int) v : (Object) v;
+            } catch (NumberFormatException e) {
+                problems.add(s, "expected an integer, found '" + text + "'");
+                return null;
+            }
+        }
+        if (type == double.class || type == Double.class) {
+            try {
+                return Double.parseDouble(text.trim());
+            } catch (NumberFormatException e) {
+                problems.add(s, "expected a number, found '" + text + "'");
+                return null;
+            }
+        }
+        if (type == boolean.class || type == Boolean.class) {
+            Boolean b = Section.parseBoolean(text);
+            if (b == null) {
+                problems.add(s, "expected true or false, found '" + text + "'");
+            }
+            return b;
+        }
+        if (type == Duration.class) {
+            Duration d = Section.parseDuration(text.trim());
+            if (d == null) {
+                problems.add(s, "expected a duration such as 500ms, 30s, 5m, found '" + text + "'");
+                return null;
+            }
+            if (c != null && c.isAnnotationPresent(Positive.class) && (d.isZero() || d.isNegative())) {
+                problems.add(s, "must be above 0");
+                return null;
+            }
+            return d;
+        }
+        if (type.isEnum()) {
+            return enumValue(s, type.asSubclass(Enum.class), problems);
+        }
+        return custom(s, type, def, problems);
+    }
+
+    private static <E extends Enum<E>> E enumValue(ConfigNode.ScalarNode s, Class<E> type, Problems problems) {
+        String wanted = s.value().trim().replace('-', '_').toUpperCase(Locale.ROOT);
+        for (E e : type.getEnumConstants()) {
+            if (e.name().equals(wanted)) {
+                return e;
+            }
+        }
+        problems.add(s, "expected one of " + Section.enumNames(type) + ", found '" + s.value() + "'");
+        return null;
+    }
+
+    private static Object custom(ConfigNode.ScalarNode s, Class<?> type, Object def, Problems problems) {
+        try {
+            Method withDefault = factory(type, true);
+            Method plain = factory(type, false);
+            if (withDefault == null && plain == null) {
+                throw new IllegalStateException(type.getName() + " has no static of(String) to bind it with");
+            }
+            return withDefault != null ? withDefault.invoke(null, s.value(), def) : plain.invoke(null, s.value());
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof IllegalArgumentException iae) {
+                problems.add(s, iae.getMessage());
+                return null;
+            }
+            throw new IllegalStateException("cannot bind " + type.getName(), e.getCause());
+        } catch (IllegalAccessException e) {
+            throw new IllegalStateException("cannot bind " + type.getName(), e);
+        }
+    }
+
+    private static boolean hasFactory(Class<?> type) {
+        return factory(type, true) != null || factory(type, false) != null;
+    }
+
+    private static Method factory(Class<?> type, boolean withDefault) {
+        try {
+            Method m = withDefault ? type.getDeclaredMethod("of", String.class, type)
+                    : type.getDeclaredMethod("of", String.class);
+            if (!Modifier.isStatic(m.getModifiers()) || m.getReturnType() != type) {
+                return null;
+            }
+            m.setAccessible(true);
+            return m;
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
+    }
+
+    private static Class<?> rawClass(Type type) {
+        if (type instanceof Class<?> c) {
+            return c;
+        }
+        if (type instanceof ParameterizedType p) {
+            return (Class<?>) p.getRawType();
+        }
+        throw new IllegalStateException("cannot bind the type " + type);
+    }
+
+    private static Object emptyValue(Class<?> type) {
+        if (type == List.class) {
+            return List.of();
+        }
+        if (type == Set.class) {
+            return Set.of();
+        }
+        if (type == Map.class) {
+            return Map.of();
+        }
+        if (type == boolean.class) {
+            return false;
+        }
+        if (type == int.class) {
+            return 0;
+        }
+        if (type == long.class) {
+            return 0L;
+        }
+        if (type == double.class) {
+            return 0.0;
+        }
+        return null;
+    }
+
+    /** The record's {@code defaults()}, or {@link #NONE}. */
+    private static Object defaults(Class<?> type) {
+        return DEFAULTS.computeIfAbsent(type, t -> {
+            try {
+                Method m = t.getDeclaredMethod("defaults");
+                if (!Modifier.isStatic(m.getModifiers()) || m.getReturnType() != t) {
+                    return NONE;
+                }
+                m.setAccessible(true);
+                return m.invoke(null);
+            } catch (NoSuchMethodException e) {
+                return NONE;
+            } catch (ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot call " + t.getName() + ".defaults()", e);
+            }
+        });
+    }
+
+    private static Object get(RecordComponent c, Object record) {
+        try {
+            Method accessor = c.getAccessor();
+            accessor.setAccessible(true);
+            return accessor.invoke(record);
+        } catch (ReflectiveOperationException e) {
+            throw new IllegalStateException("cannot read " + c, e);
+        }
+    }
+
+    private static Constructor<?> canonical(Class<?> type) throws NoSuchMethodException {
+        RecordComponent[] components = type.getRecordComponents();
+        Class<?>[] types = new Class<?>[components.length];
+        for (int i = 0; i < components.length; i++) {
+            types[i] = components[i].getType();
+        }
+        Constructor<?> ctor = type.getDeclaredConstructor(types);
+        ctor.setAccessible(true);
+        return ctor;
+    }
+}

@@ -1,0 +1,222 @@
+package dev.gateway.core.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gateway.core.config.Binder.Bytes;
+import dev.gateway.core.config.Binder.Positive;
+import dev.gateway.core.config.Binder.Range;
+import dev.gateway.core.config.Binder.Required;
+import java.io.StringReader;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class BinderTest {
+
+    enum Balancer { ROUND_ROBIN, LEAST_REQUESTS }
+
+    record Target(@Required String url, @Range(min = 1, max = 1000) int weight) {
+        static Target defaults() {
+            return new Target(null, 1);
+        }
+    }
+
+    /** A scalar type bound through its static of(String). */
+    record Port(int value) {
+        static Port of(String text) {
+            try {
+                int p = Integer.parseInt(text.trim());
+                if (p >= 0 && p <= 65535) {
+                    return new Port(p);
+                }
+            } catch (NumberFormatException e) {
+                // reported below
+            }
+            throw new IllegalArgumentException("expected a port in 0..65535, found '" + text + "'");
+        }
+    }
+
+    record Backoff(Duration base, Duration max) implements Binder.Validated {
+        static Backoff defaults() {
+            return new Backoff(Duration.ofMillis(25), Duration.ofMillis(250));
+        }
+
+        @Override
+        public void validate(Problems problems) {
+            if (max.compareTo(base) < 0) {
+                problems.add("max", max.toMillis() + "ms is below base " + base.toMillis() + "ms");
+            }
+        }
+    }
+
+    record Pool(
+            @Required String name,
+            @Range(min = 1, max = 100) int maxConnections,
+            @Bytes(min = 0, max = 1L << 30) long maxBodySize,
+            @Positive Duration idleTimeout,
+            boolean panic,
+            Balancer balancer,
+            double ratio,
+            List<Target> targets,
+            Set<String> tags,
+            Map<String, Integer> weights,
+            Port port,
+            Backoff backoff,
+            ConfigNode.Location location) {
+        static Pool defaults() {
+            return new Pool(null, 10, 1024, Duration.ofSeconds(30), false, Balancer.ROUND_ROBIN, 0.5, List.of(),
+                    Set.of(), Map.of(), new Port(80), Backoff.defaults(), null);
+        }
+    }
+
+    /** A record without defaults() whose canonical constructor checks a rule. */
+    record Window(int from, int to) {
+        Window {
+            if (to < from) {
+                throw new IllegalArgumentException("to " + to + " is below from " + from);
+            }
+        }
+    }
+
+    private final Problems problems = new Problems();
+
+    private ConfigNode yaml(String text) {
+        return new YamlTreeReader("pool.yml", name -> null, problems).read(new StringReader(text));
+    }
+
+    private List<String> errors() {
+        return problems.errors().stream().map(ConfigError::toString).toList();
+    }
+
+    @Test
+    void bindsKebabCaseKeysToComponentsWithUnitsEnumsAndCollections() {
+        Pool pool = Binder.bind(yaml("""
+                name: orders
+                max-connections: 64
+                max-body-size: 2MiB
+                idle-timeout: 500ms
+                panic: yes
+                balancer: least-requests
+                ratio: 0.25
+                targets:
+                  - url: http://a
+                    weight: 3
+                  - url: http://b
+                tags: blue
+                weights: {a: 1, b: 2}
+                port: 8080
+                backoff: {base: 1s, max: 2h}
+                """), Pool.class, problems);
+
+        assertThat(errors()).isEmpty();
+        assertThat(pool.name()).isEqualTo("orders");
+        assertThat(pool.maxConnections()).isEqualTo(64);
+        assertThat(pool.maxBodySize()).isEqualTo(2L << 20);
+        assertThat(pool.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(pool.panic()).isTrue();
+        assertThat(pool.balancer()).isEqualTo(Balancer.LEAST_REQUESTS);
+        assertThat(pool.ratio()).isEqualTo(0.25);
+        assertThat(pool.targets()).containsExactly(new Target("http://a", 3), new Target("http://b", 1));
+        assertThat(pool.tags()).containsExactly("blue");
+        assertThat(pool.weights()).containsExactly(Map.entry("a", 1), Map.entry("b", 2));
+        assertThat(pool.port()).isEqualTo(new Port(8080));
+        assertThat(pool.backoff()).isEqualTo(new Backoff(Duration.ofSeconds(1), Duration.ofHours(2)));
+        assertThat(pool.location()).isEqualTo(new ConfigNode.Location("pool.yml", 1));
+    }
+
+    @Test
+    void takesAbsentKeysFromDefaults() {
+        Pool pool = Binder.bind(yaml("name: orders\nbackoff: ~\n"), Pool.class, problems);
+
+        assertThat(errors()).isEmpty();
+        assertThat(pool).isEqualTo(new Pool("orders", 10, 1024, Duration.ofSeconds(30), false, Balancer.ROUND_ROBIN,
+                0.5, List.of(), Set.of(), Map.of(), new Port(80), Backoff.defaults(),
+                new ConfigNode.Location("pool.yml", 1)));
+    }
+
+    @Test
+    void reportsEveryProblemLocatedInOnePassAndKeepsDefaults() {
+        Pool pool = Binder.bind(yaml("""
+                max-connections: 500
+                max-body-size: 2XB
+                idle-timeout: 0
+                panic: maybe
+                balancer: random
+                targets:
+                  - weight: 2
+                  - just-a-url
+                port: 70000
+                backof: {}
+                """), Pool.class, problems);
+
+        assertThat(errors()).containsExactly(
+                "pool.yml:1: name: is required",
+                "pool.yml:1: max-connections: 500 is out of range [1, 100]",
+                "pool.yml:2: max-body-size: expected a size such as 8192, 16KB, 10MB, found '2XB'",
+                "pool.yml:3: idle-timeout: must be above 0",
+                "pool.yml:4: panic: expected true or false, found 'maybe'",
+                "pool.yml:5: balancer: expected one of [round-robin, least-requests], found 'random'",
+                "pool.yml:7: targets[0].url: is required",
+                "pool.yml:8: targets[1]: expected a mapping, found a scalar",
+                "pool.yml:9: port: expected a port in 0..65535, found '70000'",
+                "pool.yml:10: backof: unknown key 'backof' (did you mean 'backoff'?)");
+        assertThat(pool.maxConnections()).isEqualTo(10);
+        assertThat(pool.idleTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(pool.targets()).containsExactly(new Target(null, 2), Target.defaults());
+    }
+
+    @Test
+    void runsCrossFieldRulesAtTheKeyTheyBlame() {
+        Binder.bind(yaml("""
+                name: orders
+                backoff:
+                  base: 2s
+                  max: 1s
+                """), Pool.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:4: backoff.max: 1000ms is below base 2000ms");
+    }
+
+    @Test
+    void locatesACrossFieldRuleOnAnAbsentKeyAtItsMapping() {
+        Binder.bind(yaml("""
+                name: orders
+                backoff:
+                  base: 2s
+                """), Pool.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:2: backoff.max: 250ms is below base 2000ms");
+    }
+
+    @Test
+    void reportsAConstructorRuleAtTheRecordsMapping() {
+        Window w = Binder.bind(yaml("\nfrom: 5\nto: 1\n"), Window.class, problems);
+
+        assertThat(w).isNull();
+        assertThat(errors()).containsExactly("pool.yml:2: to 1 is below from 5");
+    }
+
+    @Test
+    void rejectsAScalarWhereAMappingBelongs() {
+        Pool pool = Binder.bind(yaml("name: x\nbackoff: fast\n"), Pool.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:2: backoff: expected a mapping, found a scalar");
+        assertThat(pool.backoff()).isEqualTo(Backoff.defaults());
+    }
+
+    @Test
+    void rejectsAListWhereAScalarBelongs() {
+        Binder.bind(yaml("name: [a, b]\ntags: [ok, {x: 1}]\n"), Pool.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:1: name: expected a scalar, found a list",
+                "pool.yml:2: tags[1]: expected a scalar, found a mapping");
+    }
+
+    @Test
+    void namesKeysInKebabCase() {
+        assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");
+        assertThat(Binder.kebab("panic")).isEqualTo("panic");
+    }
+}

@@ -27,9 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * is the component {@code maxBodySize}. Every problem is recorded in {@link Problems} with its file, line and key
  * path, and binding goes on with the component's default, so one pass finds every error. Unknown keys are errors
  * with a "did you mean" hint. After a record is built, {@link Validated#validate} checks its cross-field rules.
+ * The problems of one {@link #bind} are reported in document order.
  *
  * <p>Component types: {@code String}, {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
- * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), enums ({@code least-requests}
+ * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), {@link java.nio.file.Path},
+ * enums ({@code least-requests}
  * is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode}
  * (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the record's mapping is), and any
  * type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
@@ -94,7 +96,10 @@ public final class Binder {
      * the record, or null when it could not be built (the problems say why).
      */
     public static <T extends Record> T bind(ConfigNode node, Class<T> type, Problems problems) {
-        return type.cast(bindRecord(node, type, problems));
+        int mark = problems.mark();
+        T record = type.cast(bindRecord(node, type, problems));
+        problems.sortSince(mark);
+        return record;
     }
 
     /** The YAML key of a record component. */
@@ -157,15 +162,22 @@ public final class Binder {
                 args[i] = v == null ? def : v;
             }
         }
+        Object record = construct(type, args, map, problems);
+        if (record instanceof Validated v) {
+            v.validate(problems.at(map));
+        }
         for (var e : map.entries().entrySet()) {
             if (!known.contains(e.getKey())) {
                 problems.add(e.getValue().location(), child(map, e.getKey()), "unknown key '" + e.getKey() + "'"
                         + Suggestions.suggestion(e.getKey(), known));
             }
         }
-        Object record;
+        return record;
+    }
+
+    private static Object construct(Class<?> type, Object[] args, ConfigNode.MapNode map, Problems problems) {
         try {
-            record = canonical(type).newInstance(args);
+            return canonical(type).newInstance(args);
         } catch (InvocationTargetException e) {
             if (e.getCause() instanceof IllegalArgumentException iae) {
                 problems.add(map, iae.getMessage());
@@ -175,10 +187,6 @@ public final class Binder {
         } catch (ReflectiveOperationException e) {
             throw new IllegalStateException("cannot build " + type.getName(), e);
         }
-        if (record instanceof Validated v) {
-            v.validate(problems.at(map));
-        }
-        return record;
     }
 
     private static String child(ConfigNode.MapNode map, String key) {
@@ -290,6 +298,14 @@ public final class Binder {
         }
         if (type.isEnum()) {
             return enumValue(s, type.asSubclass(Enum.class), problems);
+        }
+        if (type == java.nio.file.Path.class) {
+            try {
+                return java.nio.file.Path.of(text.trim());
+            } catch (java.nio.file.InvalidPathException e) {
+                problems.add(s, "invalid file name '" + text + "': " + e.getReason());
+                return null;
+            }
         }
         return custom(s, type, def, problems);
     }

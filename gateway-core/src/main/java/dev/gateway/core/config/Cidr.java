@@ -41,6 +41,15 @@ public record Cidr(byte[] network, int prefix, String text) {
         return new Cidr(bytes, prefix, s.trim());
     }
 
+    /** {@link #parse} for the binder: a malformed CIDR is an {@link IllegalArgumentException} with the message. */
+    public static Cidr of(String s) {
+        Cidr c = parse(s);
+        if (c == null) {
+            throw new IllegalArgumentException("expected an IP address or CIDR such as 10.0.0.0/8, found '" + s + "'");
+        }
+        return c;
+    }
+
     private static boolean isLiteral(String a) {
         if (a.isEmpty()) {
             return false;

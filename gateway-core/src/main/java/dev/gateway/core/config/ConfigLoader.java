@@ -151,15 +151,19 @@ public final class ConfigLoader {
             main = Section.of(new ConfigNode.ScalarNode(new ConfigNode.Location(display(mainFile), 1), "", null),
                     problems);
         }
-        server = SettingsReader.readServer(main.section("server"));
-        admin = SettingsReader.readAdmin(main.section("admin"));
-        accessLog = SettingsReader.readAccessLog(main.section("access-log"));
-        MetricsConfig metrics = SettingsReader.readMetrics(main.section("metrics"));
-        TracingConfig tracing = SettingsReader.readTracing(main.section("tracing"));
-        demo = SettingsReader.readDemo(main.section("demo-echo"));
-        ReloadConfig reload = SettingsReader.readReload(main.section("reload"));
-        RedisConfig redis = main.raw("redis") == null ? null : SettingsReader.readRedis(main.section("redis"));
-        MetadataConfig metadata = SettingsReader.readMetadata(main.section("metadata"), redis != null);
+        server = bind(main, "server", ServerConfig.class, problems);
+        admin = bind(main, "admin", AdminConfig.class, problems);
+        accessLog = bind(main, "access-log", AccessLogConfig.class, problems);
+        MetricsConfig metrics = bind(main, "metrics", MetricsConfig.class, problems);
+        TracingConfig tracing = bind(main, "tracing", TracingConfig.class, problems);
+        demo = bind(main, "demo-echo", DemoEchoConfig.class, problems);
+        ReloadConfig reload = bind(main, "reload", ReloadConfig.class, problems);
+        RedisConfig redis = main.raw("redis") == null ? null : bind(main, "redis", RedisConfig.class, problems);
+        MetadataConfig metadata = bind(main, "metadata", MetadataConfig.class, problems);
+        if (metadata.source() == MetadataConfig.Source.REDIS && redis == null) {
+            problems.add(main.section("metadata").raw("source"),
+                    "source: redis needs a redis: section (redis.uri or redis.cluster)");
+        }
         Set<Path> seen = new HashSet<>();
         seen.add(mainFile.toAbsolutePath().normalize());
         List<FilterSpec> defaults = routeReader.readGlobalFilters(main);
@@ -173,7 +177,7 @@ public final class ConfigLoader {
             routes.replaceAll(r -> routeReader.withDefaults(r, defaults));
         }
         LimitsSettings limitSettings = limitsSettings.isEmpty() ? LimitsSettings.DEFAULT
-                : LimitReader.readSettings(Section.of(limitsSettings.get(0), problems));
+                : Binder.bind(limitsSettings.get(0), LimitsSettings.class, problems);
         for (ConfigNode again : limitsSettings.subList(Math.min(1, limitsSettings.size()), limitsSettings.size())) {
             problems.add(again, "limits-settings is already given at " + limitsSettings.get(0).location());
         }
@@ -294,6 +298,13 @@ public final class ConfigLoader {
                     limitsSettings);
             is.finish();
         }
+    }
+
+    /** The section {@code key} of {@code main} bound to {@code type}; its defaults when the section is absent. */
+    private static <T extends Record> T bind(Section main, String key, Class<T> type, Problems problems) {
+        ConfigNode n = main.raw(key);
+        return Binder.bind(n != null ? n : new ConfigNode.ScalarNode(main.node().location(), main.child(key), null),
+                type, problems);
     }
 
     private ConfigNode parse(Path file, Problems problems, Object origin, Load load) {

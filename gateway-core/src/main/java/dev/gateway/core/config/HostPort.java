@@ -34,6 +34,15 @@ public record HostPort(String host, int port) {
         }
     }
 
+    /** {@link #parse} for the binder: {@code :port} keeps the host of {@code def}. */
+    public static HostPort of(String s, HostPort def) {
+        HostPort hp = parse(s.trim(), def == null ? "0.0.0.0" : def.host());
+        if (hp == null) {
+            throw new IllegalArgumentException("expected host:port with a port in 0..65535, found '" + s + "'");
+        }
+        return hp;
+    }
+
     @Override
     public String toString() {
         return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;

@@ -35,12 +35,6 @@ final class LimitReader {
 
     private LimitReader() {}
 
-    static LimitsSettings readSettings(Section s) {
-        LimitsSettings l = new LimitsSettings(s.bool("headers", true), s.bool("legacy-headers", false));
-        s.finish();
-        return l;
-    }
-
     static LimitConfig read(ConfigNode node, Problems p) {
         Section s = Section.of(node, p);
         String id = s.requiredString("id");

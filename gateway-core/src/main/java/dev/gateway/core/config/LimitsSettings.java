@@ -6,4 +6,8 @@ package dev.gateway.core.config;
  */
 public record LimitsSettings(boolean headers, boolean legacyHeaders) {
     public static final LimitsSettings DEFAULT = new LimitsSettings(true, false);
+
+    public static LimitsSettings defaults() {
+        return DEFAULT;
+    }
 }

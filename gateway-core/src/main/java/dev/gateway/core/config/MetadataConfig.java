@@ -20,8 +20,22 @@ public record MetadataConfig(Source source, Cache cache, Bloom bloom) {
      * @param negativeTtl how long "no such app" is remembered for a key the Bloom filter let through
      * @param staleIfError while Redis fails, entries are served up to this age (since they were loaded)
      */
-    public record Cache(long maxSize, Duration refreshAfter, Duration expireAfter, Duration negativeTtl,
-            Duration staleIfError) {}
+    public record Cache(@Binder.Bytes(min = 1, max = 100_000_000) long maxSize, @Binder.Positive Duration refreshAfter,
+            @Binder.Positive Duration expireAfter, @Binder.Positive Duration negativeTtl, Duration staleIfError)
+            implements Binder.Validated {
+
+        public static Cache defaults() {
+            return MetadataConfig.defaults().cache();
+        }
+
+        @Override
+        public void validate(Problems problems) {
+            if (refreshAfter.compareTo(expireAfter) >= 0) {
+                problems.add("refresh-after", "refresh-after (" + refreshAfter + ") must be shorter than expire-after ("
+                        + expireAfter + ")");
+            }
+        }
+    }
 
     /**
      * The Bloom filter over every app key in Redis.
@@ -30,7 +44,21 @@ public record MetadataConfig(Source source, Cache cache, Bloom bloom) {
      * @param fpp the false-positive probability at that size
      * @param rebuildInterval how often it is rebuilt from a SCAN of Redis
      */
-    public record Bloom(long expectedKeys, double fpp, Duration rebuildInterval) {}
+    public record Bloom(@Binder.Bytes(min = 1, max = 1_000_000_000) long expectedKeys, double fpp,
+            @Binder.Positive Duration rebuildInterval) implements Binder.Validated {
+
+        public static Bloom defaults() {
+            return MetadataConfig.defaults().bloom();
+        }
+
+        @Override
+        public void validate(Problems problems) {
+            if (!(fpp > 0 && fpp < 0.5)) {
+                problems.add("fpp", "expected a false-positive probability between 0 and 0.5 such as 0.001, found '"
+                        + ((ConfigNode.ScalarNode) problems.scope().entries().get("fpp")).value() + "'");
+            }
+        }
+    }
 
     public static MetadataConfig defaults() {
         return new MetadataConfig(Source.FILE, new Cache(100_000, Duration.ofSeconds(30), Duration.ofMinutes(10),

@@ -51,6 +51,16 @@ public final class Problems {
         return scope;
     }
 
+    /** How many problems there are so far, for {@link #sortSince}. */
+    int mark() {
+        return errors.size();
+    }
+
+    /** Puts the problems added since {@code mark} in document order (by line; a stable sort). */
+    void sortSince(int mark) {
+        errors.subList(mark, errors.size()).sort(java.util.Comparator.comparingInt(e -> e.location().line()));
+    }
+
     public boolean isEmpty() {
         return errors.isEmpty();
     }

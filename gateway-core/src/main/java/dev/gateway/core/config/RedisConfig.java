@@ -14,8 +14,8 @@ import java.util.List;
  * @param connectTimeout the socket connect timeout, and the longest start-up waits for the first connection
  * @param keyPrefix what every key starts with
  */
-public record RedisConfig(String uri, List<String> cluster, Duration commandTimeout, Duration connectTimeout,
-        String keyPrefix, Readiness readiness) {
+public record RedisConfig(String uri, List<String> cluster, @Binder.Positive Duration commandTimeout,
+        @Binder.Positive Duration connectTimeout, String keyPrefix, Readiness readiness) implements Binder.Validated {
 
     /** What Redis loss does to {@code GET /health/ready}. */
     public enum Readiness {
@@ -26,7 +26,40 @@ public record RedisConfig(String uri, List<String> cluster, Duration commandTime
     }
 
     public RedisConfig {
-        cluster = List.copyOf(cluster);
+        uri = uri == null ? null : uri.trim();
+        cluster = cluster.stream().map(String::trim).toList();
+    }
+
+    public static RedisConfig defaults() {
+        return new RedisConfig(null, List.of(), Duration.ofMillis(250), Duration.ofSeconds(2), "gw:",
+                Readiness.DEGRADED);
+    }
+
+    @Override
+    public void validate(Problems p) {
+        var entries = p.scope().entries();
+        boolean hasUri = uri != null && !uri.isBlank();
+        if (hasUri && !cluster.isEmpty()) {
+            p.add("uri", "use uri or cluster, not both (cluster at " + entries.get("cluster").location() + ")");
+        } else if (!hasUri && cluster.isEmpty() && !(entries.get("uri") instanceof ConfigNode.MapNode
+                || entries.get("uri") instanceof ConfigNode.ListNode)) {
+            p.add("uri", "a Redis uri (or a cluster seed list) is required; remove the redis section for no Redis");
+        } else if (hasUri) {
+            RedisUris.parse((ConfigNode.ScalarNode) entries.get("uri"), p, false);
+        }
+        ConfigNode seeds = entries.get("cluster");
+        if (seeds != null && !hasUri) {
+            for (ConfigNode seed : seeds instanceof ConfigNode.ListNode l ? l.items() : List.of(seeds)) {
+                if (seed instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
+                    RedisUris.parse(sn, p, true);
+                }
+            }
+        }
+        if (keyPrefix.length() > 64 || keyPrefix.chars().anyMatch(c -> c == '{' || c == '}'
+                || Character.isWhitespace(c) || Character.isISOControl(c))) {
+            p.add("key-prefix", "a key prefix is at most 64 characters with no '{', '}' or whitespace "
+                    + "(a hash tag in it would put every key in one cluster slot), found '" + keyPrefix + "'");
+        }
     }
 
     public boolean isCluster() {

@@ -5,4 +5,8 @@ package dev.gateway.core.config;
  * there is none (or it is invalid) and {@code startTraceparent} is on, the gateway starts one, with the sampled
  * flag set as configured.
  */
-public record TracingConfig(boolean startTraceparent, boolean sampled) {}
+public record TracingConfig(boolean startTraceparent, boolean sampled) {
+    public static TracingConfig defaults() {
+        return new TracingConfig(true, false);
+    }
+}

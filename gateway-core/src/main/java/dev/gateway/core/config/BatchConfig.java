@@ -1,5 +1,8 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.config.Binder.Bytes;
+import dev.gateway.core.config.Binder.Positive;
+import dev.gateway.core.config.Binder.Range;
 import java.time.Duration;
 
 /**
@@ -15,5 +18,34 @@ import java.time.Duration;
  * @param itemTimeout the time each item may take, unless it asks for less
  * @param timeout the time the whole batch may take
  */
-public record BatchConfig(int maxItems, long maxBody, long maxItemBody, long maxItemResponse, int concurrency,
-        Duration itemTimeout, Duration timeout) {}
+public record BatchConfig(
+        @Range(min = 1, max = 1000) int maxItems,
+        @Bytes(min = 2, max = 64 * MB) long maxBody,
+        @Bytes(min = 0, max = 64 * MB) long maxItemBody,
+        @Bytes(min = 0, max = 64 * MB) long maxItemResponse,
+        @Range(min = 1, max = 256) int concurrency,
+        @Positive Duration itemTimeout,
+        @Positive Duration timeout) implements Binder.Validated {
+
+    static final long MB = 1024L * 1024;
+
+    /** A negative {@code maxItemBody} (the default) is {@code maxBody}. */
+    public BatchConfig {
+        if (maxItemBody < 0) {
+            maxItemBody = maxBody;
+        }
+    }
+
+    public static BatchConfig defaults() {
+        return new BatchConfig(50, MB, -1, MB, 8, Duration.ofSeconds(5), Duration.ofSeconds(10));
+    }
+
+    @Override
+    public void validate(Problems problems) {
+        if (itemTimeout.compareTo(timeout) > 0) {
+            problems.add(problems.scope().entries().containsKey("item-timeout") ? "item-timeout" : "timeout",
+                    "item-timeout " + itemTimeout.toMillis() + " ms is above the batch timeout " + timeout.toMillis()
+                            + " ms");
+        }
+    }
+}

@@ -35,7 +35,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode}
  * (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the record's mapping is), and any
  * type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
- * {@link IllegalArgumentException} with the message to report. A scalar where a list is expected is a one-item list.
+ * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
+ * mapping). A scalar where a list is expected is a one-item list.
  *
  * <p>Defaults: an absent key (or YAML null) takes the component's value from the record's static {@code defaults()}
  * when it has one; otherwise it is empty for collections, 0 or false for primitives, and null for the rest.
@@ -44,6 +45,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Binder {
     private static final Map<Class<?>, Object> DEFAULTS = new ConcurrentHashMap<>();
     private static final Object NONE = new Object();
+    private static final java.util.regex.Pattern PERCENT = java.util.regex.Pattern.compile("(\\d{1,3})\\s*%?");
 
     private Binder() {}
 
@@ -75,6 +77,18 @@ public final class Binder {
         long min();
 
         long max();
+    }
+
+    /** A record whose static {@code of(String)} is a shorthand: it binds from a scalar or from a mapping. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.TYPE)
+    public @interface Shorthand {}
+
+    /** An integer percentage, {@code 50%} or {@code 50}, in {@code [min, 100]}. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Percent {
+        int min();
     }
 
     /** A duration above zero. */
@@ -231,7 +245,8 @@ public final class Binder {
             }
             return Collections.unmodifiableMap(out);
         }
-        if (raw.isRecord() && !hasFactory(raw)) {
+        if (raw.isRecord() && (!hasFactory(raw)
+                || node instanceof ConfigNode.MapNode && raw.isAnnotationPresent(Shorthand.class))) {
             return bindRecord(node, raw, problems);
         }
         if (!(node instanceof ConfigNode.ScalarNode s) || s.value() == null) {
@@ -251,6 +266,16 @@ public final class Binder {
         if (bytes != null) {
             Long v = Section.parseSize(s, bytes.min(), bytes.max(), problems);
             return v == null ? null : type == int.class || type == Integer.class ? (Object) v.intValue() : v;
+        }
+        Percent percent = c == null ? null : c.getAnnotation(Percent.class);
+        if (percent != null) {
+            java.util.regex.Matcher m = PERCENT.matcher(text.trim());
+            int p = m.matches() ? Integer.parseInt(m.group(1)) : -1;
+            if (p < percent.min() || p > 100) {
+                problems.add(s, "expected a percentage in " + percent.min() + "%..100%, found '" + text + "'");
+                return null;
+            }
+            return p;
         }
         if (type == int.class || type == Integer.class || type == long.class || type == Long.class) {
             Range r = c == null ? null : c.getAnnotation(Range.class);

@@ -1,89 +1,96 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.config.Binder.Range;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
-/** Reads a route's {@code retries:} section; every problem located. Off the event loops. */
+/** Binds a route's {@code retries:} section to a {@link RetriesConfig}; every problem located. Off the event loops. */
 final class RetriesReader {
-    static final int DEFAULT_ATTEMPTS = 2;
-    static final Duration DEFAULT_BASE = Duration.ofMillis(25);
-    static final Duration DEFAULT_MAX = Duration.ofMillis(250);
-    static final double DEFAULT_RATIO = 0.2;
-    static final int DEFAULT_MIN_PER_SECOND = 5;
-
     private RetriesReader() {}
 
-    static RetriesConfig read(Section s) {
-        Problems p = s.problems();
-        int attempts = s.integer("attempts", DEFAULT_ATTEMPTS, 1, 10);
-        Set<RetriesConfig.Cause> causes = EnumSet.noneOf(RetriesConfig.Cause.class);
-        Set<Integer> statuses = new LinkedHashSet<>();
-        if (!s.has("on")) {
-            s.raw("on");
-            causes.add(RetriesConfig.Cause.CONNECT_FAILURE);
-            causes.add(RetriesConfig.Cause.RESET_BEFORE_RESPONSE);
-            statuses.addAll(Set.of(502, 503, 504));
-        } else {
-            s.scalars("on", n -> {
-                String v = n.value().trim().toLowerCase(Locale.ROOT);
-                if (v.matches("5\\d\\d")) {
-                    statuses.add(Integer.parseInt(v));
-                    return v;
-                }
-                for (RetriesConfig.Cause c : RetriesConfig.Cause.values()) {
-                    if (c.tag().equals(v)) {
-                        causes.add(c);
-                        return v;
-                    }
-                }
-                p.add(n, "expected one of " + Section.enumNames(RetriesConfig.Cause.class)
-                        + " or a status 500-599, found '" + n.value() + "'");
-                return null;
-            });
+    /** The YAML shape; {@code on} is null when absent (the default causes and statuses). */
+    record Retries(@Range(min = 1, max = 10) int attempts, List<On> on, Backoff backoff, Budget budget,
+            boolean nonIdempotent) {
+        static Retries defaults() {
+            return new Retries(2, null, Backoff.defaults(), Budget.defaults(), false);
         }
-        Section backoff = s.section("backoff");
-        Duration base = backoff.duration("base", DEFAULT_BASE);
-        Duration max = backoff.duration("max", DEFAULT_MAX);
-        if (max.compareTo(base) < 0) {
-            p.add(backoff.raw("max") != null ? backoff.raw("max").location() : backoff.node().location(),
-                    backoff.child("max"), max.toMillis() + "ms is below base " + base.toMillis() + "ms");
-            max = base;
+    }
+
+    /** One item of {@code on}: a cause, or a status 500-599. */
+    record On(RetriesConfig.Cause cause, int status) {
+        static On of(String text) {
+            String v = text.trim().toLowerCase(Locale.ROOT);
+            if (v.matches("5\\d\\d")) {
+                return new On(null, Integer.parseInt(v));
+            }
+            for (RetriesConfig.Cause c : RetriesConfig.Cause.values()) {
+                if (c.tag().equals(v)) {
+                    return new On(c, 0);
+                }
+            }
+            throw new IllegalArgumentException("expected one of " + Section.enumNames(RetriesConfig.Cause.class)
+                    + " or a status 500-599, found '" + text + "'");
         }
-        backoff.finish();
-        Section budget = s.section("budget");
-        double ratio = percent(budget, "ratio", DEFAULT_RATIO);
-        int minPerSecond = budget.integer("min-per-second", DEFAULT_MIN_PER_SECOND, 0, 100_000);
-        budget.finish();
-        boolean nonIdempotent = s.bool("non-idempotent", false);
-        s.finish();
-        return new RetriesConfig(attempts, causes, statuses, base, max, ratio, minPerSecond, nonIdempotent);
+    }
+
+    record Backoff(Duration base, Duration max) implements Binder.Validated {
+        static Backoff defaults() {
+            return new Backoff(Duration.ofMillis(25), Duration.ofMillis(250));
+        }
+
+        @Override
+        public void validate(Problems problems) {
+            if (max.compareTo(base) < 0) {
+                problems.add("max", max.toMillis() + "ms is below base " + base.toMillis() + "ms");
+            }
+        }
+    }
+
+    record Budget(Ratio ratio, @Range(min = 0, max = 100_000) int minPerSecond) {
+        static Budget defaults() {
+            return new Budget(new Ratio(0.2), 5);
+        }
     }
 
     /** {@code 20%} as 0.2, in [0%, 100%]. */
-    private static double percent(Section s, String key, double def) {
-        ConfigNode n = s.raw(key);
-        if (n == null || n instanceof ConfigNode.ScalarNode sn && sn.value() == null) {
-            return def;
-        }
-        if (n instanceof ConfigNode.ScalarNode sn) {
-            String v = sn.value().trim();
+    record Ratio(double value) {
+        static Ratio of(String text) {
+            String v = text.trim();
             if (v.endsWith("%")) {
                 try {
                     double d = Double.parseDouble(v.substring(0, v.length() - 1).trim());
                     if (d >= 0 && d <= 100) {
-                        return d / 100;
+                        return new Ratio(d / 100);
                     }
                 } catch (NumberFormatException e) {
                     // reported below
                 }
             }
-            s.problems().add(n, "expected a percentage from 0% to 100%, found '" + v + "'");
-            return def;
+            throw new IllegalArgumentException("expected a percentage from 0% to 100%, found '" + v + "'");
         }
-        s.problems().add(n, "expected a scalar, found " + n.kind());
-        return def;
+    }
+
+    static RetriesConfig read(ConfigNode node, Problems p) {
+        Retries r = Binder.bind(node, Retries.class, p);
+        Set<RetriesConfig.Cause> causes = EnumSet.noneOf(RetriesConfig.Cause.class);
+        Set<Integer> statuses = new LinkedHashSet<>();
+        if (r.on() == null) {
+            causes.addAll(Set.of(RetriesConfig.Cause.CONNECT_FAILURE, RetriesConfig.Cause.RESET_BEFORE_RESPONSE));
+            statuses.addAll(Set.of(502, 503, 504));
+        }
+        for (On on : r.on() == null ? List.<On>of() : r.on()) {
+            if (on.cause() != null) {
+                causes.add(on.cause());
+            } else {
+                statuses.add(on.status());
+            }
+        }
+        Duration max = r.backoff().max().compareTo(r.backoff().base()) < 0 ? r.backoff().base() : r.backoff().max();
+        return new RetriesConfig(r.attempts(), causes, statuses, r.backoff().base(), max, r.budget().ratio().value(),
+                r.budget().minPerSecond(), r.nonIdempotent());
     }
 }

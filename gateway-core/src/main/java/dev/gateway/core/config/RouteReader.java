@@ -138,7 +138,7 @@ final class RouteReader {
         if (!s.has("mock")) {
             s.raw("mock");
         }
-        BatchConfig batch = s.has("batch") ? BatchReader.read(s.section("batch")) : null;
+        BatchConfig batch = s.has("batch") ? Binder.bind(s.raw("batch"), BatchConfig.class, p) : null;
         if (!s.has("batch")) {
             s.raw("batch");
         }
@@ -186,7 +186,7 @@ final class RouteReader {
         String group = s.string("group", null);
         boolean websocket = s.bool("websocket", false);
         Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
-        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.section("retries")) : null;
+        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.raw("retries"), p) : null;
         if (!s.has("retries")) {
             s.raw("retries");
         }

@@ -161,13 +161,13 @@ public final class Binder {
             known.add(key);
             ConfigNode child = map.entries().get(key);
             boolean absent = child == null || child instanceof ConfigNode.ScalarNode s && s.value() == null;
-            if (c.getType() == ConfigNode.class) {
-                args[i] = absent ? null : child;
-            } else if (absent) {
+            if (absent) {
                 if (c.isAnnotationPresent(Required.class)) {
                     problems.add(map.location(), child(map, key), "is required");
                 }
                 args[i] = def;
+            } else if (c.getType() == ConfigNode.class) {
+                args[i] = child;
             } else {
                 Object v = value(child, c.getGenericType(), c, def, problems);
                 if (v instanceof String str && str.isBlank() && c.isAnnotationPresent(Required.class)) {
@@ -210,6 +210,9 @@ public final class Binder {
     /** The bound value, or null when the node is wrong (the problem is recorded) so that the default applies. */
     private static Object value(ConfigNode node, Type type, RecordComponent c, Object def, Problems problems) {
         Class<?> raw = rawClass(type);
+        if (raw == ConfigNode.class) {
+            return node;
+        }
         if (raw == List.class || raw == Set.class) {
             Type item = ((ParameterizedType) type).getActualTypeArguments()[0];
             List<ConfigNode> items;

@@ -261,7 +261,7 @@ public final class ConfigLoader {
             Section us = Section.of(ups, problems);
             for (var e : ((ConfigNode.MapNode) us.node()).entries().entrySet()) {
                 us.raw(e.getKey());
-                UpstreamConfig u = UpstreamReader.read(e.getKey(), Section.of(e.getValue(), problems));
+                UpstreamConfig u = UpstreamReader.read(e.getKey(), e.getValue(), problems);
                 if (u == null) {
                     continue;
                 }

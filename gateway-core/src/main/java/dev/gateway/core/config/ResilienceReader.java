@@ -1,132 +1,82 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.config.Binder.Percent;
+import dev.gateway.core.config.Binder.Positive;
+import dev.gateway.core.config.Binder.Range;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
- * Reads an upstream's {@code circuit-breaker:}, {@code outlier-detection:}, {@code health-check:} and
- * {@code fallback:} sections; every problem located. Off the event loops.
+ * Binds a {@code circuit-breaker:} section (of an upstream or a route) and reads an upstream's {@code fallback:};
+ * {@code outlier-detection:} and {@code health-check:} bind straight to their records. Off the event loops.
  */
 final class ResilienceReader {
-    private static final Pattern PERCENT = Pattern.compile("(\\d{1,3})\\s*%?");
-    private static final Pattern STATUS_RANGE = Pattern.compile("([1-5]\\d\\d)(?:\\s*-\\s*([1-5]\\d\\d))?");
-
     private ResilienceReader() {}
 
-    /** {@code circuit-breaker:}, or null when absent. */
-    static CircuitBreakerConfig circuitBreaker(Section up) {
-        if (!up.has("circuit-breaker")) {
-            up.raw("circuit-breaker");
-            return null;
+    /** The YAML shape of {@code circuit-breaker:}; {@code slowCall} is null when slow calls are not counted. */
+    record Breaker(@Percent(min = 1) int failureRate, SlowCall slowCall, Window window,
+            @Range(min = 1, max = 100_000) int minCalls, @Positive Duration openFor,
+            @Range(min = 1, max = 1000) int halfOpenCalls) implements Binder.Validated {
+        static Breaker defaults() {
+            return new Breaker(50, null, new Window(CircuitBreakerConfig.DEFAULT_WINDOW, null), 10,
+                    Duration.ofSeconds(10), 3);
         }
-        Section s = up.section("circuit-breaker");
-        int failureRate = percent(s, "failure-rate", 50, 1);
-        Duration slowDuration = null;
-        int slowRate = 100;
-        if (s.has("slow-call")) {
-            Section slow = s.section("slow-call");
-            slowDuration = slow.positiveDuration("duration", Duration.ofSeconds(2));
-            slowRate = percent(slow, "rate", 80, 1);
-            slow.finish();
-        } else {
-            s.raw("slow-call");
+
+        @Override
+        public void validate(Problems problems) {
+            if (window.calls() > 0 && minCalls > window.calls()) {
+                problems.add("min-calls", minCalls + " is above the window of " + window.calls() + " calls");
+            }
         }
-        int windowCalls = CircuitBreakerConfig.DEFAULT_WINDOW;
-        Duration windowTime = null;
-        String w = s.string("window", null);
-        if (w != null) {
-            String v = w.trim();
-            if (v.chars().allMatch(Character::isDigit) && !v.isEmpty()) {
-                windowCalls = s.integer("window", CircuitBreakerConfig.DEFAULT_WINDOW, 1, 10_000);
-            } else {
-                windowCalls = 0;
-                windowTime = s.positiveDuration("window", Duration.ofSeconds(10));
-                if (windowTime.toMillis() < 100) {
-                    s.problems().add(s.raw("window"), "a time window is at least 100ms");
-                    windowTime = Duration.ofSeconds(10);
+    }
+
+    record SlowCall(@Positive Duration duration, @Percent(min = 1) int rate) {
+        static SlowCall defaults() {
+            return new SlowCall(Duration.ofSeconds(2), 80);
+        }
+    }
+
+    /** {@code window:} a number of calls (1..10000), or a time of at least 100ms. */
+    record Window(int calls, Duration time) {
+        static Window of(String text) {
+            String v = text.trim();
+            if (!v.isEmpty() && v.chars().allMatch(Character::isDigit)) {
+                int n;
+                try {
+                    n = Integer.parseInt(v);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("expected an integer, found '" + text + "'");
                 }
+                if (n < 1 || n > 10_000) {
+                    throw new IllegalArgumentException(n + " is out of range [1, 10000]");
+                }
+                return new Window(n, null);
             }
+            Duration d = Section.parseDuration(v);
+            if (d == null) {
+                throw new IllegalArgumentException("expected a duration such as 500ms, 30s, 5m, found '" + text + "'");
+            }
+            if (d.isZero()) {
+                throw new IllegalArgumentException("must be above 0");
+            }
+            if (d.toMillis() < 100) {
+                throw new IllegalArgumentException("a time window is at least 100ms");
+            }
+            return new Window(0, d);
         }
-        int minCalls = s.integer("min-calls", 10, 1, 100_000);
-        if (windowCalls > 0 && minCalls > windowCalls) {
-            s.problems().add(s.raw("min-calls"), minCalls + " is above the window of " + windowCalls + " calls");
-        }
-        Duration openFor = s.positiveDuration("open-for", Duration.ofSeconds(10));
-        int halfOpenCalls = s.integer("half-open-calls", 3, 1, 1000);
-        s.finish();
-        return new CircuitBreakerConfig(failureRate, slowDuration, slowRate, windowCalls, windowTime, minCalls,
-                openFor, halfOpenCalls);
     }
 
-    /** {@code outlier-detection:}, or null when absent. */
-    static OutlierConfig outlierDetection(Section up) {
-        if (!up.has("outlier-detection")) {
-            up.raw("outlier-detection");
-            return null;
-        }
-        Section s = up.section("outlier-detection");
-        int consecutive = s.integer("consecutive-failures", 5, 1, 10_000);
-        Duration base = s.positiveDuration("base-ejection", Duration.ofSeconds(30));
-        Duration max = s.positiveDuration("max-ejection", Duration.ofSeconds(300));
-        if (max.compareTo(base) < 0) {
-            s.problems().add(s.raw("max-ejection"), "is below base-ejection " + base);
-            max = base;
-        }
-        int maxEjected = percent(s, "max-ejected", 50, 0);
-        s.finish();
-        return new OutlierConfig(consecutive, base, max, maxEjected);
+    /** {@code circuit-breaker:} at {@code node}. */
+    static CircuitBreakerConfig circuitBreaker(ConfigNode node, Problems p) {
+        Breaker b = Binder.bind(node, Breaker.class, p);
+        SlowCall slow = b.slowCall();
+        return new CircuitBreakerConfig(b.failureRate(), slow == null ? null : slow.duration(),
+                slow == null ? 100 : slow.rate(), b.window().calls(), b.window().time(), b.minCalls(), b.openFor(),
+                b.halfOpenCalls());
     }
 
-    /** {@code health-check:}, or null when absent. */
-    static HealthCheckConfig healthCheck(Section up) {
-        if (!up.has("health-check")) {
-            up.raw("health-check");
-            return null;
-        }
-        Section s = up.section("health-check");
-        String path = s.string("path", "/health");
-        if (!path.startsWith("/") || path.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
-            s.problems().add(s.raw("path"), "expected an absolute path such as /health, found '" + path + "'");
-            path = "/health";
-        }
-        Duration interval = s.positiveDuration("interval", Duration.ofSeconds(5));
-        Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(1));
-        if (timeout.compareTo(interval) > 0) {
-            s.problems().add(s.raw("timeout"), "is above the interval " + interval);
-        }
-        int healthy = s.integer("healthy", 2, 1, 100);
-        int unhealthy = s.integer("unhealthy", 3, 1, 100);
-        List<HealthCheckConfig.StatusRange> statuses = new ArrayList<>(s.scalars("statuses", n -> {
-            Matcher m = STATUS_RANGE.matcher(n.value().trim());
-            if (!m.matches()) {
-                s.problems().add(n, "expected a status or a range such as 200-399, found '" + n.value() + "'");
-                return null;
-            }
-            int from = Integer.parseInt(m.group(1));
-            int to = m.group(2) == null ? from : Integer.parseInt(m.group(2));
-            if (to < from) {
-                s.problems().add(n, "the range " + n.value() + " is empty");
-                return null;
-            }
-            return new HealthCheckConfig.StatusRange(from, to);
-        }));
-        if (statuses.isEmpty()) {
-            statuses.add(new HealthCheckConfig.StatusRange(200, 399));
-        }
-        s.finish();
-        return new HealthCheckConfig(path, interval, timeout, healthy, unhealthy, statuses);
-    }
-
-    /** {@code fallback:}, or null when absent: {@code {upstream: name}} or a fixed response. */
-    static FallbackConfig fallback(Section up) {
-        if (!up.has("fallback")) {
-            up.raw("fallback");
-            return null;
-        }
-        Section s = up.section("fallback");
+    /** {@code fallback:} at {@code node}: {@code {upstream: name}} or a fixed response. */
+    static FallbackConfig fallback(ConfigNode node, Problems p) {
+        Section s = Section.of(node, p);
         if (s.has("upstream")) {
             String name = s.string("upstream", null);
             s.finish();
@@ -134,20 +84,5 @@ final class ResilienceReader {
         }
         MockConfig response = MockReader.read(s);
         return new FallbackConfig(null, response, s.node().location(), s.node().path());
-    }
-
-    /** {@code 50%} or {@code 50}, in [min, 100]. */
-    private static int percent(Section s, String key, int def, int min) {
-        String v = s.string(key, null);
-        if (v == null) {
-            return def;
-        }
-        Matcher m = PERCENT.matcher(v.trim());
-        int p = m.matches() ? Integer.parseInt(m.group(1)) : -1;
-        if (p < min || p > 100) {
-            s.problems().add(s.raw(key), "expected a percentage in " + min + "%.." + "100%, found '" + v + "'");
-            return def;
-        }
-        return p;
     }
 }

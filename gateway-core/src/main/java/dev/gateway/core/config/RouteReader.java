@@ -196,7 +196,9 @@ final class RouteReader {
                     : "a batch route has no upstream to retry (each item follows its own route's retries)");
         }
         List<FilterSpec> routeFilters = readFilters(s);
-        CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
+        CircuitBreakerConfig breaker = s.has("circuit-breaker")
+                ? ResilienceReader.circuitBreaker(s.raw("circuit-breaker"), p) : null;
+        s.raw("circuit-breaker");
         if (breaker != null && (mock != null || batch != null)) {
             p.add(s.raw("circuit-breaker"), mock != null
                     ? "a mock route has no upstream to guard"

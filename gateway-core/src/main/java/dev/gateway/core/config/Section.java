@@ -300,8 +300,8 @@ public final class Section {
         return of(n, problems);
     }
 
-    /** An absolute http URL. */
-    public URI httpUrl(ConfigNode.ScalarNode s) {
+    /** An absolute http URL, or null with the problem recorded. */
+    public static URI httpUrl(ConfigNode.ScalarNode s, Problems problems) {
         try {
             URI u = new URI(s.value().trim());
             if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {

@@ -1,67 +1,76 @@
 package dev.gateway.core.config;
 
+import dev.gateway.core.config.Binder.Positive;
+import dev.gateway.core.config.Binder.Range;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads one entry of {@code upstreams:} (its targets, pool and resilience settings) into an {@link UpstreamConfig}. */
+/** Binds one entry of {@code upstreams:} (its targets, pool and resilience settings) to an {@link UpstreamConfig}. */
 final class UpstreamReader {
     private UpstreamReader() {}
 
-    static UpstreamConfig read(String name, Section s) {
-        Problems p = s.problems();
+    /** The YAML shape; a target is a URL or {@code {url, weight}}, the fallback an upstream or a response. */
+    record Upstream(List<ConfigNode> targets, UpstreamConfig.Balancer balancer, UpstreamConfig.HostHeader hostHeader,
+            @Range(min = 1, max = 100_000) int maxConnectionsPerTarget,
+            @Range(min = 0, max = 1_000_000) int maxPendingRequests, @Positive Duration connectTimeout,
+            @Positive Duration idleTimeout, ConfigNode circuitBreaker, OutlierConfig outlierDetection,
+            HealthCheckConfig healthCheck, ConfigNode fallback, boolean panic) implements Binder.Validated {
+        static Upstream defaults() {
+            return new Upstream(List.of(), UpstreamConfig.Balancer.ROUND_ROBIN, UpstreamConfig.HostHeader.TARGET, 1024,
+                    1024, Duration.ofSeconds(2), Duration.ofSeconds(30), null, null, null, null, false);
+        }
+
+        @Override
+        public void validate(Problems problems) {
+            if (targets.isEmpty()) {
+                problems.add("targets", "at least one target is required");
+            }
+        }
+    }
+
+    /** A target as a mapping. */
+    record Target(@Binder.Required ConfigNode url, @Range(min = 1, max = 1000) int weight) {
+        static Target defaults() {
+            return new Target(null, 1);
+        }
+    }
+
+    static UpstreamConfig read(String name, ConfigNode node, Problems p) {
         if (!ConfigLoader.ID.matcher(name).matches()) {
-            p.add(s.node(), "upstream name '" + name + "' must be letters, digits, '.', '_' or '-'");
+            p.add(node, "upstream name '" + name + "' must be letters, digits, '.', '_' or '-'");
         }
+        Upstream u = Binder.bind(node, Upstream.class, p);
         List<UpstreamConfig.TargetConfig> targets = new ArrayList<>();
-        List<ConfigNode> items = s.list("targets");
-        if (items.isEmpty()) {
-            p.add(s.node().location(), s.child("targets"), "at least one target is required");
-        }
-        for (ConfigNode item : items) {
-            UpstreamConfig.TargetConfig t = readTarget(item, s);
+        for (ConfigNode item : u.targets()) {
+            UpstreamConfig.TargetConfig t = target(item, p);
             if (t != null) {
                 targets.add(t);
             }
         }
-        var balancer = s.enumValue("balancer", UpstreamConfig.Balancer.class, UpstreamConfig.Balancer.ROUND_ROBIN);
-        var hostHeader = s.enumValue("host-header", UpstreamConfig.HostHeader.class,
-                UpstreamConfig.HostHeader.TARGET);
-        int maxConns = s.integer("max-connections-per-target", 1024, 1, 100_000);
-        int maxPending = s.integer("max-pending-requests", 1024, 0, 1_000_000);
-        Duration connect = s.positiveDuration("connect-timeout", Duration.ofSeconds(2));
-        Duration idle = s.positiveDuration("idle-timeout", Duration.ofSeconds(30));
-        CircuitBreakerConfig breaker = ResilienceReader.circuitBreaker(s);
-        OutlierConfig outliers = ResilienceReader.outlierDetection(s);
-        HealthCheckConfig healthCheck = ResilienceReader.healthCheck(s);
-        FallbackConfig fallback = ResilienceReader.fallback(s);
-        boolean panic = s.bool("panic", false);
-        s.finish();
-        return new UpstreamConfig(name, s.node().location(), targets, balancer, hostHeader, maxConns, maxPending,
-                connect, idle, breaker, outliers, healthCheck, fallback, panic);
+        return new UpstreamConfig(name, node.location(), targets, u.balancer(), u.hostHeader(),
+                u.maxConnectionsPerTarget(), u.maxPendingRequests(), u.connectTimeout(), u.idleTimeout(),
+                u.circuitBreaker() == null ? null : ResilienceReader.circuitBreaker(u.circuitBreaker(), p),
+                u.outlierDetection(), u.healthCheck(),
+                u.fallback() == null ? null : ResilienceReader.fallback(u.fallback(), p), u.panic());
     }
 
-    private static UpstreamConfig.TargetConfig readTarget(ConfigNode item, Section parent) {
-        Problems p = parent.problems();
-        ConfigNode.ScalarNode urlNode;
+    private static UpstreamConfig.TargetConfig target(ConfigNode item, Problems p) {
+        ConfigNode url = item;
         int weight = 1;
-        if (item instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
-            urlNode = sn;
-        } else if (item instanceof ConfigNode.MapNode) {
-            Section ts = Section.of(item, p);
-            ConfigNode u = ts.raw("url");
-            weight = ts.integer("weight", 1, 1, 1000);
-            ts.finish();
-            if (!(u instanceof ConfigNode.ScalarNode us) || us.value() == null) {
-                p.add(item.location(), ts.child("url"), "is required");
-                return null;
-            }
-            urlNode = us;
-        } else {
-            p.add(item, "expected a URL or {url, weight}, found " + item.kind());
+        if (item instanceof ConfigNode.MapNode) {
+            Target t = Binder.bind(item, Target.class, p);
+            url = t.url();
+            weight = t.weight();
+        }
+        if (url == null) {
             return null;
         }
-        var uri = parent.httpUrl(urlNode);
+        if (!(url instanceof ConfigNode.ScalarNode us) || us.value() == null) {
+            p.add(url, "expected a URL or {url, weight}, found " + url.kind());
+            return null;
+        }
+        var uri = Section.httpUrl(us, p);
         if (uri == null) {
             return null;
         }
@@ -70,6 +79,6 @@ final class UpstreamReader {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         }
-        return new UpstreamConfig.TargetConfig(host, port, weight, urlNode.location(), urlNode.path());
+        return new UpstreamConfig.TargetConfig(host, port, weight, us.location(), us.path());
     }
 }

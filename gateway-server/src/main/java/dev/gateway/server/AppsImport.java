@@ -1,11 +1,11 @@
 package dev.gateway.server;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.RedisConfig;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.metadata.AppRecords;
 import dev.gateway.core.redis.RedisService;

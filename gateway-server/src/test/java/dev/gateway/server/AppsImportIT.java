@@ -2,8 +2,8 @@ package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.RedisConfig;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.AppChanges;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.metadata.MetadataSource;

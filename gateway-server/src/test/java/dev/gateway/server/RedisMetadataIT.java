@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gateway.core.auth.HmacAlgorithm;
 import dev.gateway.core.auth.HmacVerifier;
 import dev.gateway.core.auth.SigningString;
-import dev.gateway.core.metadata.App;
+import dev.gateway.core.config.App;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.core.testing.RedisNode;

@@ -1,8 +1,8 @@
 package dev.gateway.loadtest;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.config.RedisConfig;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metadata.AppJson;
 import dev.gateway.core.metadata.RedisMetadata;
 import dev.gateway.core.redis.RedisService;

@@ -1,17 +1,18 @@
 package dev.gateway.loadtest;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterResult;
-import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.limit.LocalLimits;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.filters.ratelimit.RateLimitFilterFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -76,7 +77,7 @@ public class RateLimitFilterBenchmark {
         RouteConfig r = config.routes().get(0);
         FilterSpec spec = r.filters().get(0);
         Problems problems = new Problems();
-        filter = spec.create(new FilterContext(r.id(), r.group(), config, Map.of(), problems, spec.location(),
+        filter = FilterFactory.create(spec, new FilterContext(r.id(), r.group(), config, Map.of(), problems, spec.location(),
                 spec.path()));
         if (!problems.isEmpty()) {
             throw new IllegalStateException(problems.toString());

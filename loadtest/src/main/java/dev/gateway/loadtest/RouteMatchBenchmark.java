@@ -1,6 +1,6 @@
 package dev.gateway.loadtest;
 
-import dev.gateway.core.route.PathNormalizer;
+import dev.gateway.core.http.PathNormalizer;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.route.RouteTable;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
-import dev.gateway.core.route.PathNormalizer;
+import dev.gateway.core.http.PathNormalizer;
 import dev.gateway.core.terminal.InProcess;
 import dev.gateway.core.terminal.ItemSink;
 import dev.gateway.core.terminal.Terminal;

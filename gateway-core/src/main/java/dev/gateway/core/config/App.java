@@ -1,4 +1,4 @@
-package dev.gateway.core.metadata;
+package dev.gateway.core.config;
 
 import java.util.List;
 import java.util.Set;

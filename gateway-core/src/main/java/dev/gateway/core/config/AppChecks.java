@@ -1,6 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.metadata.App;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;

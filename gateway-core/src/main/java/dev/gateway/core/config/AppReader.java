@@ -1,6 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.metadata.App;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;

@@ -1,34 +1,31 @@
-package dev.gateway.core.terminal;
+package dev.gateway.core.config;
 
-import dev.gateway.core.filter.RequestContext;
-import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.metadata.App;
-import io.netty.handler.codec.http.QueryStringDecoder;
-import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
  * A mock's body, parsed once at load into literal byte runs and substitutions: {@code ${request_id}}, {@code ${path}},
  * {@code ${query.NAME}}, {@code ${header.NAME}}, {@code ${app}}. A missing query parameter, header or app gives an
- * empty string. Values are escaped for a JSON string when the body is JSON. Immutable; rendering runs on the event
- * loop and allocates only the output (a body without substitutions is not rendered at all).
+ * empty string. Values are escaped for a JSON string when the body is JSON. Immutable; the mock terminal renders it
+ * per request (a body without substitutions is not rendered at all).
  */
 public final class BodyTemplate {
     private static final byte[] EMPTY = new byte[0];
 
-    enum Kind { REQUEST_ID, PATH, QUERY, HEADER, APP }
+    /** What a substitution inserts. */
+    public enum Kind { REQUEST_ID, PATH, QUERY, HEADER, APP }
 
-    private record Part(byte[] literal, Kind kind, String name) {}
+    /** Literal bytes, then the substitution {@code kind} ({@code name}: the query parameter or header), if any. */
+    public record Part(byte[] literal, Kind kind, String name) {}
 
     private final byte[] constant;
-    private final Part[] parts;
+    /** Null when the body is constant. */
+    private final List<Part> parts;
     private final boolean json;
     private final int literalBytes;
 
-    private BodyTemplate(byte[] constant, Part[] parts, boolean json, int literalBytes) {
+    private BodyTemplate(byte[] constant, List<Part> parts, boolean json, int literalBytes) {
         this.constant = constant;
         this.parts = parts;
         this.json = json;
@@ -70,7 +67,7 @@ public final class BodyTemplate {
             return new BodyTemplate(tail, null, json, tail.length);
         }
         parts.add(new Part(tail, null, null));
-        return new BodyTemplate(null, parts.toArray(new Part[0]), json, literalBytes + tail.length);
+        return new BodyTemplate(null, List.copyOf(parts), json, literalBytes + tail.length);
     }
 
     private static Part substitution(String name) {
@@ -103,44 +100,23 @@ public final class BodyTemplate {
         return constant;
     }
 
-    /** The body for one request. */
-    public byte[] render(RequestContext ctx) {
-        if (constant != null) {
-            return constant;
-        }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(literalBytes + 64);
-        QueryStringDecoder query = null;
-        for (Part p : parts) {
-            out.writeBytes(p.literal());
-            if (p.kind() == null) {
-                continue;
-            }
-            String v;
-            switch (p.kind()) {
-                case REQUEST_ID -> v = ctx.requestId();
-                case PATH -> v = ctx.path();
-                case APP -> {
-                    App app = ctx.get(StandardAttrs.APP);
-                    v = app == null ? null : app.key();
-                }
-                case HEADER -> v = ctx.headers().get(p.name());
-                default -> {
-                    if (query == null && ctx.query() != null) {
-                        query = new QueryStringDecoder(ctx.query(), false);
-                    }
-                    List<String> values = query == null ? null : query.parameters().get(p.name());
-                    v = values == null || values.isEmpty() ? null : values.get(0);
-                }
-            }
-            if (v != null) {
-                out.writeBytes((json ? jsonEscape(v) : v).getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return out.toByteArray();
+    /** True when the body is JSON: substituted values are escaped for a JSON string. */
+    public boolean isJson() {
+        return json;
+    }
+
+    /** The literal runs and substitutions, in order, when the body has substitutions; else empty. */
+    public List<Part> parts() {
+        return parts == null ? List.of() : parts;
+    }
+
+    /** How many literal bytes the parts hold (a size hint for rendering). */
+    public int literalBytes() {
+        return literalBytes;
     }
 
     /** {@code s} as the inside of a JSON string (RFC 8259 7): quote, backslash and control characters escaped. */
-    static String jsonEscape(String s) {
+    public static String jsonEscape(String s) {
         StringBuilder sb = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
@@ -173,6 +149,6 @@ public final class BodyTemplate {
     @Override
     public String toString() {
         return constant != null ? "BodyTemplate[" + constant.length + " bytes]"
-                : "BodyTemplate" + Arrays.toString(Arrays.stream(parts).map(Part::kind).toArray());
+                : "BodyTemplate" + parts.stream().map(Part::kind).toList();
     }
 }

@@ -1,8 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.filter.FilterFactory;
-import dev.gateway.core.filter.FilterSpec;
-import dev.gateway.core.metadata.App;
 import java.io.IOException;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +28,7 @@ public final class ConfigLoader {
     static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
 
     private final Function<String, String> env;
-    private final List<FilterFactory<?>> filters;
+    private final List<FilterType<?>> filters;
     /** Skip routes' filter sections (a settings-only load, before the filter factories exist). */
     private final boolean skipFilters;
     /** A load for the apps it holds: with no routes in the files, apps' route references are not checked. */
@@ -44,15 +41,15 @@ public final class ConfigLoader {
     }
 
     /** @param filters the filter factories in their fixed chain order */
-    public ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters) {
+    public ConfigLoader(Function<String, String> env, List<? extends FilterType<?>> filters) {
         this(env, filters, false);
     }
 
-    private ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters, boolean skipFilters) {
+    private ConfigLoader(Function<String, String> env, List<? extends FilterType<?>> filters, boolean skipFilters) {
         this(env, filters, skipFilters, false);
     }
 
-    private ConfigLoader(Function<String, String> env, List<FilterFactory<?>> filters, boolean skipFilters,
+    private ConfigLoader(Function<String, String> env, List<? extends FilterType<?>> filters, boolean skipFilters,
             boolean forApps) {
         this.env = env;
         this.filters = List.copyOf(filters);
@@ -80,7 +77,7 @@ public final class ConfigLoader {
     }
 
     /** A loader reading {@code ${NAME}} from the process environment. */
-    public static ConfigLoader withSystemEnv(List<FilterFactory<?>> filters) {
+    public static ConfigLoader withSystemEnv(List<? extends FilterType<?>> filters) {
         return new ConfigLoader(System::getenv, filters);
     }
 
@@ -210,8 +207,8 @@ public final class ConfigLoader {
         boolean changed = false;
         for (RouteConfig r : config.routes()) {
             List<FilterSpec> chain = null;
-            for (FilterFactory<?> f : filters) {
-                if (r.filters().stream().anyMatch(spec -> spec.factory() == f)) {
+            for (FilterType<?> f : filters) {
+                if (r.filters().stream().anyMatch(spec -> spec.type() == f)) {
                     continue;
                 }
                 Object cfg = f.selectedBy(config, r);
@@ -221,7 +218,7 @@ public final class ConfigLoader {
                 }
             }
             if (chain != null) {
-                chain.sort(java.util.Comparator.comparingInt(spec -> filters.indexOf(spec.factory())));
+                chain.sort(java.util.Comparator.comparingInt(spec -> filters.indexOf(spec.type())));
                 r = r.withFilters(chain);
                 changed = true;
             }

@@ -1,22 +1,7 @@
-package dev.gateway.core.filter;
+package dev.gateway.core.config;
 
-import dev.gateway.core.config.ConfigNode;
-import java.util.Set;
-
-/** One filter of a route as configured: its factory, its validated config and where it was written. */
-public record FilterSpec(FilterFactory<?> factory, Object config, ConfigNode.Location location, String path) {
-
-    public Set<String> extraMethods() {
-        return factory.extraMethods();
-    }
-
-    @SuppressWarnings("unchecked")
-    public boolean needsBody() {
-        return ((FilterFactory<Object>) factory).needsBody(config);
-    }
-
-    @SuppressWarnings("unchecked")
-    public GatewayFilter create(FilterContext context) {
-        return ((FilterFactory<Object>) factory).create(context, config);
-    }
-}
+/**
+ * One filter of a route as configured: its type, its validated config and where it was written. The filter itself
+ * is created when the configuration is compiled ({@code FilterFactory.create(spec, context)}).
+ */
+public record FilterSpec(FilterType<?> type, Object config, ConfigNode.Location location, String path) {}

@@ -1,6 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.metadata.App;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,6 @@
 package dev.gateway.core.config;
 
 import dev.gateway.core.http.Header;
-import dev.gateway.core.terminal.BodyTemplate;
 import java.time.Duration;
 import java.util.List;
 

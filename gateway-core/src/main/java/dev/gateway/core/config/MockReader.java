@@ -1,7 +1,6 @@
 package dev.gateway.core.config;
 
 import dev.gateway.core.http.Header;
-import dev.gateway.core.terminal.BodyTemplate;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

@@ -1,6 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.filter.FilterSpec;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;

@@ -1,8 +1,5 @@
 package dev.gateway.core.config;
 
-import dev.gateway.core.filter.FilterFactory;
-import dev.gateway.core.filter.FilterSpec;
-import dev.gateway.core.route.PathPattern;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,12 +23,12 @@ final class RouteReader {
     static final Duration DEFAULT_WEBSOCKET_IDLE = Duration.ofSeconds(60);
     private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
-    private final List<FilterFactory<?>> filters;
+    private final List<FilterType<?>> filters;
     /** Skip routes' filter sections (a settings-only load, before the filter factories exist). */
     private final boolean skipFilters;
 
     /** @param filters the filter factories in their fixed chain order */
-    RouteReader(List<FilterFactory<?>> filters, boolean skipFilters) {
+    RouteReader(List<FilterType<?>> filters, boolean skipFilters) {
         this.filters = filters;
         this.skipFilters = skipFilters;
     }
@@ -45,13 +42,13 @@ final class RouteReader {
         List<FilterSpec> out = new ArrayList<>();
         // The chain order is the factories' order, whatever the YAML order.
         Set<String> named = fs.node() instanceof ConfigNode.MapNode m ? m.entries().keySet() : Set.of();
-        for (FilterFactory<?> f : filters) {
+        for (FilterType<?> f : filters) {
             boolean implied = f.impliedBy().stream().anyMatch(named::contains);
             if (named.contains(f.name()) || implied) {
-                Section section = fs.section(f.name());
-                Object cfg = f.read(section);
+                ConfigNode section = sectionNode(fs, f.name());
+                Object cfg = f.read(section, route.problems());
                 if (cfg != null) {
-                    out.add(new FilterSpec(f, cfg, section.node().location(), section.node().path()));
+                    out.add(new FilterSpec(f, cfg, section.location(), section.path()));
                 }
             }
         }
@@ -59,7 +56,7 @@ final class RouteReader {
             for (var e : m.entries().entrySet()) {
                 if (filters.stream().noneMatch(f -> f.name().equals(e.getKey()))) {
                     route.problems().add(e.getValue().location(), fs.child(e.getKey()), "unknown filter '"
-                            + e.getKey() + "' (known: " + String.join(", ", filters.stream().map(FilterFactory::name)
+                            + e.getKey() + "' (known: " + String.join(", ", filters.stream().map(FilterType::name)
                             .toList()) + ")");
                     fs.raw(e.getKey());
                 }
@@ -68,15 +65,21 @@ final class RouteReader {
         return out;
     }
 
-    /** Top-level sections of filters that have a global default ({@link FilterFactory#hasGlobalDefault()}). */
+    /** The node of {@code key} in {@code s}, marked as read; an empty one at {@code s} when absent. */
+    private static ConfigNode sectionNode(Section s, String key) {
+        ConfigNode n = s.raw(key);
+        return n != null ? n : new ConfigNode.ScalarNode(s.node().location(), s.child(key), null);
+    }
+
+    /** Top-level sections of filters that have a global default ({@link FilterType#hasGlobalDefault()}). */
     List<FilterSpec> readGlobalFilters(Section main) {
         List<FilterSpec> out = new ArrayList<>();
-        for (FilterFactory<?> f : filters) {
+        for (FilterType<?> f : filters) {
             if (f.hasGlobalDefault() && main.has(f.name())) {
-                Section section = main.section(f.name());
-                Object cfg = f.read(section);
+                ConfigNode section = sectionNode(main, f.name());
+                Object cfg = f.read(section, main.problems());
                 if (cfg != null && !skipFilters) {
-                    out.add(new FilterSpec(f, cfg, section.node().location(), section.node().path()));
+                    out.add(new FilterSpec(f, cfg, section.location(), section.path()));
                 }
             }
         }
@@ -88,7 +91,7 @@ final class RouteReader {
         List<FilterSpec> chain = new ArrayList<>(r.filters());
         boolean changed = false;
         for (FilterSpec d : defaults) {
-            if (chain.stream().noneMatch(f -> f.factory() == d.factory())) {
+            if (chain.stream().noneMatch(f -> f.type() == d.type())) {
                 chain.add(d);
                 changed = true;
             }
@@ -96,7 +99,7 @@ final class RouteReader {
         if (!changed) {
             return r;
         }
-        chain.sort(java.util.Comparator.comparingInt(f -> filters.indexOf(f.factory())));
+        chain.sort(java.util.Comparator.comparingInt(f -> filters.indexOf(f.type())));
         return r.withFilters(chain);
     }
 
@@ -115,7 +118,7 @@ final class RouteReader {
             return h;
         });
         List<String> paths = s.scalars("paths", n -> {
-            String err = PathPattern.validate(n.value());
+            String err = PathSyntax.validate(n.value());
             if (err != null) {
                 p.add(n, err);
                 return null;
@@ -159,7 +162,7 @@ final class RouteReader {
         if (strip != null && replace != null) {
             p.add(s.node().location(), s.child("replace-prefix"), "use strip-prefix or replace-prefix, not both");
         } else if (strip != null) {
-            String err = PathPattern.validatePrefix(strip);
+            String err = PathSyntax.validatePrefix(strip);
             if (err != null) {
                 p.add(s.raw("strip-prefix"), err);
             } else {
@@ -170,8 +173,8 @@ final class RouteReader {
             String to = replace.requiredString("to");
             replace.finish();
             if (from != null && to != null) {
-                String e1 = PathPattern.validatePrefix(from);
-                String e2 = PathPattern.validatePrefix(to);
+                String e1 = PathSyntax.validatePrefix(from);
+                String e2 = PathSyntax.validatePrefix(to);
                 if (e1 != null) {
                     p.add(replace.raw("from"), e1);
                 } else if (e2 != null) {
@@ -251,7 +254,7 @@ final class RouteReader {
             for (String h : hosts) {
                 for (String path : r.paths()) {
                     for (String m : methods) {
-                        String key = h + " " + PathPattern.canonical(path) + " " + m;
+                        String key = h + " " + PathSyntax.canonical(path) + " " + m;
                         RouteConfig other = keys.putIfAbsent(key, r);
                         if (other != null && other != r) {
                             p.add(r.location(), r.path() + ".paths", "route '" + r.id() + "' matches the same "

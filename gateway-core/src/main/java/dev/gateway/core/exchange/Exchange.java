@@ -1,6 +1,7 @@
 package dev.gateway.core.exchange;
 
 import dev.gateway.core.config.AccessLogConfig;
+import dev.gateway.core.config.App;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
@@ -10,7 +11,6 @@ import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.RequestMetrics;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;

@@ -27,7 +27,7 @@ final class ItemRunner implements InProcess {
     private final RequestMetrics unrouted;
     private final InetAddress clientAddress;
     private final AsciiString clientIp;
-    private final dev.gateway.core.metadata.App app;
+    private final dev.gateway.core.config.App app;
 
     ItemRunner(Exchange exchange, Downstream outer, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted) {
         this.outer = outer;

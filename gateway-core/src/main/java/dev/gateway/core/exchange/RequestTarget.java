@@ -1,6 +1,7 @@
 package dev.gateway.core.exchange;
 
-import dev.gateway.core.route.PathNormalizer;
+import dev.gateway.core.http.PathNormalizer;
+
 
 /**
  * The request target of one request, taken apart: {@code raw} is the path and query exactly as received (signatures

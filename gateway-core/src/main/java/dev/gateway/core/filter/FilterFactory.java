@@ -1,6 +1,11 @@
 package dev.gateway.core.filter;
 
+import dev.gateway.core.config.ConfigNode;
+import dev.gateway.core.config.FilterSpec;
+import dev.gateway.core.config.FilterType;
+import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.Section;
+import java.util.Set;
 
 /**
  * Builds one kind of filter. The server constructs each factory once, handing it the services it needs (metadata,
@@ -12,38 +17,14 @@ import dev.gateway.core.config.Section;
  *
  * @param <C> the immutable config record of this filter
  */
-public interface FilterFactory<C> {
-
-    /** The YAML name under a route's {@code filters}, e.g. {@code hmac-auth}. */
-    String name();
+public interface FilterFactory<C> extends FilterType<C> {
 
     /** Reads and validates this filter's section; records problems in {@code section.problems()}. */
     C read(Section section);
 
-    /**
-     * Filters whose presence on a route switches this one on with its defaults (authorization is implied by
-     * hmac-auth: an authenticated app may only call routes it is allowed to).
-     */
-    default java.util.List<String> impliedBy() {
-        return java.util.List.of();
-    }
-
-    /**
-     * The config this filter gets on {@code route} when the route does not name it under {@code filters} but another
-     * part of the whole configuration selects the route (a {@code limits:} entry names its routes), or null when
-     * nothing does (the default). Asked once per route after every file is read and checked, off the event loops;
-     * the filter then takes its place in the chain order like a named one. Routes it returns null for pay nothing.
-     */
-    default C selectedBy(dev.gateway.core.config.GatewayConfig config, dev.gateway.core.config.RouteConfig route) {
-        return null;
-    }
-
-    /**
-     * True if the main gateway.yml may hold a top-level section named {@link #name()}: its config applies to every
-     * route whose {@code filters} do not name this filter (a route's own section replaces it, never merges with it).
-     */
-    default boolean hasGlobalDefault() {
-        return false;
+    @Override
+    default C read(ConfigNode section, Problems problems) {
+        return read(Section.of(section, problems));
     }
 
     /**
@@ -66,4 +47,21 @@ public interface FilterFactory<C> {
      * not exist, say) are reported through {@link FilterContext#problem} and reject the whole configuration.
      */
     GatewayFilter create(FilterContext context, C config);
+
+    /** The filter of {@code spec} for one route ({@link #create}). */
+    @SuppressWarnings("unchecked")
+    static GatewayFilter create(FilterSpec spec, FilterContext context) {
+        return ((FilterFactory<Object>) spec.type()).create(context, spec.config());
+    }
+
+    /** {@link #needsBody} of {@code spec}'s factory for its config. */
+    @SuppressWarnings("unchecked")
+    static boolean needsBody(FilterSpec spec) {
+        return ((FilterFactory<Object>) spec.type()).needsBody(spec.config());
+    }
+
+    /** {@link #extraMethods} of {@code spec}'s factory. */
+    static Set<String> extraMethods(FilterSpec spec) {
+        return ((FilterFactory<?>) spec.type()).extraMethods();
+    }
 }

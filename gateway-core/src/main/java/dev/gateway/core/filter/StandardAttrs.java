@@ -1,6 +1,6 @@
 package dev.gateway.core.filter;
 
-import dev.gateway.core.metadata.App;
+import dev.gateway.core.config.App;
 import dev.gateway.core.upstream.UpstreamGroup;
 
 /**

@@ -1,4 +1,4 @@
-package dev.gateway.core.route;
+package dev.gateway.core.http;
 
 /**
  * Normalises a request path before it is matched, so that routing and the upstream see one canonical form:

@@ -4,13 +4,14 @@ import dev.gateway.core.batch.BatchMetrics;
 import dev.gateway.core.batch.BatchTerminal;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.FallbackConfig;
+import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.MockConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.config.UpstreamConfig;
 import dev.gateway.core.filter.FilterContext;
-import dev.gateway.core.filter.FilterSpec;
+import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.upstream.HealthSelector;
 import dev.gateway.core.health.TargetHealth;
@@ -121,7 +122,7 @@ public final class ConfigCompiler {
         GatewayFilter[] chain = new GatewayFilter[r.filters().size()];
         for (int i = 0; i < chain.length; i++) {
             FilterSpec spec = r.filters().get(i);
-            chain[i] = spec.create(new FilterContext(r.id(), r.group(), config, upstreams, problems,
+            chain[i] = FilterFactory.create(spec, new FilterContext(r.id(), r.group(), config, upstreams, problems,
                     spec.location(), spec.path()));
         }
         String from = r.rewrite() == null ? null : r.rewrite().from();
@@ -131,7 +132,7 @@ public final class ConfigCompiler {
                 : new RequestMetrics(meters.requests(), r.id(), RequestMetrics.VARIANTS.toArray(new String[0]));
         Set<String> methods = new LinkedHashSet<>(r.methods());
         if (!methods.isEmpty()) {
-            r.filters().forEach(f -> methods.addAll(f.extraMethods()));
+            r.filters().forEach(f -> methods.addAll(FilterFactory.extraMethods(f)));
         }
         Terminal terminal = r.batch() != null
                 ? new BatchTerminal(r.batch(), meters == null ? BatchMetrics.NOOP
@@ -146,7 +147,7 @@ public final class ConfigCompiler {
             editsResponses |= f != null && GatewayFilter.overridesOnResponse(f);
         }
         return new Route(r.id(), r.group(), methods, from, to, TimeUnit.NANOSECONDS.convert(r.filterTimeout()),
-                chain, r.filters().stream().anyMatch(FilterSpec::needsBody), editsResponses, terminal, rm,
+                chain, r.filters().stream().anyMatch(FilterFactory::needsBody), editsResponses, terminal, rm,
                 r.websocket(), r.websocketIdleTimeout().toNanos());
     }
 

@@ -1,10 +1,10 @@
 package dev.gateway.core.limit;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.LimitConfig;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.metadata.App;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLongArray;

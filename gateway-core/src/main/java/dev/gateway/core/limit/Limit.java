@@ -1,10 +1,10 @@
 package dev.gateway.core.limit;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.LimitConfig;
 import dev.gateway.core.config.LimitConfig.Dimension;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.GatewayMeters;
 import dev.gateway.core.metrics.LatencyHistogram;
 import dev.gateway.core.metrics.Meters;

@@ -1,5 +1,6 @@
 package dev.gateway.core.metadata;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.metrics.GatewayMeters;
 import dev.gateway.core.redis.RedisService;
 import io.lettuce.core.RedisChannelHandler;

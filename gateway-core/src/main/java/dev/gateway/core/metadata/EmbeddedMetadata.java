@@ -1,5 +1,6 @@
 package dev.gateway.core.metadata;
 
+import dev.gateway.core.config.App;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.gateway.core.metadata;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.MetadataConfig;
 import java.util.List;
 import java.util.concurrent.CompletionStage;

@@ -6,6 +6,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Policy;
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayException;

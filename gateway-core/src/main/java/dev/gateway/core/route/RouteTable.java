@@ -1,5 +1,6 @@
 package dev.gateway.core.route;
 
+import dev.gateway.core.http.PathNormalizer;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;

@@ -1,10 +1,17 @@
 package dev.gateway.core.terminal;
 
+import dev.gateway.core.config.App;
+import dev.gateway.core.config.BodyTemplate;
+import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayResponse;
 import dev.gateway.core.http.Header;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -43,6 +50,44 @@ public final class MockTerminal implements Terminal {
     @Override
     public String logName() {
         return LOG_NAME;
+    }
+
+    /** The body for one request; on the event loop, allocating only the output. */
+    public static byte[] render(BodyTemplate body, RequestContext ctx) {
+        if (body.constant() != null) {
+            return body.constant();
+        }
+        List<BodyTemplate.Part> parts = body.parts();
+        ByteArrayOutputStream out = new ByteArrayOutputStream(body.literalBytes() + 64);
+        QueryStringDecoder query = null;
+        for (int i = 0; i < parts.size(); i++) {
+            BodyTemplate.Part p = parts.get(i);
+            out.writeBytes(p.literal());
+            if (p.kind() == null) {
+                continue;
+            }
+            String v;
+            switch (p.kind()) {
+                case REQUEST_ID -> v = ctx.requestId();
+                case PATH -> v = ctx.path();
+                case APP -> {
+                    App app = ctx.get(StandardAttrs.APP);
+                    v = app == null ? null : app.key();
+                }
+                case HEADER -> v = ctx.headers().get(p.name());
+                default -> {
+                    if (query == null && ctx.query() != null) {
+                        query = new QueryStringDecoder(ctx.query(), false);
+                    }
+                    List<String> values = query == null ? null : query.parameters().get(p.name());
+                    v = values == null || values.isEmpty() ? null : values.get(0);
+                }
+            }
+            if (v != null) {
+                out.writeBytes((body.isJson() ? BodyTemplate.jsonEscape(v) : v).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return out.toByteArray();
     }
 
     @Override
@@ -86,7 +131,7 @@ public final class MockTerminal implements Terminal {
                 return;
             }
             done = true;
-            ex.respond(fixed != null ? fixed : new GatewayResponse(status, headers, body.render(ex.context())));
+            ex.respond(fixed != null ? fixed : new GatewayResponse(status, headers, render(body, ex.context())));
         }
 
         @Override

@@ -1116,8 +1116,8 @@ class ConfigLoaderTest {
                       search: { per-second: 5 }
                 """);
         var app = new ConfigLoader(java.util.Map.<String, String>of()::get).load(f).apps().get(0);
-        assertThat(app.limits()).containsEntry("orders", new dev.gateway.core.metadata.App.LimitOverride(10, 20))
-                .containsEntry("search", new dev.gateway.core.metadata.App.LimitOverride(5, 5));
+        assertThat(app.limits()).containsEntry("orders", new dev.gateway.core.config.App.LimitOverride(10, 20))
+                .containsEntry("search", new dev.gateway.core.config.App.LimitOverride(5, 5));
     }
 
     @Test

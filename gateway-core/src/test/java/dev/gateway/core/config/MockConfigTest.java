@@ -3,6 +3,7 @@ package dev.gateway.core.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gateway.core.filter.RequestContext;
+import dev.gateway.core.terminal.MockTerminal;
 import dev.gateway.core.testing.TestRequests;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
@@ -53,7 +54,7 @@ class MockConfigTest {
         assertThat(m.status()).isEqualTo(202);
         assertThat(m.delay()).hasMillis(150);
         HttpHeadersProbe probe = new HttpHeadersProbe();
-        assertThat(new String(m.body().render(probe.context("/m", "a\tb \"q\" \\")), StandardCharsets.UTF_8))
+        assertThat(new String(MockTerminal.render(m.body(), probe.context("/m", "a\tb \"q\" \\")), StandardCharsets.UTF_8))
                 .isEqualTo("{\"p\":\"/m\",\"id\":\"req-9\",\"h\":\"a\\tb \\\"q\\\" \\\\\"}");
     }
 

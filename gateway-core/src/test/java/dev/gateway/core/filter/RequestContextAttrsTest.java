@@ -2,7 +2,7 @@ package dev.gateway.core.filter;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gateway.core.metadata.App;
+import dev.gateway.core.config.App;
 import dev.gateway.core.testing.TestRequests;
 import io.netty.handler.codec.http.DefaultHttpHeaders;
 import java.lang.management.ManagementFactory;

@@ -1,4 +1,4 @@
-package dev.gateway.core.route;
+package dev.gateway.core.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

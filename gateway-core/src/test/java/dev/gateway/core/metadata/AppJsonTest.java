@@ -2,6 +2,7 @@ package dev.gateway.core.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;

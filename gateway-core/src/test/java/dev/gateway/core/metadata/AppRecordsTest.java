@@ -2,6 +2,7 @@ package dev.gateway.core.metadata;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.RedisConfig;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.testing.RealRedis;

@@ -1,6 +1,7 @@
 package dev.gateway.core.metadata;
 
 import com.github.benmanes.caffeine.cache.Ticker;
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.config.RedisConfig;
 import dev.gateway.core.redis.RedisService;

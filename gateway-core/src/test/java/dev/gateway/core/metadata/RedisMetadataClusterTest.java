@@ -8,6 +8,7 @@ import static dev.gateway.core.metadata.MetadataTesting.until;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.testing.RealRedis;
 import dev.gateway.core.testing.RedisNode;

@@ -13,6 +13,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import dev.gateway.core.config.App;
 import dev.gateway.core.redis.RedisService;
 import dev.gateway.core.testing.RealRedis;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

@@ -9,6 +9,7 @@ import static dev.gateway.core.metadata.MetadataTesting.store;
 import static dev.gateway.core.metadata.MetadataTesting.until;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayException;
 import dev.gateway.core.redis.RedisService;

@@ -2,6 +2,7 @@ package dev.gateway.core.route;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.http.PathNormalizer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

@@ -1,11 +1,11 @@
 package dev.gateway.filters.authz;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.GatewayError;
-import dev.gateway.core.metadata.App;
 import java.util.concurrent.CompletionStage;
 
 /**

@@ -1,5 +1,6 @@
 package dev.gateway.filters.gray;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.ConfigNode;
 import dev.gateway.core.config.ListFile;
 import dev.gateway.core.config.Problems;
@@ -8,7 +9,6 @@ import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.StandardAttrs;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.upstream.UpstreamGroup;
 import java.math.BigDecimal;
 import java.util.ArrayList;

@@ -2,6 +2,7 @@ package dev.gateway.filters.gray;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
@@ -10,7 +11,6 @@ import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.internal.ConfigCompiler;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.route.Route;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.testing.TestRequests;

@@ -3,13 +3,14 @@ package dev.gateway.filters.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gateway.core.config.ConfigLoader;
+import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RedisConfig;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterResult;
-import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
@@ -96,7 +97,7 @@ class ClusterRateLimitTest {
         RouteConfig r = config.routes().get(0);
         FilterSpec spec = r.filters().get(0);
         Problems problems = new Problems();
-        GatewayFilter f = spec.create(new FilterContext(r.id(), r.group(), config, Map.of(), problems,
+        GatewayFilter f = FilterFactory.create(spec, new FilterContext(r.id(), r.group(), config, Map.of(), problems,
                 spec.location(), spec.path()));
         assertThat(problems.isEmpty()).isTrue();
         return f;
@@ -111,7 +112,7 @@ class ClusterRateLimitTest {
     private Outcome decide(GatewayFilter f, String priority) throws Exception {
         RequestContext ctx = context();
         if (priority != null) {
-            ctx.set(StandardAttrs.APP, new dev.gateway.core.metadata.App("app-" + priority, List.of("s".getBytes()),
+            ctx.set(StandardAttrs.APP, new dev.gateway.core.config.App("app-" + priority, List.of("s".getBytes()),
                     true, java.util.Set.of("orders"), java.util.Set.of(), null, priority, List.of()));
         }
         AtomicBoolean onLoop = new AtomicBoolean();

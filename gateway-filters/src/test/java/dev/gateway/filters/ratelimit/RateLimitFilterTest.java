@@ -2,20 +2,21 @@ package dev.gateway.filters.ratelimit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.App;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.ConfigNode;
+import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
 import dev.gateway.core.filter.FilterContext;
+import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterResult;
-import dev.gateway.core.filter.FilterSpec;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.limit.LocalLimits;
-import dev.gateway.core.metadata.App;
 import dev.gateway.core.metrics.Meters;
 import dev.gateway.core.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -69,7 +70,7 @@ class RateLimitFilterTest {
         assertThat(r.filters()).hasSize(1);
         FilterSpec spec = r.filters().get(0);
         Problems problems = new Problems();
-        GatewayFilter f = spec.create(new FilterContext(r.id(), r.group(), config, Map.of(), problems,
+        GatewayFilter f = FilterFactory.create(spec, new FilterContext(r.id(), r.group(), config, Map.of(), problems,
                 spec.location(), spec.path()));
         assertThat(problems.isEmpty()).isTrue();
         return f;

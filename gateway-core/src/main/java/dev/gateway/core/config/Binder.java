@@ -36,7 +36,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the record's mapping is), and any
  * type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
  * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
- * mapping). A scalar where a list is expected is a one-item list.
+ * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
+ * names, read line by line) and returns null. A scalar where a list is expected is a one-item list.
+ *
+ * <p>A canonical constructor that throws {@link IllegalArgumentException} rejects the record; a message that starts
+ * with a key of the record ({@code "burst: 10 is below replenish-per-second 100"}) is located at that key, and a
+ * {@link Checks.Failure} reports each of its problems at its own key.
  *
  * <p>Defaults: an absent key (or YAML null) takes the component's value from the record's static {@code defaults()}
  * when it has one; otherwise it is empty for collections, 0 or false for primitives, and null for the rest.
@@ -109,7 +114,10 @@ public final class Binder {
      * Binds {@code node}, which must be a mapping (or null/absent: the record's defaults), to {@code type}. Returns
      * the record, or null when it could not be built (the problems say why).
      */
-    public static <T extends Record> T bind(ConfigNode node, Class<T> type, Problems problems) {
+    public static <T> T bind(ConfigNode node, Class<T> type, Problems problems) {
+        if (!type.isRecord()) {
+            throw new IllegalArgumentException(type.getName() + " is not a record");
+        }
         int mark = problems.mark();
         T record = type.cast(bindRecord(node, type, problems));
         problems.sortSince(mark);
@@ -176,7 +184,7 @@ public final class Binder {
                 args[i] = v == null ? def : v;
             }
         }
-        Object record = construct(type, args, map, problems);
+        Object record = construct(type, args, map, known, problems);
         if (record instanceof Validated v) {
             v.validate(problems.at(map));
         }
@@ -189,12 +197,24 @@ public final class Binder {
         return record;
     }
 
-    private static Object construct(Class<?> type, Object[] args, ConfigNode.MapNode map, Problems problems) {
+    private static Object construct(Class<?> type, Object[] args, ConfigNode.MapNode map, Set<String> known,
+            Problems problems) {
         try {
             return canonical(type).newInstance(args);
         } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof Checks.Failure f) {
+                f.entries().forEach(c -> problems.at(map).add(c.key(), c.message()));
+                return null;
+            }
             if (e.getCause() instanceof IllegalArgumentException iae) {
-                problems.add(map, iae.getMessage());
+                // "burst: 10 is below replenish-per-second 100" is located at the key it names.
+                String m = String.valueOf(iae.getMessage());
+                int colon = m.indexOf(": ");
+                if (colon > 0 && known.contains(m.substring(0, colon))) {
+                    problems.at(map).add(m.substring(0, colon), m.substring(colon + 2));
+                } else {
+                    problems.add(map, m);
+                }
                 return null;
             }
             throw new IllegalStateException("cannot build " + type.getName(), e.getCause());
@@ -351,6 +371,10 @@ public final class Binder {
 
     private static Object custom(ConfigNode.ScalarNode s, Class<?> type, Object def, Problems problems) {
         try {
+            Method located = located(type);
+            if (located != null) {
+                return located.invoke(null, s, problems);
+            }
             Method withDefault = factory(type, true);
             Method plain = factory(type, false);
             if (withDefault == null && plain == null) {
@@ -369,7 +393,21 @@ public final class Binder {
     }
 
     private static boolean hasFactory(Class<?> type) {
-        return factory(type, true) != null || factory(type, false) != null;
+        return located(type) != null || factory(type, true) != null || factory(type, false) != null;
+    }
+
+    /** {@code static T of(ConfigNode.ScalarNode, Problems)}: records its own, located problems; null when bad. */
+    private static Method located(Class<?> type) {
+        try {
+            Method m = type.getDeclaredMethod("of", ConfigNode.ScalarNode.class, Problems.class);
+            if (!Modifier.isStatic(m.getModifiers()) || m.getReturnType() != type) {
+                return null;
+            }
+            m.setAccessible(true);
+            return m;
+        } catch (NoSuchMethodException e) {
+            return null;
+        }
     }
 
     private static Method factory(Class<?> type, boolean withDefault) {

@@ -14,11 +14,17 @@ public interface FilterType<C> {
     /** The YAML name under a route's {@code filters}, e.g. {@code hmac-auth}. */
     String name();
 
+    /** The record this filter's section binds to ({@link Binder}: defaults, ranges, {@code validate}). */
+    Class<C> configType();
+
     /**
-     * Reads and validates this filter's section at {@code section} (an empty mapping when the filter is implied);
-     * records problems in {@code problems}, each located. Null when the section is unusable (problems say why).
+     * This filter's config from its section at {@code section} (an empty mapping when the filter is implied), bound
+     * to {@link #configType()}; problems are recorded in {@code problems}, each located. Null when the section is
+     * unusable (the problems say why).
      */
-    C read(ConfigNode section, Problems problems);
+    default C read(ConfigNode section, Problems problems) {
+        return Binder.bind(section, configType(), problems);
+    }
 
     /**
      * Filters whose presence on a route switches this one on with its defaults (authorization is implied by

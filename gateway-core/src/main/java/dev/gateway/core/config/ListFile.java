@@ -30,6 +30,11 @@ public final class ListFile {
             }
             return List.of();
         }
+        return read(sn, s.problems());
+    }
+
+    /** The lines of the file {@code sn} names, or an empty list (and a problem at {@code sn}) when unreadable. */
+    public static List<Line> read(ConfigNode.ScalarNode sn, Problems problems) {
         Path file = resolve(sn);
         List<String> lines;
         try {
@@ -37,7 +42,7 @@ public final class ListFile {
             ConfigLoader.addSource(file, bytes);
             lines = new String(bytes, StandardCharsets.UTF_8).lines().toList();
         } catch (IOException | RuntimeException e) {
-            s.problems().add(n, "cannot read '" + sn.value() + "': " + e);
+            problems.add(sn, "cannot read '" + sn.value() + "': " + e);
             return List.of();
         }
         List<Line> out = new ArrayList<>(lines.size());

@@ -34,14 +34,24 @@ public final class Problems {
     }
 
     /**
-     * A problem with {@code key} of the mapping this view is {@link #at}: at the key's line, or at the mapping's when
-     * the key is absent (its default is what is wrong).
+     * A problem with {@code key} of the mapping this view is {@link #at}: at the key's line ({@code key[2]}: at the
+     * line of that list item), or at the mapping's when the key is absent (its default is what is wrong).
      */
     public void add(String key, String message) {
         if (scope == null) {
             throw new IllegalStateException("add(key, message) needs a view made by at(mapping)");
         }
-        ConfigNode n = scope.entries().get(key);
+        String name = key;
+        int index = -1;
+        int bracket = key.indexOf('[');
+        if (bracket > 0 && key.endsWith("]")) {
+            name = key.substring(0, bracket);
+            index = Integer.parseInt(key.substring(bracket + 1, key.length() - 1));
+        }
+        ConfigNode n = scope.entries().get(name);
+        if (index >= 0 && n instanceof ConfigNode.ListNode l && index < l.items().size()) {
+            n = l.items().get(index);
+        }
         String path = scope.path().isEmpty() ? key : scope.path() + "." + key;
         errors.add(new ConfigError(n != null ? n.location() : scope.location(), path, message));
     }

@@ -1,31 +1,21 @@
 package dev.gateway.core.filter;
 
-import dev.gateway.core.config.ConfigNode;
 import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.FilterType;
-import dev.gateway.core.config.Problems;
-import dev.gateway.core.config.Section;
 import java.util.Set;
 
 /**
  * Builds one kind of filter. The server constructs each factory once, handing it the services it needs (metadata,
  * stores, meters, clock) through its constructor, and registers the factories in the fixed chain order; a route's
- * {@code filters} section names the ones it uses. Reading happens at configuration load (every problem located),
- * creation at compile time, once per configuration (and again on every reload); the filter it returns is immutable
+ * {@code filters} section names the ones it uses. At configuration load its section binds to its
+ * {@link #configType()} record (every problem located); creation happens at compile time, once per configuration
+ * (and again on every reload); the filter it returns is immutable
  * and shared by all requests of the route. A factory never creates a service: state that must outlive a reload
  * (caches, stores, counters) belongs to a service it was given.
  *
  * @param <C> the immutable config record of this filter
  */
 public interface FilterFactory<C> extends FilterType<C> {
-
-    /** Reads and validates this filter's section; records problems in {@code section.problems()}. */
-    C read(Section section);
-
-    @Override
-    default C read(ConfigNode section, Problems problems) {
-        return read(Section.of(section, problems));
-    }
 
     /**
      * True if filters with this config read the request body ({@link RequestContext#body()}): the route then

@@ -80,6 +80,29 @@ class BinderTest {
         }
     }
 
+    /** A record whose canonical constructor names the keys it blames. */
+    record Limit(int replenishPerSecond, int burst, List<String> methods) {
+        Limit {
+            Checks checks = new Checks();
+            checks.check(burst >= replenishPerSecond, "burst", burst + " is below replenish-per-second "
+                    + replenishPerSecond);
+            for (int i = 0; i < methods.size(); i++) {
+                checks.check(!methods.get(i).contains(" "), "methods[" + i + "]", "'" + methods.get(i)
+                        + "' is not a method");
+            }
+            checks.throwIfAny();
+        }
+    }
+
+    /** A record whose canonical constructor throws one message that starts with a key. */
+    record Realm(String realm) {
+        Realm {
+            if (realm != null && realm.contains("\"")) {
+                throw new IllegalArgumentException("realm: a realm may not contain '\"'");
+            }
+        }
+    }
+
     private final Problems problems = new Problems();
 
     private ConfigNode yaml(String text) {
@@ -196,6 +219,26 @@ class BinderTest {
 
         assertThat(w).isNull();
         assertThat(errors()).containsExactly("pool.yml:2: to 1 is below from 5");
+    }
+
+    @Test
+    void locatesEveryProblemOfACanonicalConstructorAtItsKey() {
+        Limit l = Binder.bind(yaml("""
+                replenish-per-second: 100
+                burst: 10
+                methods: [GET, "GET POST"]
+                """), Limit.class, problems);
+
+        assertThat(l).isNull();
+        assertThat(errors()).containsExactly("pool.yml:2: burst: 10 is below replenish-per-second 100",
+                "pool.yml:3: methods[1]: 'GET POST' is not a method");
+    }
+
+    @Test
+    void locatesAConstructorMessageThatNamesAKey() {
+        Binder.bind(yaml("\nrealm: 'a\"b'\n"), Realm.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:2: realm: a realm may not contain '\"'");
     }
 
     @Test

@@ -2,11 +2,11 @@ package dev.gateway.core.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.Binder;
 import dev.gateway.core.config.ConfigError;
 import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.config.ConfigLoader;
 import dev.gateway.core.config.GatewayConfig;
-import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.FilterResult;
@@ -238,24 +238,24 @@ class ConfigCompilerTest {
     }
 
     /** A filter that names another upstream group, checked when it is compiled (as a gray rule's canary is). */
-    private static final class RouteToFactory implements FilterFactory<String> {
+    private static final class RouteToFactory implements FilterFactory<RouteToFactory.RouteTo> {
+        record RouteTo(@Binder.Required String upstream) {}
+
         @Override
         public String name() {
             return "route-to";
         }
 
         @Override
-        public String read(Section s) {
-            String upstream = s.requiredString("upstream");
-            s.finish();
-            return upstream;
+        public Class<RouteTo> configType() {
+            return RouteTo.class;
         }
 
         @Override
-        public GatewayFilter create(FilterContext context, String upstream) {
-            UpstreamGroup group = context.upstream(upstream);
+        public GatewayFilter create(FilterContext context, RouteTo config) {
+            UpstreamGroup group = context.upstream(config.upstream());
             if (group == null) {
-                context.problem("upstream", "no upstream named '" + upstream + "' in this configuration");
+                context.problem("upstream", "no upstream named '" + config.upstream() + "' in this configuration");
             }
             return ctx -> {
                 ctx.set(StandardAttrs.UPSTREAM_OVERRIDE, group);

@@ -1,10 +1,8 @@
 package dev.gateway.filters.authz;
 
-import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
-import java.util.LinkedHashSet;
 import java.util.List;
 
 /** Builds {@code authorization} filters; implied by {@code hmac-auth}. Needs no service. */
@@ -21,11 +19,8 @@ public final class AuthorizationFilterFactory implements FilterFactory<Authoriza
     }
 
     @Override
-    public AuthorizationConfig read(Section s) {
-        AuthorizationConfig c = new AuthorizationConfig(new LinkedHashSet<>(s.strings("apps")),
-                new LinkedHashSet<>(s.strings("groups")));
-        s.finish();
-        return c;
+    public Class<AuthorizationConfig> configType() {
+        return AuthorizationConfig.class;
     }
 
     @Override

@@ -1,8 +1,11 @@
 package dev.gateway.filters.cors;
 
+import dev.gateway.core.config.Checks;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * YAML: {@code filters: { cors: { mode: strict, allow-origins: ["https://app.example.com", "https://*.example.com"],
@@ -25,18 +28,49 @@ public record CorsConfig(Mode mode, List<String> allowOrigins, List<String> allo
         PERMISSIVE
     }
 
+    /** An HTTP token (RFC 9110): what a method or a header name may be. */
+    private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+    private static final List<String> DEFAULT_METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
+
+    /**
+     * Defaults: mode strict, the common methods, max-age 10m. Every problem is reported at once, each at its key
+     * ({@link Checks}).
+     */
     public CorsConfig {
-        Objects.requireNonNull(mode, "mode");
-        Objects.requireNonNull(maxAge, "max-age");
-        allowOrigins = List.copyOf(allowOrigins);
-        allowMethods = List.copyOf(allowMethods);
-        allowHeaders = List.copyOf(allowHeaders);
-        exposeHeaders = List.copyOf(exposeHeaders);
-        if (allowOrigins.isEmpty()) {
-            throw new IllegalArgumentException("allow-origins: at least one origin is required");
+        mode = mode == null ? Mode.STRICT : mode;
+        maxAge = maxAge == null ? Duration.ofMinutes(10) : maxAge;
+        Checks checks = new Checks();
+        allowOrigins = allowOrigins.stream().map(String::trim).toList();
+        for (int i = 0; i < allowOrigins.size(); i++) {
+            try {
+                OriginMatcher.canonical(allowOrigins.get(i));
+            } catch (IllegalArgumentException e) {
+                checks.add("allow-origins[" + i + "]", e.getMessage());
+            }
         }
-        if (allowCredentials && allowOrigins.stream().anyMatch(o -> o.trim().equals("*"))) {
-            throw new IllegalArgumentException("allow-credentials: cannot be combined with \"*\" in allow-origins");
+        checks.check(!allowOrigins.isEmpty(), "allow-origins", "at least one origin is required");
+        allowMethods = allowMethods.isEmpty() ? DEFAULT_METHODS
+                : tokens(allowMethods, "allow-methods", "method", true, checks);
+        allowHeaders = tokens(allowHeaders, "allow-headers", "header name", false, checks);
+        exposeHeaders = tokens(exposeHeaders, "expose-headers", "header name", false, checks);
+        // Browsers refuse "*" with credentials, and echoing any origin instead would let every site read the answers
+        // to its visitors' credentialed calls: the origins must be listed.
+        checks.check(!allowCredentials || !allowOrigins.contains("*"), "allow-credentials",
+                "true cannot be combined with \"*\" in allow-origins: list the origins (patterns such as "
+                        + "https://*.example.com are fine)");
+        checks.throwIfAny();
+    }
+
+    private static List<String> tokens(List<String> values, String key, String what, boolean upperCase,
+            Checks checks) {
+        List<String> out = new ArrayList<>(values.size());
+        for (int i = 0; i < values.size(); i++) {
+            String v = values.get(i).trim();
+            if (!TOKEN.matcher(v).matches() || v.equals("*")) {
+                checks.add(key + "[" + i + "]", "expected a " + what + ", found '" + values.get(i) + "'");
+            }
+            out.add(upperCase ? v.toUpperCase(Locale.ROOT) : v.toLowerCase(Locale.ROOT));
         }
+        return List.copyOf(out);
     }
 }

@@ -32,7 +32,20 @@ public final class GrayFilterFactory implements FilterFactory<GrayConfig> {
     }
 
     @Override
-    public GrayConfig read(Section s) {
+    public Class<GrayConfig> configType() {
+        return GrayConfig.class;
+    }
+
+    /**
+     * Gray rules are one of several shapes (values, values-file, pattern, app-tag, percent), compiled and read here
+     * at load; the section is read by hand rather than bound.
+     */
+    @Override
+    public GrayConfig read(ConfigNode section, Problems problems) {
+        return read(Section.of(section, problems));
+    }
+
+    private GrayConfig read(Section s) {
         String upstream = s.requiredString("upstream");
         String header = s.string("response-header", null);
         List<GrayConfig.Rule> rules = new ArrayList<>();

@@ -1,16 +1,12 @@
 package dev.gateway.filters.hmac;
 
 import dev.gateway.core.auth.ReplayStore;
-import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.metadata.MetadataSource;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 
 /** Builds {@code hmac-auth} filters over the app metadata and the replay store the server gives it. */
 public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig> {
@@ -33,21 +29,8 @@ public final class HmacAuthFilterFactory implements FilterFactory<HmacAuthConfig
     }
 
     @Override
-    public HmacAuthConfig read(Section s) {
-        List<String> required = s.scalars("required-headers", n -> n.value().trim().toLowerCase(Locale.ROOT));
-        Duration skew = s.positiveDuration("clock-skew", Duration.ofSeconds(300));
-        boolean hide = s.bool("hide-credentials", false);
-        boolean anonymous = s.bool("anonymous", false);
-        String realm = s.string("realm", "gateway");
-        if (realm.indexOf('"') >= 0 || realm.indexOf('\\') >= 0) {
-            s.problems().add(s.raw("realm"), "a realm may not contain '\"' or '\\'");
-            realm = "gateway";
-        }
-        boolean sha1 = s.bool("allow-sha1", false);
-        boolean replay = s.bool("replay-protection", false);
-        boolean body = s.bool("validate-body", false);
-        s.finish();
-        return new HmacAuthConfig(required, skew, hide, anonymous, realm, sha1, replay, body);
+    public Class<HmacAuthConfig> configType() {
+        return HmacAuthConfig.class;
     }
 
     @Override

@@ -1,9 +1,10 @@
 package dev.gateway.filters.ratelimit;
 
+import dev.gateway.core.config.ConfigNode;
 import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.LimitConfig;
+import dev.gateway.core.config.Problems;
 import dev.gateway.core.config.RouteConfig;
-import dev.gateway.core.config.Section;
 import dev.gateway.core.filter.FilterContext;
 import dev.gateway.core.filter.FilterFactory;
 import dev.gateway.core.filter.GatewayFilter;
@@ -46,8 +47,14 @@ public final class RateLimitFilterFactory implements FilterFactory<RateLimitConf
     }
 
     @Override
-    public RateLimitConfig read(Section s) {
-        s.problems().add(s.node().location(), s.node().path(),
+    public Class<RateLimitConfig> configType() {
+        return RateLimitConfig.class;
+    }
+
+    /** Never from a route's section: a {@code limits:} entry selects its routes ({@link #selectedBy}). */
+    @Override
+    public RateLimitConfig read(ConfigNode section, Problems problems) {
+        problems.add(section.location(), section.path(),
                 "rate limits are written under limits: (each names its routes), not in a route's filters");
         return null;
     }

@@ -142,9 +142,11 @@ class IpRestrictionFilterTest {
             errors = e.errors().stream().map(ConfigError::toString).toList();
         }
         assertThat(errors).containsExactlyInAnyOrder(
-                file + ":2: ip-restriction.deny[0]: '10.0.0.0/33' is not an IPv4 or IPv6 address or CIDR",
-                file + ":10: routes[0].filters.ip-restriction.deny[0]: 'nope' is not an IPv4 or IPv6 address or CIDR",
-                list + ":4: '300.1.1.1' is not an IPv4 or IPv6 address or CIDR");
+                file + ":2: ip-restriction.deny[0]: expected an IP address or CIDR such as 10.0.0.0/8, found "
+                        + "'10.0.0.0/33'",
+                file + ":10: routes[0].filters.ip-restriction.deny[0]: expected an IP address or CIDR such as "
+                        + "10.0.0.0/8, found 'nope'",
+                list + ":4: expected an IP address or CIDR such as 10.0.0.0/8, found '300.1.1.1'");
     }
 
     @Test

@@ -1,9 +1,9 @@
 package dev.gateway.core.config;
 
+import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,54 +15,44 @@ final class AppReader {
     /** An app with where it was defined, for validation messages. */
     record AppEntry(App app, ConfigNode node) {}
 
-    static App readApp(Section s) {
-        Problems p = s.problems();
-        String key = s.requiredString("key");
-        if (key != null && !ConfigLoader.ID.matcher(key).matches()) {
-            p.add(s.raw("key"), "'" + key + "' must be 1-64 letters, digits, '.', '_' or '-'");
-        }
-        List<byte[]> secrets = s.scalars("secrets", n -> {
-            if (n.value().isEmpty()) {
-                p.add(n, "a secret may not be empty");
-                return null;
+    /** The YAML shape of one app; {@code enabled} defaults to true, {@code priority} to {@code default}. */
+    record AppYaml(@Binder.Required String key, List<String> secrets, Boolean enabled, Set<String> routes,
+            Set<String> routeGroups, String group, String priority, List<String> grayTags,
+            Map<String, Override> limits) {
+        AppYaml {
+            enabled = enabled == null || enabled;
+            priority = priority == null ? "default" : priority;
+            Checks checks = new Checks();
+            checks.check(key == null || ConfigLoader.ID.matcher(key).matches(), "key",
+                    "'" + key + "' must be 1-64 letters, digits, '.', '_' or '-'");
+            checks.check(!secrets.isEmpty(), "secrets", "at least one secret is required");
+            for (int i = 0; i < secrets.size(); i++) {
+                checks.check(!secrets.get(i).isEmpty(), "secrets[" + i + "]", "a secret may not be empty");
             }
-            return n.value().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        });
-        if (s.list("secrets").isEmpty()) {
-            p.add(s.node().location(), s.child("secrets"), "at least one secret is required");
+            checks.throwIfAny();
         }
-        boolean enabled = s.bool("enabled", true);
-        Set<String> allowed = new LinkedHashSet<>(s.strings("routes"));
-        Set<String> groups = new LinkedHashSet<>(s.strings("route-groups"));
-        String group = s.string("group", null);
-        String priority = s.string("priority", "default");
-        List<String> gray = s.strings("gray-tags");
-        Map<String, App.LimitOverride> limits = new LinkedHashMap<>();
-        ConfigNode limitsNode = s.raw("limits");
-        if (limitsNode != null && !(limitsNode instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
-            Section ls = Section.of(limitsNode, p);
-            if (ls.node() instanceof ConfigNode.MapNode m) {
-                for (var e : m.entries().entrySet()) {
-                    ls.raw(e.getKey());
-                    Section one = Section.of(e.getValue(), p);
-                    int perSecond = one.integer("per-second", 0, 1, Integer.MAX_VALUE);
-                    int burst = one.integer("burst", perSecond, 1, Integer.MAX_VALUE);
-                    if (!one.has("per-second")) {
-                        p.add(e.getValue().location(), one.child("per-second"), "is required");
-                    } else if (burst < perSecond) {
-                        p.add(keyLocation(e.getValue(), "burst"), one.child("burst"), burst
-                                + " is below per-second " + perSecond);
-                    }
-                    one.finish();
-                    limits.put(e.getKey(), new App.LimitOverride(perSecond, burst));
-                }
+    }
+
+    /** {@code limits: {NAME: {per-second, burst}}}: burst defaults to per-second. */
+    record Override(@Binder.Required @Binder.Range(min = 1, max = Integer.MAX_VALUE) int perSecond,
+            @Binder.Range(min = 1, max = Integer.MAX_VALUE) int burst) {
+        Override {
+            burst = burst == 0 ? perSecond : burst;
+            if (burst < perSecond) {
+                throw new IllegalArgumentException("burst: " + burst + " is below per-second " + perSecond);
             }
         }
-        s.finish();
-        if (key == null) {
+    }
+
+    static App readApp(ConfigNode node, Problems p) {
+        AppYaml a = Binder.bind(node, AppYaml.class, p);
+        if (a == null || a.key() == null) {
             return null;
         }
-        return new App(key, secrets, enabled, allowed, groups, group, priority, gray, limits);
+        Map<String, App.LimitOverride> limits = new LinkedHashMap<>();
+        a.limits().forEach((name, o) -> limits.put(name, new App.LimitOverride(o.perSecond(), o.burst())));
+        return new App(a.key(), a.secrets().stream().map(x -> x.getBytes(StandardCharsets.UTF_8)).toList(),
+                a.enabled(), a.routes(), a.routeGroups(), a.group(), a.priority(), a.grayTags(), limits);
     }
 
     /** @param routes the routes apps may name, or null not to check the names (an apps file on its own) */

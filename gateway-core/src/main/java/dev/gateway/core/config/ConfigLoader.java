@@ -248,7 +248,7 @@ public final class ConfigLoader {
             limitsSettings.add(ls);
         }
         for (ConfigNode a : s.list("apps")) {
-            App app = AppReader.readApp(Section.of(a, problems));
+            App app = AppReader.readApp(a, problems);
             if (app != null) {
                 apps.add(new AppReader.AppEntry(app, a));
             }

@@ -269,7 +269,7 @@ public final class ConfigLoader {
             }
         }
         for (ConfigNode r : s.list("routes")) {
-            RouteConfig rc = routeReader.read(Section.of(r, problems));
+            RouteConfig rc = routeReader.read(r, problems);
             if (rc != null) {
                 routes.add(rc);
             }

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Set;
 
@@ -21,54 +22,57 @@ final class MockReader {
 
     private MockReader() {}
 
-    static MockConfig read(Section s) {
-        Problems p = s.problems();
-        int status = s.integer("status", 200, 200, 599);
-        List<Header> headers = new ArrayList<>();
-        String contentType = null;
-        ConfigNode hn = s.raw("headers");
-        if (hn instanceof ConfigNode.MapNode m) {
-            for (var e : m.entries().entrySet()) {
-                String name = e.getKey();
-                if (!(e.getValue() instanceof ConfigNode.ScalarNode v) || v.value() == null) {
-                    p.add(e.getValue(), "expected a header value, found " + e.getValue().kind());
-                } else if (RESERVED.contains(name.toLowerCase(Locale.ROOT))) {
-                    p.add(v, "the gateway sets " + name + " itself");
-                } else {
-                    headers.add(new Header(name, v.value()));
-                    if (name.equalsIgnoreCase("content-type")) {
-                        contentType = v.value().toLowerCase(Locale.ROOT);
+    /** The YAML shape of {@code mock:} (and of a fixed {@code fallback:} response). */
+    record Mock(@Binder.Range(min = 200, max = 599) int status, Map<String, String> headers, ConfigNode body,
+            ConfigNode bodyFile, Duration delay) implements Binder.Validated {
+        static Mock defaults() {
+            return new Mock(200, Map.of(), null, null, Duration.ZERO);
+        }
+
+        @Override
+        public void validate(Problems p) {
+            if (p.scope().entries().get("headers") instanceof ConfigNode.MapNode h) {
+                for (var e : h.entries().entrySet()) {
+                    if (RESERVED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                        p.add(e.getValue(), "the gateway sets " + e.getKey() + " itself");
                     }
                 }
             }
-        } else if (hn != null && !(hn instanceof ConfigNode.ScalarNode sn && sn.value() == null)) {
-            p.add(hn, "expected a map of header names to values, found " + hn.kind());
+            if (body != null && bodyFile != null) {
+                p.add("body-file", "use body or body-file, not both");
+            }
+            for (ConfigNode n : new ConfigNode[] {body, bodyFile}) {
+                if (n != null && !(n instanceof ConfigNode.ScalarNode)) {
+                    p.add(n, "expected text, found " + n.kind());
+                }
+            }
+        }
+    }
+
+    static MockConfig read(ConfigNode node, Problems p) {
+        Mock m = Binder.bind(node, Mock.class, p);
+        List<Header> headers = new ArrayList<>();
+        String contentType = null;
+        for (var e : m.headers().entrySet()) {
+            if (!RESERVED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                headers.add(new Header(e.getKey(), e.getValue()));
+                if (e.getKey().equalsIgnoreCase("content-type")) {
+                    contentType = e.getValue().toLowerCase(Locale.ROOT);
+                }
+            }
         }
         boolean json = contentType != null && contentType.contains("json");
         BodyTemplate body = BodyTemplate.literal(new byte[0]);
-        ConfigNode bodyNode = s.raw("body");
-        ConfigNode fileNode = s.raw("body-file");
-        if (bodyNode != null && fileNode != null) {
-            p.add(fileNode, "use body or body-file, not both");
-        } else if (bodyNode instanceof ConfigNode.ScalarNode b && b.value() != null) {
+        if (m.body() instanceof ConfigNode.ScalarNode b && m.bodyFile() == null) {
             try {
                 body = BodyTemplate.parse(b.value(), json);
             } catch (IllegalArgumentException e) {
                 p.add(b, e.getMessage());
             }
-        } else if (fileNode instanceof ConfigNode.ScalarNode f && f.value() != null) {
+        } else if (m.bodyFile() instanceof ConfigNode.ScalarNode f && m.body() == null) {
             body = readFile(f, contentType, json, p);
-        } else if (bodyNode != null || fileNode != null) {
-            ConfigNode bad = bodyNode != null ? bodyNode : fileNode;
-            p.add(bad, "expected text, found " + bad.kind());
         }
-        Duration delay = s.duration("delay", Duration.ZERO);
-        if (delay.isNegative()) {
-            p.add(s.raw("delay"), "must not be negative");
-            delay = Duration.ZERO;
-        }
-        s.finish();
-        return new MockConfig(status, headers, body, delay);
+        return new MockConfig(m.status(), headers, body, m.delay());
     }
 
     /**

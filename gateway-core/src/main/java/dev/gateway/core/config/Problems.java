@@ -56,6 +56,15 @@ public final class Problems {
         errors.add(new ConfigError(n != null ? n.location() : scope.location(), path, message));
     }
 
+    /**
+     * A problem with {@code key} reported at the line of the mapping this view is {@link #at} (a rule about the
+     * whole section, such as "use one of upstream, mock and batch"), under the key's path.
+     */
+    public void addAtMapping(String key, String message) {
+        errors.add(new ConfigError(scope.location(), scope.path().isEmpty() ? key : scope.path() + "." + key,
+                message));
+    }
+
     /** The mapping this view is {@link #at}, or null. */
     public ConfigNode.MapNode scope() {
         return scope;

@@ -74,15 +74,16 @@ final class ResilienceReader {
                 b.halfOpenCalls());
     }
 
-    /** {@code fallback:} at {@code node}: {@code {upstream: name}} or a fixed response. */
+    /** {@code fallback:} at {@code node}: {@code {upstream: name}} or a fixed response (the keys of a mock). */
     static FallbackConfig fallback(ConfigNode node, Problems p) {
-        Section s = Section.of(node, p);
-        if (s.has("upstream")) {
-            String name = s.string("upstream", null);
-            s.finish();
-            return new FallbackConfig(name, null, s.raw("upstream").location(), s.child("upstream"));
+        if (node instanceof ConfigNode.MapNode m && m.entries().containsKey("upstream")) {
+            Upstream u = Binder.bind(node, Upstream.class, p);
+            ConfigNode n = m.entries().get("upstream");
+            return new FallbackConfig(u.upstream(), null, n.location(), n.path());
         }
-        MockConfig response = MockReader.read(s);
-        return new FallbackConfig(null, response, s.node().location(), s.node().path());
+        return new FallbackConfig(null, MockReader.read(node, p), node.location(), node.path());
     }
+
+    /** {@code fallback: {upstream: name}}. */
+    record Upstream(String upstream) {}
 }

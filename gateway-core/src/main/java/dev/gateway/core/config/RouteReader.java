@@ -33,12 +33,11 @@ final class RouteReader {
         this.skipFilters = skipFilters;
     }
 
-    private List<FilterSpec> readFilters(Section route) {
-        ConfigNode n = route.raw("filters");
-        if (n == null || n instanceof ConfigNode.ScalarNode sn && sn.value() == null || skipFilters) {
+    private List<FilterSpec> readFilters(ConfigNode n, Problems problems) {
+        if (n == null || skipFilters) {
             return List.of();
         }
-        Section fs = Section.of(n, route.problems());
+        Section fs = Section.of(n, problems);
         List<FilterSpec> out = new ArrayList<>();
         // The chain order is the factories' order, whatever the YAML order.
         Set<String> named = fs.node() instanceof ConfigNode.MapNode m ? m.entries().keySet() : Set.of();
@@ -46,7 +45,7 @@ final class RouteReader {
             boolean implied = f.impliedBy().stream().anyMatch(named::contains);
             if (named.contains(f.name()) || implied) {
                 ConfigNode section = sectionNode(fs, f.name());
-                Object cfg = f.read(section, route.problems());
+                Object cfg = f.read(section, problems);
                 if (cfg != null) {
                     out.add(new FilterSpec(f, cfg, section.location(), section.path()));
                 }
@@ -55,7 +54,7 @@ final class RouteReader {
         if (fs.node() instanceof ConfigNode.MapNode m) {
             for (var e : m.entries().entrySet()) {
                 if (filters.stream().noneMatch(f -> f.name().equals(e.getKey()))) {
-                    route.problems().add(e.getValue().location(), fs.child(e.getKey()), "unknown filter '"
+                    problems.add(e.getValue().location(), fs.child(e.getKey()), "unknown filter '"
                             + e.getKey() + "' (known: " + String.join(", ", filters.stream().map(FilterType::name)
                             .toList()) + ")");
                     fs.raw(e.getKey());
@@ -103,117 +102,104 @@ final class RouteReader {
         return r.withFilters(chain);
     }
 
-    RouteConfig read(Section s) {
-        Problems p = s.problems();
-        String id = s.requiredString("id");
-        if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
-            p.add(s.node().location(), s.child("id"), "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
+    /** The YAML shape of one route; the rules across its keys are in {@link #validate}. */
+    record Route(@Binder.Required String id, List<String> hosts, List<String> paths, List<String> methods,
+            String upstream, ConfigNode mock, BatchConfig batch, String stripPrefix, Replace replacePrefix,
+            @Binder.Positive Duration timeout, @Binder.Positive Duration filterTimeout, String group,
+            boolean websocket, @Binder.Positive Duration websocketIdleTimeout, ConfigNode retries, ConfigNode filters,
+            ConfigNode circuitBreaker) implements Binder.Validated {
+        static Route defaults() {
+            return new Route(null, List.of(), List.of(), List.of(), null, null, null, null, null,
+                    Duration.ofSeconds(30), Duration.ofSeconds(5), null, false, DEFAULT_WEBSOCKET_IDLE, null, null,
+                    null);
         }
-        List<String> hosts = s.scalars("hosts", n -> {
-            String h = n.value().trim().toLowerCase(Locale.ROOT);
-            if (!HOST.matcher(h).matches()) {
-                p.add(n, "expected a host name or *.domain, found '" + n.value() + "'");
-                return null;
+
+        @Override
+        public void validate(Problems p) {
+            if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
+                p.addAtMapping("id", "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
             }
-            return h;
-        });
-        List<String> paths = s.scalars("paths", n -> {
-            String err = PathSyntax.validate(n.value());
-            if (err != null) {
-                p.add(n, err);
-                return null;
-            }
-            return n.value();
-        });
-        if (!s.has("paths")) {
-            p.add(s.node().location(), s.child("paths"), "at least one path is required (use /** for all)");
-        }
-        Set<String> methods = new LinkedHashSet<>(s.scalars("methods", n -> {
-            String m = n.value().trim().toUpperCase(Locale.ROOT);
-            if (!TOKEN.matcher(m).matches()) {
-                p.add(n, "'" + n.value() + "' is not an HTTP method");
-                return null;
-            }
-            return m;
-        }));
-        String upstream = s.string("upstream", null);
-        MockConfig mock = s.has("mock") ? MockReader.read(s.section("mock")) : null;
-        if (!s.has("mock")) {
-            s.raw("mock");
-        }
-        BatchConfig batch = s.has("batch") ? Binder.bind(s.raw("batch"), BatchConfig.class, p) : null;
-        if (!s.has("batch")) {
-            s.raw("batch");
-        }
-        int terminals = (upstream != null ? 1 : 0) + (mock != null ? 1 : 0) + (batch != null ? 1 : 0);
-        if (terminals > 1) {
-            p.add(s.node().location(), s.child(batch != null ? "batch" : "mock"),
-                    "use one of upstream, mock and batch");
-        } else if (terminals == 0) {
-            p.add(s.node().location(), s.child("upstream"), "is required (or mock, or batch)");
-        }
-        ConfigNode.Location upstreamLoc = s.has("upstream") ? s.raw("upstream").location() : s.node().location();
-        RouteConfig.Rewrite rewrite = null;
-        String strip = s.string("strip-prefix", null);
-        Section replace = s.has("replace-prefix") ? s.section("replace-prefix") : null;
-        if (!s.has("replace-prefix")) {
-            s.raw("replace-prefix");
-        }
-        if (strip != null && replace != null) {
-            p.add(s.node().location(), s.child("replace-prefix"), "use strip-prefix or replace-prefix, not both");
-        } else if (strip != null) {
-            String err = PathSyntax.validatePrefix(strip);
-            if (err != null) {
-                p.add(s.raw("strip-prefix"), err);
-            } else {
-                rewrite = new RouteConfig.Rewrite(trimSlash(strip), "");
-            }
-        } else if (replace != null) {
-            String from = replace.requiredString("from");
-            String to = replace.requiredString("to");
-            replace.finish();
-            if (from != null && to != null) {
-                String e1 = PathSyntax.validatePrefix(from);
-                String e2 = PathSyntax.validatePrefix(to);
-                if (e1 != null) {
-                    p.add(replace.raw("from"), e1);
-                } else if (e2 != null) {
-                    p.add(replace.raw("to"), e2);
-                } else {
-                    rewrite = new RouteConfig.Rewrite(trimSlash(from), trimSlash(to));
+            for (int i = 0; i < hosts.size(); i++) {
+                if (!HOST.matcher(hosts.get(i).trim()).matches()) {
+                    p.add("hosts[" + i + "]", "expected a host name or *.domain, found '" + hosts.get(i) + "'");
                 }
             }
+            for (int i = 0; i < paths.size(); i++) {
+                String err = PathSyntax.validate(paths.get(i));
+                if (err != null) {
+                    p.add("paths[" + i + "]", err);
+                }
+            }
+            if (paths.isEmpty()) {
+                p.addAtMapping("paths", "at least one path is required (use /** for all)");
+            }
+            for (int i = 0; i < methods.size(); i++) {
+                if (!TOKEN.matcher(methods.get(i).trim()).matches()) {
+                    p.add("methods[" + i + "]", "'" + methods.get(i) + "' is not an HTTP method");
+                }
+            }
+            int terminals = (upstream != null ? 1 : 0) + (mock != null ? 1 : 0) + (batch != null ? 1 : 0);
+            if (terminals > 1) {
+                p.addAtMapping(batch != null ? "batch" : "mock", "use one of upstream, mock and batch");
+            } else if (terminals == 0) {
+                p.addAtMapping("upstream", "is required (or mock, or batch)");
+            }
+            if (stripPrefix != null && replacePrefix != null) {
+                p.addAtMapping("replace-prefix", "use strip-prefix or replace-prefix, not both");
+            } else if (stripPrefix != null && PathSyntax.validatePrefix(stripPrefix) != null) {
+                p.add("strip-prefix", PathSyntax.validatePrefix(stripPrefix));
+            }
+            if (retries != null && (mock != null || batch != null)) {
+                p.add("retries", mock != null ? "a mock route has no upstream to retry"
+                        : "a batch route has no upstream to retry (each item follows its own route's retries)");
+            }
+            if (circuitBreaker != null && (mock != null || batch != null)) {
+                p.add("circuit-breaker", mock != null ? "a mock route has no upstream to guard"
+                        : "a batch route has no upstream to guard (each item follows its own route's breaker)");
+            }
         }
-        Duration timeout = s.positiveDuration("timeout", Duration.ofSeconds(30));
-        Duration filterTimeout = s.positiveDuration("filter-timeout", Duration.ofSeconds(5));
-        String group = s.string("group", null);
-        boolean websocket = s.bool("websocket", false);
-        Duration websocketIdle = s.positiveDuration("websocket-idle-timeout", DEFAULT_WEBSOCKET_IDLE);
-        RetriesConfig retries = s.has("retries") ? RetriesReader.read(s.raw("retries"), p) : null;
-        if (!s.has("retries")) {
-            s.raw("retries");
+    }
+
+    /** {@code replace-prefix: {from, to}}. */
+    record Replace(@Binder.Required String from, @Binder.Required String to) implements Binder.Validated {
+        @Override
+        public void validate(Problems p) {
+            String e1 = from == null ? null : PathSyntax.validatePrefix(from);
+            String e2 = to == null ? null : PathSyntax.validatePrefix(to);
+            if (e1 != null) {
+                p.add("from", e1);
+            } else if (e2 != null) {
+                p.add("to", e2);
+            }
         }
-        if (retries != null && (mock != null || batch != null)) {
-            p.add(s.raw("retries").location(), s.child("retries"), mock != null
-                    ? "a mock route has no upstream to retry"
-                    : "a batch route has no upstream to retry (each item follows its own route's retries)");
-        }
-        List<FilterSpec> routeFilters = readFilters(s);
-        CircuitBreakerConfig breaker = s.has("circuit-breaker")
-                ? ResilienceReader.circuitBreaker(s.raw("circuit-breaker"), p) : null;
-        s.raw("circuit-breaker");
-        if (breaker != null && (mock != null || batch != null)) {
-            p.add(s.raw("circuit-breaker"), mock != null
-                    ? "a mock route has no upstream to guard"
-                    : "a batch route has no upstream to guard (each item follows its own route's breaker)");
-        }
-        s.finish();
-        if (id == null) {
+    }
+
+    RouteConfig read(ConfigNode node, Problems p) {
+        Route r = Binder.bind(node, Route.class, p);
+        MockConfig mock = r.mock() == null ? null : MockReader.read(r.mock(), p);
+        RetriesConfig retries = r.retries() == null ? null : RetriesReader.read(r.retries(), p);
+        CircuitBreakerConfig breaker = r.circuitBreaker() == null ? null
+                : ResilienceReader.circuitBreaker(r.circuitBreaker(), p);
+        List<FilterSpec> routeFilters = readFilters(r.filters(), p);
+        if (r.id() == null) {
             return null;
         }
-        return new RouteConfig(id, s.node().location(), s.node().path(), hosts, paths, methods, upstream,
-                upstreamLoc, rewrite, timeout, filterTimeout, group, routeFilters, websocket, websocketIdle, mock,
-                batch, retries, breaker);
+        RouteConfig.Rewrite rewrite = null;
+        if (r.stripPrefix() != null && r.replacePrefix() == null) {
+            rewrite = new RouteConfig.Rewrite(trimSlash(r.stripPrefix()), "");
+        } else if (r.replacePrefix() != null && r.stripPrefix() == null && r.replacePrefix().from() != null
+                && r.replacePrefix().to() != null) {
+            rewrite = new RouteConfig.Rewrite(trimSlash(r.replacePrefix().from()), trimSlash(r.replacePrefix().to()));
+        }
+        ConfigNode.MapNode map = (ConfigNode.MapNode) node;
+        ConfigNode upstreamNode = map.entries().get("upstream");
+        return new RouteConfig(r.id(), node.location(), node.path(),
+                r.hosts().stream().map(h -> h.trim().toLowerCase(Locale.ROOT)).toList(),
+                r.paths().stream().filter(x -> PathSyntax.validate(x) == null).toList(),
+                new LinkedHashSet<>(r.methods().stream().map(m -> m.trim().toUpperCase(Locale.ROOT)).toList()),
+                r.upstream(), upstreamNode != null ? upstreamNode.location() : node.location(), rewrite, r.timeout(),
+                r.filterTimeout(), r.group(), routeFilters, r.websocket(), r.websocketIdleTimeout(), mock, r.batch(),
+                retries, breaker);
     }
 
     private static String trimSlash(String prefix) {

@@ -98,8 +98,8 @@ class MockConfigTest {
                 at(13) + "routes[2].mock.headers.Content-Length: the gateway sets Content-Length itself",
                 at(14) + "routes[2].mock.body-file: bad.json: unknown substitution '${nope}' (known: ${request_id}, "
                         + "${path}, ${query.NAME}, ${header.NAME}, ${app})",
-                at(17) + "routes[3].mock.body-file: use body or body-file, not both",
-                at(17) + "routes[3].mock.delay: expected a duration such as 500ms, 30s, 5m, found 'soon'");
+                at(17) + "routes[3].mock.delay: expected a duration such as 500ms, 30s, 5m, found 'soon'",
+                at(17) + "routes[3].mock.body-file: use body or body-file, not both");
     }
 
     /** A request context with one header, X-A. */

@@ -257,6 +257,15 @@ class BinderTest {
                 "pool.yml:2: tags[1]: expected a scalar, found a mapping");
     }
 
+    record Files(java.nio.file.Path pidFile) {}
+
+    @Test
+    void bindsAPath() {
+        assertThat(Binder.bind(yaml("pid-file: run/gateway.pid\n"), Files.class, problems).pidFile())
+                .isEqualTo(java.nio.file.Path.of("run/gateway.pid"));
+        assertThat(errors()).isEmpty();
+    }
+
     @Test
     void namesKeysInKebabCase() {
         assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");

@@ -246,7 +246,7 @@ public final class Binder {
             }
             List<Object> out = new ArrayList<>(items.size());
             for (ConfigNode n : items) {
-                Object v = value(n, item, null, null, problems);
+                Object v = value(n, item, c, null, problems); // a collection's annotations apply to its items
                 if (v != null) {
                     out.add(v);
                 }
@@ -261,7 +261,7 @@ public final class Binder {
             }
             Map<String, Object> out = new LinkedHashMap<>();
             for (var e : m.entries().entrySet()) {
-                Object v = value(e.getValue(), item, null, null, problems);
+                Object v = value(e.getValue(), item, c, null, problems);
                 if (v != null) {
                     out.put(e.getKey(), v);
                 }

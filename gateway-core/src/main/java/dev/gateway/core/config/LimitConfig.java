@@ -97,7 +97,30 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
 
     /** One dimension of a limit's key: {@code route}, {@code app}, {@code ip} or {@code header:NAME}. */
     public record Dimension(Type type, String header) {
+        private static final java.util.regex.Pattern HEADER_NAME =
+                java.util.regex.Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
         public enum Type { ROUTE, APP, IP, HEADER }
+
+        /** {@code route}, {@code app}, {@code ip} or {@code header:NAME} (the name lower-cased). */
+        public static Dimension of(String text) {
+            String v = text.trim();
+            String lower = v.toLowerCase(Locale.ROOT);
+            switch (lower) {
+                case "route":
+                    return new Dimension(Type.ROUTE, null);
+                case "app":
+                    return new Dimension(Type.APP, null);
+                case "ip":
+                    return new Dimension(Type.IP, null);
+                default:
+                    if (lower.startsWith("header:") && HEADER_NAME.matcher(v.substring(7)).matches()) {
+                        return new Dimension(Type.HEADER, lower.substring(7));
+                    }
+                    throw new IllegalArgumentException("unknown key dimension '" + v
+                            + "' (known: route, app, ip, header:NAME)");
+            }
+        }
 
         @java.lang.Override
         public String toString() {
@@ -130,12 +153,37 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
     }
 
     /** {@code on-exceed: queue}: wait at most {@code maxWait}, behind at most {@code maxLength} others of the key. */
-    public record Queue(Duration maxWait, int maxLength) {}
+    public record Queue(@Binder.Positive Duration maxWait, @Binder.Range(min = 1, max = 10_000_000) int maxLength) {
+        public static Queue defaults() {
+            return new Queue(Duration.ofMillis(500), 1000);
+        }
+    }
 
     /** {@code on-exceed: fallback}: the fixed answer. */
-    public record Fallback(int status, Map<String, String> headers, String body) {
+    public record Fallback(@Binder.Range(min = 100, max = 599) int status, Map<String, String> headers, String body)
+            implements Binder.Validated {
+        private static final Set<String> RESERVED = Set.of("content-length", "transfer-encoding", "connection",
+                "x-request-id");
+
         public Fallback {
             headers = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(headers));
+        }
+
+        public static Fallback defaults() {
+            return new Fallback(200, Map.of(), "");
+        }
+
+        @java.lang.Override
+        public void validate(Problems p) {
+            if (p.scope().entries().get("headers") instanceof ConfigNode.MapNode h) {
+                for (var e : h.entries().entrySet()) {
+                    if (!Dimension.HEADER_NAME.matcher(e.getKey()).matches()) {
+                        p.add(e.getValue(), "'" + e.getKey() + "' is not a header name");
+                    } else if (RESERVED.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                        p.add(e.getValue(), "the gateway sets " + e.getKey() + " itself");
+                    }
+                }
+            }
         }
     }
 

@@ -23,206 +23,136 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Reads {@code limits:} entries and {@code limits-settings:}, and checks the limits against the routes. */
+/** Binds {@code limits:} entries, and checks the limits against the routes. */
 final class LimitReader {
     private static final Pattern RATE = Pattern.compile("(\\d{1,12})\\s*/\\s*(s|m|h)");
     private static final Pattern QUOTA = Pattern.compile("(\\d{1,12})\\s*/\\s*(minute|hour|day)");
-    private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
     /** Token intervals below 100 ns would round by more than 1%. */
     private static final long MAX_PER_SECOND = 10_000_000;
-    static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(500);
-    static final int DEFAULT_MAX_LENGTH = 1000;
 
     private LimitReader() {}
 
+    /** The YAML shape of one {@code limits:} entry; the rules about which keys go together are in validate(). */
+    record Limit(@Binder.Required String id, List<String> routes, List<String> methods, List<Dimension> key,
+            ConfigNode rate, @Binder.Range(min = 1, max = Integer.MAX_VALUE) int burst, ConfigNode quota,
+            String timeZone, @Binder.Range(min = 1, max = 10_000_000) int concurrency, Scope scope,
+            LimitConfig.OnRedisError onRedisError, @Binder.Range(min = 1, max = 10_000) int expectedNodes,
+            ConfigNode lease, OnExceed onExceed, LimitConfig.Queue queue, LimitConfig.Fallback fallback,
+            @Binder.Range(min = 1, max = 1_000_000) Map<String, Integer> priorityGroups, ConfigNode overrides)
+            implements Binder.Validated {
+        static Limit defaults() {
+            return new Limit(null, List.of(), List.of(), List.of(), null, 0, null, null, 0, Scope.LOCAL,
+                    LimitConfig.OnRedisError.FAIL_OPEN, 1, null, OnExceed.REJECT, null, null, Map.of(), null);
+        }
+
+        @Override
+        public void validate(Problems p) {
+            Map<String, ConfigNode> e = p.scope().entries();
+            if (!e.containsKey("routes")) {
+                p.addAtMapping("routes", "is required: route ids, \"group:NAME\" or [all]");
+            }
+            if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
+                p.add("id", "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
+            }
+            int kinds = (rate != null ? 1 : 0) + (quota != null ? 1 : 0) + (present(e.get("concurrency")) ? 1 : 0);
+            if (kinds != 1) {
+                p.add(p.scope(), kinds == 0
+                        ? "a limit needs one of rate (N/s, N/m), quota (N/minute, N/hour, N/day) or concurrency"
+                        : "rate, quota and concurrency are separate limits: give one per entry");
+            }
+            check(p, present(e.get("burst")) && rate == null, "burst", "burst applies to a rate");
+            check(p, timeZone != null && quota == null, "time-zone", "time-zone applies to a quota");
+            for (String k : List.of("on-redis-error", "expected-nodes", "lease")) {
+                check(p, e.containsKey(k) && scope != Scope.CLUSTER, k, k + " applies to scope: cluster");
+            }
+            check(p, scope == Scope.CLUSTER && lease != null && rate == null, "lease",
+                    "lease applies to a rate (a cluster quota counts every request in Redis)");
+            check(p, scope == Scope.CLUSTER && present(e.get("concurrency")), "scope",
+                    "a concurrency limit is local-only for now (scope: cluster counts rates and quotas)");
+            check(p, queue != null && onExceed != OnExceed.QUEUE, "queue",
+                    "queue applies only with on-exceed: queue");
+            check(p, onExceed == OnExceed.QUEUE && rate == null, "on-exceed",
+                    "on-exceed: queue needs a rate (a quota or concurrency limit cannot wait)");
+            check(p, fallback != null && onExceed != OnExceed.FALLBACK, "fallback",
+                    "fallback applies only with on-exceed: fallback");
+            check(p, fallback == null && onExceed == OnExceed.FALLBACK, "on-exceed",
+                    "on-exceed: fallback needs a fallback: {status, headers, body}");
+            check(p, !priorityGroups.isEmpty() && rate == null, "priority-groups", "priority-groups split a rate");
+            check(p, priorityGroups.size() == 1, "priority-groups", "list at least two priority groups");
+            check(p, overrides != null && rate == null, "overrides", "overrides change a rate");
+        }
+
+        private static void check(Problems p, boolean wrong, String key, String message) {
+            if (wrong) {
+                p.add(key, message);
+            }
+        }
+    }
+
     static LimitConfig read(ConfigNode node, Problems p) {
-        Section s = Section.of(node, p);
-        String id = s.requiredString("id");
-        if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
-            p.add(s.raw("id"), "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
-        }
-        List<String> routes = s.strings("routes");
-        if (!s.has("routes")) {
-            p.add(s.node().location(), s.child("routes"), "is required: route ids, \"group:NAME\" or [all]");
-        }
-        Set<String> methods = new LinkedHashSet<>(s.scalars("methods", n -> n.value().trim().toUpperCase(Locale.ROOT)));
-        List<Dimension> key = readKey(s);
-        ConfigNode rateNode = s.raw("rate");
-        ConfigNode quotaNode = s.raw("quota");
-        ConfigNode concurrencyNode = s.raw("concurrency");
-        int kinds = (present(rateNode) ? 1 : 0) + (present(quotaNode) ? 1 : 0) + (present(concurrencyNode) ? 1 : 0);
-        if (kinds != 1) {
-            p.add(s.node().location(), s.node().path(), kinds == 0
-                    ? "a limit needs one of rate (N/s, N/m), quota (N/minute, N/hour, N/day) or concurrency"
-                    : "rate, quota and concurrency are separate limits: give one per entry");
-        }
-        Rate rate = present(rateNode) ? rate(rateNode, p) : null;
-        long burst = 0;
-        if (s.has("burst")) {
-            burst = s.integer("burst", 1, 1, Integer.MAX_VALUE);
-            if (!present(rateNode)) {
-                p.add(s.raw("burst"), "burst applies to a rate");
-            }
-        } else {
-            s.raw("burst");
-        }
-        if (rate != null && burst == 0) {
-            burst = rate.perSecondCeil();
-        }
+        Limit l = Binder.bind(node, Limit.class, p);
+        Rate rate = l.rate() == null ? null : rate(l.rate(), p);
+        long burst = l.burst() > 0 ? l.burst() : rate != null ? rate.perSecondCeil() : 0;
         ZoneId zone = ZoneOffset.UTC;
-        ConfigNode tzNode = s.raw("time-zone");
-        if (present(tzNode)) {
-            if (!present(quotaNode)) {
-                p.add(tzNode, "time-zone applies to a quota");
-            }
+        if (l.timeZone() != null) {
             try {
-                zone = ZoneId.of(((ConfigNode.ScalarNode) tzNode).value().trim());
-            } catch (DateTimeException | ClassCastException e) {
-                p.add(tzNode, "unknown time zone (use a region such as Asia/Shanghai, or UTC)");
+                zone = ZoneId.of(l.timeZone().trim());
+            } catch (DateTimeException e) {
+                p.add(((ConfigNode.MapNode) node).entries().get("time-zone"),
+                        "unknown time zone (use a region such as Asia/Shanghai, or UTC)");
             }
         }
-        Quota quota = present(quotaNode) ? quota(quotaNode, zone, p) : null;
-        int concurrency = present(concurrencyNode) ? s.integer("concurrency", 1, 1, 10_000_000) : 0;
-        Scope scope = s.enumValue("scope", Scope.class, Scope.LOCAL);
-        for (String clusterKey : List.of("on-redis-error", "expected-nodes", "lease")) {
-            ConfigNode n = s.raw(clusterKey);
-            if (n != null && scope != Scope.CLUSTER) {
-                p.add(n, clusterKey + " applies to scope: cluster");
-            }
-        }
+        Quota quota = l.quota() == null ? null : quota(l.quota(), zone, p);
         LimitConfig.Cluster cluster = null;
-        if (scope == Scope.CLUSTER) {
+        if (l.scope() == Scope.CLUSTER) {
             int lease = 0;
             Duration leaseMaxAge = LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE;
-            ConfigNode leaseNode = s.raw("lease");
-            if (present(leaseNode)) {
-                if (leaseNode instanceof ConfigNode.MapNode) {
-                    Section ls = Section.of(leaseNode, p);
-                    lease = ls.integer("tokens", 0, 1, 1_000_000);
-                    leaseMaxAge = ls.positiveDuration("max-age", leaseMaxAge);
-                    if (lease == 0) {
-                        p.add(leaseNode, "lease needs tokens: how many a node takes from Redis at once");
-                    }
-                    ls.finish();
-                } else {
-                    lease = s.integer("lease", 0, 1, 1_000_000);
-                }
-                if (!present(rateNode)) {
-                    p.add(leaseNode, "lease applies to a rate (a cluster quota counts every request in Redis)");
-                } else if (lease > burst) {
-                    p.add(leaseNode, "lease " + lease + " is above the burst (" + burst
+            if (l.lease() != null) {
+                Lease ls = l.lease() instanceof ConfigNode.MapNode ? Binder.bind(l.lease(), Lease.class, p)
+                        : Binder.bind(new ConfigNode.MapNode(l.lease().location(), l.lease().path(),
+                                Map.of("tokens", l.lease())), Lease.class, p);
+                lease = ls.tokens();
+                leaseMaxAge = ls.maxAge();
+                if (lease == 0) {
+                    p.add(l.lease(), "lease needs tokens: how many a node takes from Redis at once");
+                } else if (rate != null && lease > burst) {
+                    p.add(l.lease(), "lease " + lease + " is above the burst (" + burst
                             + "): a node cannot take more tokens than the bucket holds");
                 }
             }
-            cluster = new LimitConfig.Cluster(
-                    s.enumValue("on-redis-error", LimitConfig.OnRedisError.class, LimitConfig.OnRedisError.FAIL_OPEN),
-                    s.integer("expected-nodes", 1, 1, 10_000), lease, leaseMaxAge);
-            if (present(concurrencyNode)) {
-                p.add(s.raw("scope"), "a concurrency limit is local-only for now (scope: cluster counts rates and "
-                        + "quotas)");
-            }
+            cluster = new LimitConfig.Cluster(l.onRedisError(), l.expectedNodes(), lease, leaseMaxAge);
         }
-        OnExceed onExceed = s.enumValue("on-exceed", OnExceed.class, OnExceed.REJECT);
-        LimitConfig.Queue queue = null;
-        ConfigNode queueNode = s.raw("queue");
-        if (present(queueNode)) {
-            Section qs = Section.of(queueNode, p);
-            Duration maxWait = qs.positiveDuration("max-wait", DEFAULT_MAX_WAIT);
-            int maxLength = qs.integer("max-length", DEFAULT_MAX_LENGTH, 1, 10_000_000);
-            qs.finish();
-            queue = new LimitConfig.Queue(maxWait, maxLength);
-            if (onExceed != OnExceed.QUEUE) {
-                p.add(queueNode, "queue applies only with on-exceed: queue");
-            }
-        }
-        if (onExceed == OnExceed.QUEUE) {
-            if (!present(rateNode)) {
-                p.add(s.raw("on-exceed"), "on-exceed: queue needs a rate (a quota or concurrency limit cannot wait)");
-            }
-            if (queue == null) {
-                queue = new LimitConfig.Queue(DEFAULT_MAX_WAIT, DEFAULT_MAX_LENGTH);
-            }
-        }
-        LimitConfig.Fallback fallback = null;
-        ConfigNode fallbackNode = s.raw("fallback");
-        if (present(fallbackNode)) {
-            fallback = fallback(Section.of(fallbackNode, p));
-            if (onExceed != OnExceed.FALLBACK) {
-                p.add(fallbackNode, "fallback applies only with on-exceed: fallback");
-            }
-        } else if (onExceed == OnExceed.FALLBACK) {
-            p.add(s.raw("on-exceed"), "on-exceed: fallback needs a fallback: {status, headers, body}");
-        }
-        Map<String, Integer> groups = new LinkedHashMap<>();
-        ConfigNode groupsNode = s.raw("priority-groups");
-        if (present(groupsNode)) {
-            if (rate == null) {
-                p.add(groupsNode, "priority-groups split a rate");
-            }
-            Section gs = Section.of(groupsNode, p);
-            for (String name : gs.node() instanceof ConfigNode.MapNode m ? m.entries().keySet() : Set.<String>of()) {
-                groups.put(name, gs.integer(name, 1, 1, 1_000_000));
-            }
-            gs.finish();
-            if (groups.size() == 1) {
-                p.add(groupsNode, "list at least two priority groups");
-            }
-        }
+        LimitConfig.Queue queue = l.queue() == null && l.onExceed() == OnExceed.QUEUE ? LimitConfig.Queue.defaults()
+                : l.queue();
         List<LimitConfig.Override> overrides = new ArrayList<>();
-        ConfigNode overridesNode = s.raw("overrides");
-        if (present(overridesNode)) {
-            if (rate == null) {
-                p.add(overridesNode, "overrides change a rate");
-            }
-            Section os = Section.of(overridesNode, p);
-            if (os.node() instanceof ConfigNode.MapNode m) {
-                for (var e : m.entries().entrySet()) {
-                    os.raw(e.getKey());
-                    LimitConfig.Override o = override(e.getKey(), e.getValue(), key, p);
-                    if (o != null) {
-                        overrides.add(o);
-                    }
+        if (l.overrides() instanceof ConfigNode.MapNode m) {
+            for (var e : m.entries().entrySet()) {
+                LimitConfig.Override o = override(e.getKey(), e.getValue(), l.key(), p);
+                if (o != null) {
+                    overrides.add(o);
                 }
             }
+        } else if (l.overrides() != null) {
+            p.add(l.overrides(), "expected a mapping, found " + l.overrides().kind());
         }
-        s.finish();
-        if (rate != null && burst < 1) {
-            burst = 1;
-        }
-        if (id == null) {
+        if (l.id() == null) {
             return null;
         }
-        return new LimitConfig(id, s.node().location(), s.node().path(), routes, methods, key, rate, burst, quota,
-                concurrency, scope, onExceed, queue, fallback, groups, overrides, cluster);
+        return new LimitConfig(l.id(), node.location(), node.path(), l.routes(),
+                new LinkedHashSet<>(l.methods().stream().map(x -> x.trim().toUpperCase(Locale.ROOT)).toList()),
+                l.key(), rate, rate != null ? Math.max(1, burst) : burst, quota, l.concurrency(), l.scope(),
+                l.onExceed(), queue, l.fallback(), l.priorityGroups(), overrides, cluster);
+    }
+
+    /** {@code lease: N} or {@code lease: {tokens: N, max-age: 1s}}. */
+    record Lease(@Binder.Range(min = 1, max = 1_000_000) int tokens, @Binder.Positive Duration maxAge) {
+        static Lease defaults() {
+            return new Lease(0, LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE);
+        }
     }
 
     private static boolean present(ConfigNode n) {
         return n != null && !(n instanceof ConfigNode.ScalarNode s && s.value() == null);
-    }
-
-    private static Dimension dimension(ConfigNode.ScalarNode n) {
-        String v = n.value().trim();
-        String lower = v.toLowerCase(Locale.ROOT);
-        switch (lower) {
-            case "route":
-                return new Dimension(Dimension.Type.ROUTE, null);
-            case "app":
-                return new Dimension(Dimension.Type.APP, null);
-            case "ip":
-                return new Dimension(Dimension.Type.IP, null);
-            default:
-                if (lower.startsWith("header:") && HEADER_NAME.matcher(v.substring(7)).matches()) {
-                    return new Dimension(Dimension.Type.HEADER, lower.substring(7));
-                }
-                throw new KeyProblem("unknown key dimension '" + v + "' (known: route, app, ip, header:NAME)");
-        }
-    }
-
-    /** An unknown dimension, reported by {@link #readKey} at its item. */
-    private static final class KeyProblem extends RuntimeException {
-        KeyProblem(String message) {
-            super(message, null, false, false);
-        }
     }
 
     private static Rate rate(ConfigNode n, Problems p) {
@@ -264,29 +194,6 @@ final class LimitReader {
 
     private static String scalar(ConfigNode n) {
         return n instanceof ConfigNode.ScalarNode s ? s.value() : null;
-    }
-
-    private static LimitConfig.Fallback fallback(Section f) {
-        int status = f.integer("status", 200, 100, 599);
-        Map<String, String> headers = new LinkedHashMap<>();
-        Section hs = f.section("headers");
-        if (hs.node() instanceof ConfigNode.MapNode m) {
-            for (String name : m.entries().keySet()) {
-                String value = hs.string(name, "");
-                if (!HEADER_NAME.matcher(name).matches()) {
-                    f.problems().add(m.entries().get(name), "'" + name + "' is not a header name");
-                } else if (Set.of("content-length", "transfer-encoding", "connection", "x-request-id")
-                        .contains(name.toLowerCase(Locale.ROOT))) {
-                    f.problems().add(m.entries().get(name), "the gateway sets " + name + " itself");
-                } else {
-                    headers.put(name, value);
-                }
-            }
-        }
-        hs.finish();
-        String body = f.string("body", "");
-        f.finish();
-        return new LimitConfig.Fallback(status, headers, body);
     }
 
     private static LimitConfig.Override override(String text, ConfigNode value, List<Dimension> key, Problems p) {
@@ -339,23 +246,6 @@ final class LimitReader {
         } catch (UnknownHostException e) {
             return null;
         }
-    }
-
-    /** Reads the {@code key} list, reporting unknown dimensions at their item. */
-    static List<Dimension> readKey(Section s) {
-        List<Dimension> out = new ArrayList<>();
-        for (ConfigNode item : s.list("key")) {
-            if (item instanceof ConfigNode.ScalarNode sn && sn.value() != null) {
-                try {
-                    out.add(dimension(sn));
-                } catch (KeyProblem e) {
-                    s.problems().add(item, e.getMessage());
-                }
-            } else {
-                s.problems().add(item, "expected a scalar, found " + item.kind());
-            }
-        }
-        return out;
     }
 
     /** Ids unique, routes and groups exist, queue waits fit the routes' filter timeouts, cluster scope explained. */

@@ -31,13 +31,14 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Component types: {@code String}, {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
  * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), {@link java.nio.file.Path},
- * enums ({@code least-requests}
- * is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode}
- * (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the record's mapping is), and any
- * type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
- * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
- * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
- * names, read line by line) and returns null. A scalar where a list is expected is a one-item list.
+ * {@link java.util.regex.Pattern} (compiled at load), enums ({@code least-requests} is {@code LEAST_REQUESTS}),
+ * {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode} (the raw node, for a record
+ * to read itself), {@link ConfigNode.Location} (where the record's mapping is), a sealed interface of records (a
+ * "one of" shape: the mapping's {@link Tag} key picks the record), and any type with a static {@code of(String)} or
+ * {@code of(String, T default)} factory that throws {@link IllegalArgumentException} with the message to report (a
+ * {@link Shorthand} record also binds from a mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that
+ * records its own located problems (a file it names, read line by line) and returns null. A scalar where a list is
+ * expected is a one-item list. Components marked {@link OneOf} with the same group need exactly one of their keys.
  *
  * <p>A canonical constructor that throws {@link IllegalArgumentException} rejects the record; a message that starts
  * with a key of the record ({@code "burst: 10 is below replenish-per-second 100"}) is located at that key, and a
@@ -101,6 +102,22 @@ public final class Binder {
     @Target(ElementType.RECORD_COMPONENT)
     public @interface Positive {}
 
+    /**
+     * A key that selects this record among the records a sealed interface permits: a mapping bound to the interface
+     * must have exactly one of the tag keys of all of them, and binds to the record that declares it.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Tag {}
+
+    /** Components of one group, of which the mapping must have exactly one key ({@code values} or {@code pattern}). */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface OneOf {
+        /** The group's name; components with the same name are one group. */
+        String value();
+    }
+
     /** A record with rules across its components, checked after it is bound. */
     public interface Validated {
         /**
@@ -155,6 +172,17 @@ public final class Binder {
             return d == NONE ? null : d;
         }
         RecordComponent[] components = type.getRecordComponents();
+        Map<String, List<String>> groups = new LinkedHashMap<>();
+        for (RecordComponent c : components) {
+            OneOf g = c.getAnnotation(OneOf.class);
+            if (g != null) {
+                groups.computeIfAbsent(g.value(), k -> new ArrayList<>()).add(key(c));
+            }
+        }
+        boolean oneOfHolds = true;
+        for (List<String> keys : groups.values()) {
+            oneOfHolds &= exactlyOne(map, keys, problems) != null;
+        }
         Object defaults = defaults(type);
         Object[] args = new Object[components.length];
         Set<String> known = new LinkedHashSet<>();
@@ -184,7 +212,7 @@ public final class Binder {
                 args[i] = v == null ? def : v;
             }
         }
-        Object record = construct(type, args, map, known, problems);
+        Object record = oneOfHolds ? construct(type, args, map, known, problems) : null;
         if (record instanceof Validated v) {
             v.validate(problems.at(map));
         }
@@ -195,6 +223,51 @@ public final class Binder {
             }
         }
         return record;
+    }
+
+    /**
+     * The one key of {@code keys} that {@code map} has, or null when it has none or several (a problem at the
+     * mapping names them).
+     */
+    private static String exactlyOne(ConfigNode.MapNode map, List<String> keys, Problems problems) {
+        List<String> found = new ArrayList<>();
+        for (String k : keys) {
+            ConfigNode n = map.entries().get(k);
+            if (n != null && !(n instanceof ConfigNode.ScalarNode s && s.value() == null)) {
+                found.add(k);
+            }
+        }
+        if (found.size() == 1) {
+            return found.get(0);
+        }
+        String all = String.join(", ", keys.subList(0, keys.size() - 1)) + " or " + keys.get(keys.size() - 1);
+        problems.add(map, found.isEmpty() ? "needs one of " + all
+                : "has exactly one of " + all + ", found " + String.join(" and ", found));
+        return null;
+    }
+
+    /**
+     * A sealed interface of records: the mapping binds to the record whose {@link Tag} key it has. With no tag key, or
+     * several, the mapping's other keys are not checked (which record they belong to is unknown).
+     */
+    private static Object bindOneOf(ConfigNode node, Class<?> type, Problems problems) {
+        if (!(node instanceof ConfigNode.MapNode map)) {
+            problems.add(node, "expected a mapping, found " + node.kind());
+            return null;
+        }
+        Map<String, Class<?>> byTag = new LinkedHashMap<>();
+        for (Class<?> r : type.getPermittedSubclasses()) {
+            if (!r.isRecord()) {
+                throw new IllegalStateException(type.getName() + " permits " + r.getName() + ", not a record");
+            }
+            for (RecordComponent c : r.getRecordComponents()) {
+                if (c.isAnnotationPresent(Tag.class)) {
+                    byTag.put(key(c), r);
+                }
+            }
+        }
+        String tag = exactlyOne(map, List.copyOf(byTag.keySet()), problems);
+        return tag == null ? null : bindRecord(map, byTag.get(tag), problems);
     }
 
     private static Object construct(Class<?> type, Object[] args, ConfigNode.MapNode map, Set<String> known,
@@ -267,6 +340,9 @@ public final class Binder {
                 }
             }
             return Collections.unmodifiableMap(out);
+        }
+        if (raw.isInterface() && raw.isSealed()) {
+            return bindOneOf(node, raw, problems);
         }
         if (raw.isRecord() && (!hasFactory(raw)
                 || node instanceof ConfigNode.MapNode && raw.isAnnotationPresent(Shorthand.class))) {
@@ -347,6 +423,14 @@ public final class Binder {
         if (type.isEnum()) {
             return enumValue(s, type.asSubclass(Enum.class), problems);
         }
+        if (type == java.util.regex.Pattern.class) {
+            try {
+                return java.util.regex.Pattern.compile(text);
+            } catch (java.util.regex.PatternSyntaxException e) {
+                problems.add(s, "invalid regular expression: " + e.getDescription() + " near index " + e.getIndex());
+                return null;
+            }
+        }
         if (type == java.nio.file.Path.class) {
             try {
                 return java.nio.file.Path.of(text.trim());
@@ -371,12 +455,12 @@ public final class Binder {
 
     private static Object custom(ConfigNode.ScalarNode s, Class<?> type, Object def, Problems problems) {
         try {
-            Method located = located(type);
+            Method located = staticOf(type, ConfigNode.ScalarNode.class, Problems.class);
             if (located != null) {
                 return located.invoke(null, s, problems);
             }
-            Method withDefault = factory(type, true);
-            Method plain = factory(type, false);
+            Method withDefault = staticOf(type, String.class, type);
+            Method plain = staticOf(type, String.class);
             if (withDefault == null && plain == null) {
                 throw new IllegalStateException(type.getName() + " has no static of(String) to bind it with");
             }
@@ -393,27 +477,14 @@ public final class Binder {
     }
 
     private static boolean hasFactory(Class<?> type) {
-        return located(type) != null || factory(type, true) != null || factory(type, false) != null;
+        return staticOf(type, ConfigNode.ScalarNode.class, Problems.class) != null
+                || staticOf(type, String.class, type) != null || staticOf(type, String.class) != null;
     }
 
-    /** {@code static T of(ConfigNode.ScalarNode, Problems)}: records its own, located problems; null when bad. */
-    private static Method located(Class<?> type) {
+    /** {@code static T of(params...)} declared by {@code type}, made accessible, or null when it has none. */
+    private static Method staticOf(Class<?> type, Class<?>... params) {
         try {
-            Method m = type.getDeclaredMethod("of", ConfigNode.ScalarNode.class, Problems.class);
-            if (!Modifier.isStatic(m.getModifiers()) || m.getReturnType() != type) {
-                return null;
-            }
-            m.setAccessible(true);
-            return m;
-        } catch (NoSuchMethodException e) {
-            return null;
-        }
-    }
-
-    private static Method factory(Class<?> type, boolean withDefault) {
-        try {
-            Method m = withDefault ? type.getDeclaredMethod("of", String.class, type)
-                    : type.getDeclaredMethod("of", String.class);
+            Method m = type.getDeclaredMethod("of", params);
             if (!Modifier.isStatic(m.getModifiers()) || m.getReturnType() != type) {
                 return null;
             }

@@ -266,6 +266,61 @@ class BinderTest {
         assertThat(errors()).isEmpty();
     }
 
+    /** A "one of" shape: each record is picked by its tag key. */
+    sealed interface Check permits HttpCheck, TcpCheck {}
+
+    record HttpCheck(@Binder.Tag String path, @Binder.OneOf("expect") Integer status,
+            @Binder.OneOf("expect") java.util.regex.Pattern body) implements Check {}
+
+    record TcpCheck(@Binder.Tag @Range(min = 1, max = 65535) int port) implements Check {}
+
+    record Probes(List<Check> checks) {}
+
+    @Test
+    void bindsEachMappingToTheRecordItsTagKeyPicks() {
+        Probes c = Binder.bind(yaml("""
+                checks:
+                  - path: /health
+                    status: 200
+                  - port: 6379
+                  - path: /ready
+                    body: "ok|ready"
+                """), Probes.class, problems);
+
+        assertThat(errors()).isEmpty();
+        assertThat(c.checks()).hasSize(3);
+        assertThat(c.checks().get(0)).isEqualTo(new HttpCheck("/health", 200, null));
+        assertThat(c.checks().get(1)).isEqualTo(new TcpCheck(6379));
+        assertThat(((HttpCheck) c.checks().get(2)).body().matcher("ready").find()).isTrue();
+    }
+
+    @Test
+    void locatesAMissingOrAmbiguousTagAndAOneOfGroupAtTheMapping() {
+        Probes c = Binder.bind(yaml("""
+                checks:
+                  - status: 200
+                  - path: /x
+                    port: 80
+                  - path: /y
+                  - path: /z
+                    status: 200
+                    body: ok
+                  - path: /w
+                    body: "(open"
+                    boddy: 1
+                """), Probes.class, problems);
+
+        assertThat(errors()).containsExactly(
+                "pool.yml:2: checks[0]: needs one of path or port",
+                "pool.yml:3: checks[1]: has exactly one of path or port, found path and port",
+                "pool.yml:5: checks[2]: needs one of status or body",
+                "pool.yml:6: checks[3]: has exactly one of status or body, found status and body",
+                "pool.yml:10: checks[4].body: invalid regular expression: Unclosed group near index 5",
+                "pool.yml:11: checks[4].boddy: unknown key 'boddy' (did you mean 'body'?)");
+        // The one-of failures build nothing; the bad pattern binds to its default, as any bad value does.
+        assertThat(c.checks()).containsExactly(new HttpCheck("/w", null, null));
+    }
+
     @Test
     void namesKeysInKebabCase() {
         assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");

@@ -70,15 +70,16 @@ final class GrayFilter implements GatewayFilter {
 
     /** A percent rule: the key's bucket (route-seeded hash) below the threshold. */
     static Matcher percent(GrayConfig.PercentRule r, int seed) {
-        int threshold = r.basisPoints();
-        boolean missing = r.missingToCanary();
-        return switch (r.by()) {
+        int threshold = r.percent().basisPoints();
+        boolean missing = r.missing() == GrayConfig.Missing.CANARY;
+        String name = r.by().name();
+        return switch (r.by().kind()) {
             case HEADER -> ctx -> {
-                String k = ctx.headers().get(r.name());
+                String k = ctx.headers().get(name);
                 return k == null || k.isEmpty() ? missing : StickyHash.bucket(StickyHash.chars(k, seed)) < threshold;
             };
             case COOKIE -> ctx -> {
-                String k = RequestValues.cookie(ctx.headers(), r.name());
+                String k = RequestValues.cookie(ctx.headers(), name);
                 return k == null || k.isEmpty() ? missing : StickyHash.bucket(StickyHash.chars(k, seed)) < threshold;
             };
             case APP -> ctx -> {

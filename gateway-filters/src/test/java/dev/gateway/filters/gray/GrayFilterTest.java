@@ -321,12 +321,12 @@ class GrayFilterTest {
                 f + ":13" + at + "[0].pattern: invalid regular expression: Unclosed group near index 9",
                 f + ":14" + at + "[1].percent: 120 is out of range [0, 100]",
                 f + ":17" + at + "[2].by: expected header:NAME, cookie:NAME, app or ip, found 'user'",
-                f + ":18" + at + "[2].missing: expected stable or canary, found 'maybe'",
+                f + ":18" + at + "[2].missing: expected one of [stable, canary], found 'maybe'",
                 f + ":20" + at + "[3].values-file: cannot read 'missing.txt': java.nio.file.NoSuchFileException: "
                         + dir.resolve("missing.txt"),
-                f + ":21" + at + "[4]: a rule has exactly one of header, cookie, query, app-tag or percent, found "
+                f + ":21" + at + "[4]: has exactly one of header, cookie, query, app-tag or percent, found "
                         + "header and cookie",
-                f + ":24" + at + "[5]: a query rule has exactly one of values, values-file or pattern");
+                f + ":24" + at + "[5]: needs one of values, values-file or pattern");
         // The canary upstream is checked when the filter is built, once the rules are valid.
         assertThat(errors("""
                 upstream: nope

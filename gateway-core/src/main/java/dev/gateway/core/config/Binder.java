@@ -31,14 +31,15 @@ import java.util.concurrent.ConcurrentHashMap;
  *
  * <p>Component types: {@code String}, {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
  * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), {@link java.nio.file.Path},
- * {@link java.util.regex.Pattern} (compiled at load), enums ({@code least-requests} is {@code LEAST_REQUESTS}),
- * {@code List}, {@code Set}, {@code Map<String, T>}, nested records, {@link ConfigNode} (the raw node, for a record
- * to read itself), {@link ConfigNode.Location} (where the record's mapping is), a sealed interface of records (a
- * "one of" shape: the mapping's {@link Tag} key picks the record), and any type with a static {@code of(String)} or
- * {@code of(String, T default)} factory that throws {@link IllegalArgumentException} with the message to report (a
- * {@link Shorthand} record also binds from a mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that
- * records its own located problems (a file it names, read line by line) and returns null. A scalar where a list is
- * expected is a one-item list. Components marked {@link OneOf} with the same group need exactly one of their keys.
+ * {@link java.util.regex.Pattern} (compiled at load), {@link java.time.ZoneId} ({@code Asia/Shanghai}), enums
+ * ({@code least-requests} is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested
+ * records, {@link ConfigNode} (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the
+ * record's mapping is), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
+ * record), and any type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
+ * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
+ * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
+ * names, read line by line) and returns null. A scalar where a list is expected is a one-item list. Of components
+ * marked {@link OneOf} with the same group, the mapping must have exactly one.
  *
  * <p>A canonical constructor that throws {@link IllegalArgumentException} rejects the record; a message that starts
  * with a key of the record ({@code "burst: 10 is below replenish-per-second 100"}) is located at that key, and a
@@ -422,6 +423,14 @@ public final class Binder {
         }
         if (type.isEnum()) {
             return enumValue(s, type.asSubclass(Enum.class), problems);
+        }
+        if (type == java.time.ZoneId.class) {
+            try {
+                return java.time.ZoneId.of(text.trim());
+            } catch (java.time.DateTimeException e) {
+                problems.add(s, "unknown time zone (use a region such as Asia/Shanghai, or UTC)");
+                return null;
+            }
         }
         if (type == java.util.regex.Pattern.class) {
             try {

@@ -130,6 +130,27 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
 
     /** A token bucket's refill: {@code count} tokens every {@code period}. */
     public record Rate(long count, Duration period) {
+        private static final java.util.regex.Pattern RATE = java.util.regex.Pattern.compile(
+                "(\\d{1,12})\\s*/\\s*(s|m|h)");
+        /** Token intervals below 100 ns would round by more than 1%. */
+        private static final long MAX_PER_SECOND = 10_000_000;
+
+        /** {@code 100/s}, {@code 600/m} or {@code 3600/h}; at most 10,000,000 a second. */
+        static Rate of(String text) {
+            java.util.regex.Matcher m = RATE.matcher(text.trim());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+                throw new IllegalArgumentException("expected a rate such as 100/s or 600/m (N above 0), found '"
+                        + text + "'");
+            }
+            Duration period = m.group(2).equals("s") ? Duration.ofSeconds(1)
+                    : m.group(2).equals("m") ? Duration.ofMinutes(1) : Duration.ofHours(1);
+            Rate r = new Rate(Long.parseLong(m.group(1)), period);
+            if (r.count() * 1e9 / period.toNanos() > MAX_PER_SECOND) {
+                throw new IllegalArgumentException("'" + text + "' is above " + MAX_PER_SECOND + "/s");
+            }
+            return r;
+        }
+
         /** Nanoseconds between two tokens (at least 1). */
         public long intervalNanos() {
             return Math.max(1, Math.round(period.toNanos() / (double) count));
@@ -149,7 +170,26 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
 
     /** A fixed-window quota: {@code limit} requests per minute, hour or day, windows starting in {@code zone}. */
     public record Quota(long limit, Window window, ZoneId zone) {
+        private static final java.util.regex.Pattern QUOTA = java.util.regex.Pattern.compile(
+                "(\\d{1,12})\\s*/\\s*(minute|hour|day)");
+
         public enum Window { MINUTE, HOUR, DAY }
+
+        /** {@code 100000/day}, {@code 5000/hour} or {@code 100/minute}, in UTC until {@link #in} a time zone. */
+        static Quota of(String text) {
+            java.util.regex.Matcher m = QUOTA.matcher(text.trim());
+            if (!m.matches() || Long.parseLong(m.group(1)) == 0 || Long.parseLong(m.group(1)) > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("expected a quota such as 100000/day, 5000/hour or 100/minute (N in "
+                        + "1.." + Integer.MAX_VALUE + "), found '" + text + "'");
+            }
+            return new Quota(Long.parseLong(m.group(1)), Window.valueOf(m.group(2).toUpperCase(Locale.ROOT)),
+                    java.time.ZoneOffset.UTC);
+        }
+
+        /** This quota with its windows starting in {@code zone}. */
+        Quota in(ZoneId zone) {
+            return new Quota(limit, window, zone);
+        }
     }
 
     /** {@code on-exceed: queue}: wait at most {@code maxWait}, behind at most {@code maxLength} others of the key. */

@@ -7,7 +7,6 @@ import dev.gateway.core.config.LimitConfig.Rate;
 import dev.gateway.core.config.LimitConfig.Scope;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
@@ -20,31 +19,30 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /** Binds {@code limits:} entries, and checks the limits against the routes. */
 final class LimitReader {
-    private static final Pattern RATE = Pattern.compile("(\\d{1,12})\\s*/\\s*(s|m|h)");
-    private static final Pattern QUOTA = Pattern.compile("(\\d{1,12})\\s*/\\s*(minute|hour|day)");
-    /** Token intervals below 100 ns would round by more than 1%. */
-    private static final long MAX_PER_SECOND = 10_000_000;
-
     private LimitReader() {}
 
     /** The YAML shape of one {@code limits:} entry; the rules about which keys go together are in validate(). */
     record Limit(@Binder.Required String id, List<String> routes, List<String> methods, List<Dimension> key,
-            ConfigNode rate, @Binder.Range(min = 1, max = Integer.MAX_VALUE) int burst, ConfigNode quota,
-            String timeZone, @Binder.Range(min = 1, max = 10_000_000) int concurrency, Scope scope,
+            Rate rate, @Binder.Range(min = 1, max = Integer.MAX_VALUE) int burst, Quota quota, ZoneId timeZone,
+            @Binder.Range(min = 1, max = 10_000_000) int concurrency, Scope scope,
             LimitConfig.OnRedisError onRedisError, @Binder.Range(min = 1, max = 10_000) int expectedNodes,
-            ConfigNode lease, OnExceed onExceed, LimitConfig.Queue queue, LimitConfig.Fallback fallback,
-            @Binder.Range(min = 1, max = 1_000_000) Map<String, Integer> priorityGroups, ConfigNode overrides)
-            implements Binder.Validated {
+            Lease lease, OnExceed onExceed, LimitConfig.Queue queue, LimitConfig.Fallback fallback,
+            @Binder.Range(min = 1, max = 1_000_000) Map<String, Integer> priorityGroups,
+            Map<String, OverrideRate> overrides) implements Binder.Validated {
         static Limit defaults() {
-            return new Limit(null, List.of(), List.of(), List.of(), null, 0, null, null, 0, Scope.LOCAL,
-                    LimitConfig.OnRedisError.FAIL_OPEN, 1, null, OnExceed.REJECT, null, null, Map.of(), null);
+            return new Limit(null, List.of(), List.of(), List.of(), null, 0, null, ZoneOffset.UTC, 0, Scope.LOCAL,
+                    LimitConfig.OnRedisError.FAIL_OPEN, 1, null, OnExceed.REJECT, null, null, Map.of(), Map.of());
         }
 
+        /** The bucket's capacity: {@code burst}, or one second's worth of the rate. */
+        long bucket() {
+            return burst > 0 ? burst : rate != null ? rate.perSecondCeil() : 0;
+        }
+
+        // Which keys go together is decided by the keys written, so that a bad value adds no follow-on problems.
         @Override
         public void validate(Problems p) {
             Map<String, ConfigNode> e = p.scope().entries();
@@ -54,32 +52,40 @@ final class LimitReader {
             if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
                 p.add("id", "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
             }
-            int kinds = (rate != null ? 1 : 0) + (quota != null ? 1 : 0) + (present(e.get("concurrency")) ? 1 : 0);
+            boolean isRate = present(e.get("rate"));
+            int kinds = (isRate ? 1 : 0) + (present(e.get("quota")) ? 1 : 0) + (present(e.get("concurrency")) ? 1 : 0);
             if (kinds != 1) {
                 p.add(p.scope(), kinds == 0
                         ? "a limit needs one of rate (N/s, N/m), quota (N/minute, N/hour, N/day) or concurrency"
                         : "rate, quota and concurrency are separate limits: give one per entry");
             }
-            check(p, present(e.get("burst")) && rate == null, "burst", "burst applies to a rate");
-            check(p, timeZone != null && quota == null, "time-zone", "time-zone applies to a quota");
+            check(p, present(e.get("burst")) && !isRate, "burst", "burst applies to a rate");
+            check(p, present(e.get("time-zone")) && !present(e.get("quota")), "time-zone",
+                    "time-zone applies to a quota");
             for (String k : List.of("on-redis-error", "expected-nodes", "lease")) {
                 check(p, e.containsKey(k) && scope != Scope.CLUSTER, k, k + " applies to scope: cluster");
             }
-            check(p, scope == Scope.CLUSTER && lease != null && rate == null, "lease",
-                    "lease applies to a rate (a cluster quota counts every request in Redis)");
+            boolean leased = scope == Scope.CLUSTER && present(e.get("lease"));
+            check(p, leased && !isRate, "lease", "lease applies to a rate (a cluster quota counts every request in "
+                    + "Redis)");
+            check(p, leased && lease != null && lease.tokens() == 0, "lease",
+                    "lease needs tokens: how many a node takes from Redis at once");
+            check(p, leased && lease != null && rate != null && lease.tokens() > bucket(), "lease", "lease "
+                    + (lease == null ? 0 : lease.tokens()) + " is above the burst (" + bucket()
+                    + "): a node cannot take more tokens than the bucket holds");
             check(p, scope == Scope.CLUSTER && present(e.get("concurrency")), "scope",
                     "a concurrency limit is local-only for now (scope: cluster counts rates and quotas)");
             check(p, queue != null && onExceed != OnExceed.QUEUE, "queue",
                     "queue applies only with on-exceed: queue");
-            check(p, onExceed == OnExceed.QUEUE && rate == null, "on-exceed",
+            check(p, onExceed == OnExceed.QUEUE && !isRate, "on-exceed",
                     "on-exceed: queue needs a rate (a quota or concurrency limit cannot wait)");
             check(p, fallback != null && onExceed != OnExceed.FALLBACK, "fallback",
                     "fallback applies only with on-exceed: fallback");
             check(p, fallback == null && onExceed == OnExceed.FALLBACK, "on-exceed",
                     "on-exceed: fallback needs a fallback: {status, headers, body}");
-            check(p, !priorityGroups.isEmpty() && rate == null, "priority-groups", "priority-groups split a rate");
+            check(p, !priorityGroups.isEmpty() && !isRate, "priority-groups", "priority-groups split a rate");
             check(p, priorityGroups.size() == 1, "priority-groups", "list at least two priority groups");
-            check(p, overrides != null && rate == null, "overrides", "overrides change a rate");
+            check(p, present(e.get("overrides")) && !isRate, "overrides", "overrides change a rate");
         }
 
         private static void check(Problems p, boolean wrong, String key, String message) {
@@ -89,125 +95,64 @@ final class LimitReader {
         }
     }
 
+    /** {@code lease: N} or {@code lease: {tokens: N, max-age: 1s}}. */
+    @Binder.Shorthand
+    record Lease(@Binder.Range(min = 1, max = 1_000_000) int tokens, @Binder.Positive Duration maxAge) {
+        static Lease defaults() {
+            return new Lease(0, LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE);
+        }
+
+        static Lease of(String text) {
+            int n;
+            try {
+                n = Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected an integer, found '" + text + "'");
+            }
+            if (n < 1 || n > 1_000_000) {
+                throw new IllegalArgumentException(n + " is out of range [1, 1000000]");
+            }
+            return new Lease(n, LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE);
+        }
+    }
+
+    /** One entry of {@code overrides:}: another rate (and burst) for one value of a key dimension. */
+    record OverrideRate(@Binder.Required Rate rate, @Binder.Range(min = 1, max = Integer.MAX_VALUE) int burst) {}
+
     static LimitConfig read(ConfigNode node, Problems p) {
         Limit l = Binder.bind(node, Limit.class, p);
-        Rate rate = l.rate() == null ? null : rate(l.rate(), p);
-        long burst = l.burst() > 0 ? l.burst() : rate != null ? rate.perSecondCeil() : 0;
-        ZoneId zone = ZoneOffset.UTC;
-        if (l.timeZone() != null) {
-            try {
-                zone = ZoneId.of(l.timeZone().trim());
-            } catch (DateTimeException e) {
-                p.add(((ConfigNode.MapNode) node).entries().get("time-zone"),
-                        "unknown time zone (use a region such as Asia/Shanghai, or UTC)");
-            }
-        }
-        Quota quota = l.quota() == null ? null : quota(l.quota(), zone, p);
-        LimitConfig.Cluster cluster = null;
-        if (l.scope() == Scope.CLUSTER) {
-            int lease = 0;
-            Duration leaseMaxAge = LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE;
-            if (l.lease() != null) {
-                Lease ls = l.lease() instanceof ConfigNode.MapNode ? Binder.bind(l.lease(), Lease.class, p)
-                        : Binder.bind(new ConfigNode.MapNode(l.lease().location(), l.lease().path(),
-                                Map.of("tokens", l.lease())), Lease.class, p);
-                lease = ls.tokens();
-                leaseMaxAge = ls.maxAge();
-                if (lease == 0) {
-                    p.add(l.lease(), "lease needs tokens: how many a node takes from Redis at once");
-                } else if (rate != null && lease > burst) {
-                    p.add(l.lease(), "lease " + lease + " is above the burst (" + burst
-                            + "): a node cannot take more tokens than the bucket holds");
-                }
-            }
-            cluster = new LimitConfig.Cluster(l.onRedisError(), l.expectedNodes(), lease, leaseMaxAge);
-        }
+        Quota quota = l.quota() == null ? null : l.quota().in(l.timeZone());
+        LimitConfig.Cluster cluster = l.scope() != Scope.CLUSTER ? null : new LimitConfig.Cluster(l.onRedisError(),
+                l.expectedNodes(), l.lease() == null ? 0 : l.lease().tokens(),
+                l.lease() == null ? LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE : l.lease().maxAge());
         LimitConfig.Queue queue = l.queue() == null && l.onExceed() == OnExceed.QUEUE ? LimitConfig.Queue.defaults()
                 : l.queue();
         List<LimitConfig.Override> overrides = new ArrayList<>();
-        if (l.overrides() instanceof ConfigNode.MapNode m) {
-            for (var e : m.entries().entrySet()) {
-                LimitConfig.Override o = override(e.getKey(), e.getValue(), l.key(), p);
-                if (o != null) {
-                    overrides.add(o);
-                }
+        for (var e : l.overrides().entrySet()) {
+            ConfigNode at = ((ConfigNode.MapNode) ((ConfigNode.MapNode) node).entries().get("overrides")).entries()
+                    .get(e.getKey());
+            LimitConfig.Override o = override(e.getKey(), e.getValue(), at, l.key(), p);
+            if (o != null) {
+                overrides.add(o);
             }
-        } else if (l.overrides() != null) {
-            p.add(l.overrides(), "expected a mapping, found " + l.overrides().kind());
         }
         if (l.id() == null) {
             return null;
         }
         return new LimitConfig(l.id(), node.location(), node.path(), l.routes(),
                 new LinkedHashSet<>(l.methods().stream().map(x -> x.trim().toUpperCase(Locale.ROOT)).toList()),
-                l.key(), rate, rate != null ? Math.max(1, burst) : burst, quota, l.concurrency(), l.scope(),
-                l.onExceed(), queue, l.fallback(), l.priorityGroups(), overrides, cluster);
-    }
-
-    /** {@code lease: N} or {@code lease: {tokens: N, max-age: 1s}}. */
-    record Lease(@Binder.Range(min = 1, max = 1_000_000) int tokens, @Binder.Positive Duration maxAge) {
-        static Lease defaults() {
-            return new Lease(0, LimitConfig.Cluster.DEFAULT_LEASE_MAX_AGE);
-        }
+                l.key(), l.rate(), l.rate() != null ? Math.max(1, l.bucket()) : l.burst(), quota, l.concurrency(),
+                l.scope(), l.onExceed(), queue, l.fallback(), l.priorityGroups(), overrides, cluster);
     }
 
     private static boolean present(ConfigNode n) {
         return n != null && !(n instanceof ConfigNode.ScalarNode s && s.value() == null);
     }
 
-    private static Rate rate(ConfigNode n, Problems p) {
-        Rate r = parseRate(n, p);
-        if (r != null && r.count() * 1e9 / r.period().toNanos() > MAX_PER_SECOND) {
-            p.add(n, "'" + scalar(n) + "' is above " + MAX_PER_SECOND + "/s");
-            return null;
-        }
-        return r;
-    }
-
-    private static Rate parseRate(ConfigNode n, Problems p) {
-        String v = scalar(n);
-        Matcher m = v == null ? null : RATE.matcher(v.trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) == 0) {
-            p.add(n, "expected a rate such as 100/s or 600/m (N above 0), found '" + (v == null ? n.kind() : v)
-                    + "'");
-            return null;
-        }
-        Duration period = switch (m.group(2)) {
-            case "s" -> Duration.ofSeconds(1);
-            case "m" -> Duration.ofMinutes(1);
-            default -> Duration.ofHours(1);
-        };
-        return new Rate(Long.parseLong(m.group(1)), period);
-    }
-
-    private static Quota quota(ConfigNode n, ZoneId zone, Problems p) {
-        String v = scalar(n);
-        Matcher m = v == null ? null : QUOTA.matcher(v.trim());
-        if (m == null || !m.matches() || Long.parseLong(m.group(1)) == 0
-                || Long.parseLong(m.group(1)) > Integer.MAX_VALUE) {
-            p.add(n, "expected a quota such as 100000/day, 5000/hour or 100/minute (N in 1.." + Integer.MAX_VALUE
-                    + "), found '" + (v == null ? n.kind() : v) + "'");
-            return null;
-        }
-        return new Quota(Long.parseLong(m.group(1)), Quota.Window.valueOf(m.group(2).toUpperCase(Locale.ROOT)), zone);
-    }
-
-    private static String scalar(ConfigNode n) {
-        return n instanceof ConfigNode.ScalarNode s ? s.value() : null;
-    }
-
-    private static LimitConfig.Override override(String text, ConfigNode value, List<Dimension> key, Problems p) {
-        Section os = Section.of(value, p);
-        ConfigNode rateNode = os.raw("rate");
-        Rate rate = present(rateNode) ? rate(rateNode, p) : null;
-        if (!present(rateNode)) {
-            p.add(value.location(), os.child("rate"), "is required");
-        }
-        long burst = os.has("burst") ? os.integer("burst", 1, 1, Integer.MAX_VALUE) : 0;
-        os.finish();
-        if (rate != null && burst == 0) {
-            burst = rate.perSecondCeil();
-        }
+    private static LimitConfig.Override override(String text, OverrideRate o, ConfigNode value, List<Dimension> key,
+            Problems p) {
+        Rate rate = o.rate();
+        long burst = o.burst() > 0 ? o.burst() : rate != null ? rate.perSecondCeil() : 0;
         if (text.startsWith("ip:")) {
             if (key.stream().noneMatch(d -> d.type() == Dimension.Type.IP)) {
                 p.add(value, "an ip override needs ip in the limit's key");

@@ -18,21 +18,6 @@ public final class ListFile {
     /** One value and where it was written, for {@code file:line} errors. */
     public record Line(String value, ConfigNode.Location location) {}
 
-    /**
-     * The lines of the file named by {@code key} in {@code s}, or an empty list (and a problem at the key) when it
-     * cannot be read.
-     */
-    public static List<Line> read(Section s, String key) {
-        ConfigNode n = s.raw(key);
-        if (!(n instanceof ConfigNode.ScalarNode sn) || sn.value() == null) {
-            if (n != null) {
-                s.problems().add(n, "expected a file name, found " + n.kind());
-            }
-            return List.of();
-        }
-        return read(sn, s.problems());
-    }
-
     /** The lines of the file {@code sn} names, or an empty list (and a problem at {@code sn}) when unreadable. */
     public static List<Line> read(ConfigNode.ScalarNode sn, Problems problems) {
         Path file = resolve(sn);

@@ -90,6 +90,31 @@ class ComposeFileTest {
     }
 
     @Test
+    void onlyTheProxyIsPublishedBeyondTheHostsLoopback() throws IOException {
+        JsonNode services = read("docker-compose.yml").get("services");
+        List<String> wide = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> service : (Iterable<Map.Entry<String, JsonNode>>) services::fields) {
+            JsonNode ports = service.getValue().get("ports");
+            if (ports == null) {
+                continue;
+            }
+            for (JsonNode p : ports) {
+                String hostIp = p.isObject() ? p.path("host_ip").asText("") : hostIpOf(p.asText());
+                if (!List.of("127.0.0.1", "[::1]", "::1").contains(hostIp)) {
+                    wide.add(service.getKey() + " " + (p.isObject() ? p.toString() : p.asText()));
+                }
+            }
+        }
+        // Prometheus has no login and Grafana ships admin/admin: neither is published to every interface.
+        assertThat(wide).containsExactly("gateway 8080:8080");
+    }
+
+    private static String hostIpOf(String shortSyntax) {
+        String[] parts = shortSyntax.split(":");
+        return parts.length == 3 ? parts[0] : "";
+    }
+
+    @Test
     void theComposeGatewayTakesItsAdminTokenFromTheEnvironment() throws IOException {
         JsonNode gateway = read("docker-compose.yml").at("/services/gateway");
         assertThat(gateway.at("/environment/ADMIN_TOKEN").asText()).isEqualTo("${ADMIN_TOKEN:-}");

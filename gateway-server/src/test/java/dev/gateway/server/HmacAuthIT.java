@@ -143,6 +143,27 @@ class HmacAuthIT {
     }
 
     @Test
+    void aRefusedGrpcCallGetsAGrpcStatusNotAn401() throws Exception {
+        int before = upstream.received().size();
+        RawHttp.Response r = RawHttp.exchange(gateway.port(), "POST /orders/pkg.Svc/Call HTTP/1.1\r\nHost: x\r\n"
+                + "Content-Type: application/grpc+proto\r\nX-Request-Id: grpc-1\r\nContent-Length: 5\r\n"
+                + "Connection: close\r\n\r\n\0\0\0\0\0");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.header("content-type")).isEqualTo("application/grpc");
+        assertThat(r.header("grpc-status")).isEqualTo("16");
+        assertThat(r.header("grpc-message")).startsWith("missing_credentials: ");
+        assertThat(r.header("www-authenticate")).isEqualTo("hmac realm=\"shop\"");
+        assertThat(r.header("x-request-id")).isEqualTo("grpc-1");
+        assertThat(r.body()).isEmpty();
+        assertThat(upstream.received()).hasSize(before);
+        // the same refusal of a plain request stays JSON
+        assertThat(signedGet("other-app", "other", "/orders/x").status()).isEqualTo(403);
+        RawHttp.Response denied = signedGet("other-app", "other", "/orders/x", "Content-Type: application/grpc");
+        assertThat(denied.status()).isEqualTo(200);
+        assertThat(denied.header("grpc-status")).isEqualTo("7");
+    }
+
+    @Test
     void oldSecretStillWorksDuringRotation() throws Exception {
         assertThat(signedGet("shop-app", "s3cret-old", "/orders/1").status()).isEqualTo(200);
     }

@@ -7,6 +7,7 @@ import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
 import dev.gateway.core.filter.StandardAttrs;
 import dev.gateway.core.http.ErrorResponder;
+import dev.gateway.core.http.GrpcStatus;
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayResponse;
@@ -143,7 +144,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     /** The connection failed unexpectedly before the response started: 500, logged once; the connection closes. */
     public void failInternally(Throwable cause) {
-        respondWith(ErrorResponder.respond(cause, requestId, "client connection"), true);
+        respondError(ErrorResponder.classify(cause, requestId, "client connection"), true);
     }
 
     /** Validates and routes the request, then runs its filters and terminal. */
@@ -236,9 +237,10 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public void chainAnswered(FilterResult answer, int filtersBefore) {
         filtersRan = filtersBefore;
         if (answer instanceof FilterResult.Respond r) {
-            respondWith(r.response(), false);
+            GatewayResponse given = r.response();
+            respondWith(GrpcStatus.isGrpc(request.headers()) ? GrpcStatus.adapt(given, requestId) : given, false);
         } else if (answer instanceof FilterResult.Refuse r) {
-            respondWith(ErrorResponder.respond(r.error(), requestId), false);
+            respondError(r.error(), false);
         }
     }
 
@@ -246,7 +248,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     public void chainFailed(Throwable cause, GatewayFilter filter, int filtersBefore) {
         filtersRan = filtersBefore;
         String where = "filter " + filter.getClass().getSimpleName() + " of route " + route.id();
-        respondWith(ErrorResponder.respond(cause, requestId, where), false);
+        respondError(ErrorResponder.classify(cause, requestId, where), false);
     }
 
     @Override
@@ -517,8 +519,10 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
     // ---------------------------------------------------------------------------------------------------------------
     // Gateway-made responses and the end
 
+    /** An error the gateway answers with: JSON, or a gRPC status on a gRPC call ({@link GrpcStatus}). */
     private void respondError(GatewayError e, boolean close) {
-        respondWith(ErrorResponder.respond(e, requestId), close);
+        boolean grpc = GrpcStatus.isGrpc(request.headers());
+        respondWith(grpc ? GrpcStatus.respond(e, requestId) : ErrorResponder.respond(e, requestId), close);
     }
 
     /**

@@ -106,8 +106,8 @@ final class RouteReader {
     record Route(@Binder.Required String id, List<String> hosts, List<String> paths, List<String> methods,
             String upstream, ConfigNode mock, BatchConfig batch, String stripPrefix, Replace replacePrefix,
             @Binder.Positive Duration timeout, @Binder.Positive Duration filterTimeout, String group,
-            boolean websocket, @Binder.Positive Duration websocketIdleTimeout, ConfigNode retries, ConfigNode filters,
-            ConfigNode circuitBreaker) implements Binder.Validated {
+            boolean websocket, @Binder.Positive Duration websocketIdleTimeout, RetriesConfig retries,
+            ConfigNode filters, CircuitBreakerConfig circuitBreaker) implements Binder.Validated {
         static Route defaults() {
             return new Route(null, List.of(), List.of(), List.of(), null, null, null, null, null,
                     Duration.ofSeconds(30), Duration.ofSeconds(5), null, false, DEFAULT_WEBSOCKET_IDLE, null, null,
@@ -177,9 +177,6 @@ final class RouteReader {
     RouteConfig read(ConfigNode node, Problems p) {
         Route r = Binder.bind(node, Route.class, p);
         MockConfig mock = r.mock() == null ? null : MockReader.read(r.mock(), p);
-        RetriesConfig retries = r.retries() == null ? null : RetriesReader.read(r.retries(), p);
-        CircuitBreakerConfig breaker = r.circuitBreaker() == null ? null
-                : ResilienceReader.circuitBreaker(r.circuitBreaker(), p);
         List<FilterSpec> routeFilters = readFilters(r.filters(), p);
         if (r.id() == null) {
             return null;
@@ -199,7 +196,7 @@ final class RouteReader {
                 new LinkedHashSet<>(r.methods().stream().map(m -> m.trim().toUpperCase(Locale.ROOT)).toList()),
                 r.upstream(), upstreamNode != null ? upstreamNode.location() : node.location(), rewrite, r.timeout(),
                 r.filterTimeout(), r.group(), routeFilters, r.websocket(), r.websocketIdleTimeout(), mock, r.batch(),
-                retries, breaker);
+                r.retries(), r.circuitBreaker());
     }
 
     private static String trimSlash(String prefix) {

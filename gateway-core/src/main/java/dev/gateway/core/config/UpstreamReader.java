@@ -14,7 +14,7 @@ final class UpstreamReader {
     record Upstream(List<ConfigNode> targets, UpstreamConfig.Balancer balancer, UpstreamConfig.HostHeader hostHeader,
             @Range(min = 1, max = 100_000) int maxConnectionsPerTarget,
             @Range(min = 0, max = 1_000_000) int maxPendingRequests, @Positive Duration connectTimeout,
-            @Positive Duration idleTimeout, ConfigNode circuitBreaker, OutlierConfig outlierDetection,
+            @Positive Duration idleTimeout, CircuitBreakerConfig circuitBreaker, OutlierConfig outlierDetection,
             HealthCheckConfig healthCheck, ConfigNode fallback, boolean panic) implements Binder.Validated {
         static Upstream defaults() {
             return new Upstream(List.of(), UpstreamConfig.Balancer.ROUND_ROBIN, UpstreamConfig.HostHeader.TARGET, 1024,
@@ -50,7 +50,7 @@ final class UpstreamReader {
         }
         return new UpstreamConfig(name, node.location(), targets, u.balancer(), u.hostHeader(),
                 u.maxConnectionsPerTarget(), u.maxPendingRequests(), u.connectTimeout(), u.idleTimeout(),
-                u.circuitBreaker() == null ? null : ResilienceReader.circuitBreaker(u.circuitBreaker(), p),
+                u.circuitBreaker(),
                 u.outlierDetection(), u.healthCheck(),
                 u.fallback() == null ? null : ResilienceReader.fallback(u.fallback(), p), u.panic());
     }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -61,9 +60,15 @@ class RetriesConfigTest {
                   - { id: b, paths: [/b], upstream: u }
                 """));
         RetriesConfig r = c.routes().get(0).retries();
-        assertThat(r).isEqualTo(new RetriesConfig(2, Set.of(RetriesConfig.Cause.CONNECT_FAILURE,
-                RetriesConfig.Cause.RESET_BEFORE_RESPONSE), Set.of(502, 503, 504), java.time.Duration.ofMillis(25),
-                java.time.Duration.ofMillis(250), 0.2, 5, false));
+        assertThat(r.attempts()).isEqualTo(2);
+        assertThat(r.causes()).containsExactlyInAnyOrder(RetriesConfig.Cause.CONNECT_FAILURE,
+                RetriesConfig.Cause.RESET_BEFORE_RESPONSE);
+        assertThat(r.statuses()).containsExactlyInAnyOrder(502, 503, 504);
+        assertThat(r.backoffBase()).hasMillis(25);
+        assertThat(r.backoffMax()).hasMillis(250);
+        assertThat(r.budgetRatio()).isEqualTo(0.2);
+        assertThat(r.budgetMinPerSecond()).isEqualTo(5);
+        assertThat(r.nonIdempotent()).isFalse();
         assertThat(c.routes().get(1).retries()).isNull();
     }
 

@@ -7,7 +7,6 @@ import dev.gateway.core.testing.ManualClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.handler.codec.http.HttpMethod;
 import java.time.Duration;
-import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /** A route's retry policy: attempts, reasons, idempotency, bodies, the budget and the jittered backoff. */
@@ -18,10 +17,14 @@ class RouteRetriesTest {
     private double nextRandom = 0.5;
 
     private RouteRetries policy(int attempts, boolean nonIdempotent, double ratio, int minPerSecond) {
-        RetriesConfig c = new RetriesConfig(attempts, Set.of(RetriesConfig.Cause.CONNECT_FAILURE,
-                RetriesConfig.Cause.RESET_BEFORE_RESPONSE), Set.of(502, 503), Duration.ofMillis(20),
-                Duration.ofMillis(100), ratio, minPerSecond, nonIdempotent);
+        RetriesConfig c = new RetriesConfig(attempts, on("connect-failure", "reset-before-response", "502", "503"),
+                new RetriesConfig.Backoff(Duration.ofMillis(20), Duration.ofMillis(100)),
+                new RetriesConfig.Budget(new RetriesConfig.Ratio(ratio), minPerSecond), nonIdempotent);
         return new RouteRetries("orders", c, new RetryBudget(clock), registry, () -> nextRandom);
+    }
+
+    private static java.util.List<RetriesConfig.On> on(String... items) {
+        return java.util.Arrays.stream(items).map(RetriesConfig.On::of).toList();
     }
 
     private RouteRetries policy() {
@@ -154,8 +157,9 @@ class RouteRetriesTest {
 
     @Test
     void realJitterStaysWithinTheCap() {
-        RetriesConfig c = new RetriesConfig(3, Set.of(RetriesConfig.Cause.CONNECT_FAILURE), Set.of(),
-                Duration.ofMillis(20), Duration.ofMillis(100), 0.2, 5, false);
+        RetriesConfig c = new RetriesConfig(3, on("connect-failure"),
+                new RetriesConfig.Backoff(Duration.ofMillis(20), Duration.ofMillis(100)),
+                new RetriesConfig.Budget(new RetriesConfig.Ratio(0.2), 5), false);
         RouteRetries p = new RouteRetries("r", c, new RetryBudget(clock), null);
         long min = Long.MAX_VALUE;
         long max = 0;

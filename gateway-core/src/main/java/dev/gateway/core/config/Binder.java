@@ -35,7 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * ({@code least-requests} is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested
  * records, {@link ConfigNode} (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the
  * record's mapping is), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
- * record), and any type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
+ * record, or with no tag key the record that has none), and any type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
  * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
  * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
  * names, read line by line) and returns null. A scalar where a list is expected is a one-item list. Of components
@@ -248,8 +248,9 @@ public final class Binder {
     }
 
     /**
-     * A sealed interface of records: the mapping binds to the record whose {@link Tag} key it has. With no tag key, or
-     * several, the mapping's other keys are not checked (which record they belong to is unknown).
+     * A sealed interface of records: the mapping binds to the record whose {@link Tag} key it has, or, with no tag key,
+     * to the one record without a tag, if there is one. With no tag key and no such record, or several tag keys, the
+     * mapping's other keys are not checked (which record they belong to is unknown).
      */
     private static Object bindOneOf(ConfigNode node, Class<?> type, Problems problems) {
         if (!(node instanceof ConfigNode.MapNode map)) {
@@ -257,6 +258,7 @@ public final class Binder {
             return null;
         }
         Map<String, Class<?>> byTag = new LinkedHashMap<>();
+        Class<?> untagged = null;
         for (Class<?> r : type.getPermittedSubclasses()) {
             if (!r.isRecord()) {
                 throw new IllegalStateException(type.getName() + " permits " + r.getName() + ", not a record");
@@ -266,6 +268,10 @@ public final class Binder {
                     byTag.put(key(c), r);
                 }
             }
+            untagged = byTag.containsValue(r) ? untagged : r;
+        }
+        if (untagged != null && byTag.keySet().stream().noneMatch(k -> map.entries().get(k) != null)) {
+            return bindRecord(map, untagged, problems);
         }
         String tag = exactlyOne(map, List.copyOf(byTag.keySet()), problems);
         return tag == null ? null : bindRecord(map, byTag.get(tag), problems);

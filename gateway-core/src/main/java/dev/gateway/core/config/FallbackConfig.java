@@ -2,11 +2,21 @@ package dev.gateway.core.config;
 
 /**
  * An upstream's {@code fallback:} section, used when none of its targets can take a request (every breaker open,
- * every target unhealthy or ejected): another upstream group, or a fixed response (the keys of a route's
- * {@code mock:}). Exactly one of the two is set.
- *
- * @param upstream the fallback upstream's name, or null
- * @param response the fixed response, or null
- * @param location where the section is, for errors about the upstream it names
+ * every target unhealthy or ejected): another upstream group ({@code {upstream: name}}), or a fixed response (the
+ * keys of a route's {@code mock:}, a {@link MockConfig}).
  */
-public record FallbackConfig(String upstream, MockConfig response, ConfigNode.Location location, String path) {}
+public sealed interface FallbackConfig permits FallbackConfig.Upstream, MockConfig {
+
+    /** {@code fallback: {upstream: name}}; {@code at} is the name's node, for errors about the upstream it names. */
+    record Upstream(@Binder.Tag String upstream, @Binder.Key("upstream") ConfigNode at) implements FallbackConfig {}
+
+    /** The fallback upstream's name, or null. */
+    default String upstream() {
+        return null;
+    }
+
+    /** The fixed response, or null. */
+    default MockConfig response() {
+        return this instanceof MockConfig m ? m : null;
+    }
+}

@@ -104,7 +104,7 @@ final class RouteReader {
 
     /** The YAML shape of one route; the rules across its keys are in {@link #validate}. */
     record Route(@Binder.Required String id, List<String> hosts, List<String> paths, List<String> methods,
-            String upstream, ConfigNode mock, BatchConfig batch, String stripPrefix, Replace replacePrefix,
+            String upstream, MockConfig mock, BatchConfig batch, String stripPrefix, Replace replacePrefix,
             @Binder.Positive Duration timeout, @Binder.Positive Duration filterTimeout, String group,
             boolean websocket, @Binder.Positive Duration websocketIdleTimeout, RetriesConfig retries,
             ConfigNode filters, CircuitBreakerConfig circuitBreaker) implements Binder.Validated {
@@ -176,7 +176,6 @@ final class RouteReader {
 
     RouteConfig read(ConfigNode node, Problems p) {
         Route r = Binder.bind(node, Route.class, p);
-        MockConfig mock = r.mock() == null ? null : MockReader.read(r.mock(), p);
         List<FilterSpec> routeFilters = readFilters(r.filters(), p);
         if (r.id() == null) {
             return null;
@@ -195,7 +194,7 @@ final class RouteReader {
                 r.paths().stream().filter(x -> PathSyntax.validate(x) == null).toList(),
                 new LinkedHashSet<>(r.methods().stream().map(m -> m.trim().toUpperCase(Locale.ROOT)).toList()),
                 r.upstream(), upstreamNode != null ? upstreamNode.location() : node.location(), rewrite, r.timeout(),
-                r.filterTimeout(), r.group(), routeFilters, r.websocket(), r.websocketIdleTimeout(), mock, r.batch(),
+                r.filterTimeout(), r.group(), routeFilters, r.websocket(), r.websocketIdleTimeout(), r.mock(), r.batch(),
                 r.retries(), r.circuitBreaker());
     }
 
@@ -205,18 +204,17 @@ final class RouteReader {
 
     static void validate(Map<String, UpstreamConfig> upstreams, List<RouteConfig> routes, Problems p) {
         for (UpstreamConfig u : upstreams.values()) {
-            FallbackConfig f = u.fallback();
-            if (f == null || f.upstream() == null) {
+            if (!(u.fallback() instanceof FallbackConfig.Upstream f)) {
                 continue;
             }
             UpstreamConfig target = upstreams.get(f.upstream());
             if (target == null) {
-                p.add(f.location(), f.path(), "no upstream named '" + f.upstream() + "'"
+                p.add(f.at(), "no upstream named '" + f.upstream() + "'"
                         + Suggestions.suggestion(f.upstream(), upstreams.keySet()));
             } else if (target == u) {
-                p.add(f.location(), f.path(), "an upstream cannot be its own fallback");
+                p.add(f.at(), "an upstream cannot be its own fallback");
             } else if (target.fallback() != null && target.fallback().upstream() != null) {
-                p.add(f.location(), f.path(), "upstream '" + f.upstream() + "' has a fallback upstream of its own ('"
+                p.add(f.at(), "upstream '" + f.upstream() + "' has a fallback upstream of its own ('"
                         + target.fallback().upstream() + "'); fallbacks do not chain");
             }
         }

@@ -15,7 +15,7 @@ final class UpstreamReader {
             @Range(min = 1, max = 100_000) int maxConnectionsPerTarget,
             @Range(min = 0, max = 1_000_000) int maxPendingRequests, @Positive Duration connectTimeout,
             @Positive Duration idleTimeout, CircuitBreakerConfig circuitBreaker, OutlierConfig outlierDetection,
-            HealthCheckConfig healthCheck, ConfigNode fallback, boolean panic) implements Binder.Validated {
+            HealthCheckConfig healthCheck, FallbackConfig fallback, boolean panic) implements Binder.Validated {
         static Upstream defaults() {
             return new Upstream(List.of(), UpstreamConfig.Balancer.ROUND_ROBIN, UpstreamConfig.HostHeader.TARGET, 1024,
                     1024, Duration.ofSeconds(2), Duration.ofSeconds(30), null, null, null, null, false);
@@ -52,7 +52,7 @@ final class UpstreamReader {
                 u.maxConnectionsPerTarget(), u.maxPendingRequests(), u.connectTimeout(), u.idleTimeout(),
                 u.circuitBreaker(),
                 u.outlierDetection(), u.healthCheck(),
-                u.fallback() == null ? null : ResilienceReader.fallback(u.fallback(), p), u.panic());
+                u.fallback(), u.panic());
     }
 
     private static UpstreamConfig.TargetConfig target(ConfigNode item, Problems p) {

@@ -138,7 +138,8 @@ public final class ConfigCompiler {
                 ? new BatchTerminal(r.batch(), meters == null ? BatchMetrics.NOOP
                         : BatchMetrics.of(meters.registry(), r.id()))
                 : r.mock() != null
-                ? new MockTerminal(r.mock().status(), r.mock().headers(), r.mock().body(), r.mock().delay().toNanos())
+                ? new MockTerminal(r.mock().status(), r.mock().headerList(), r.mock().template(),
+                        r.mock().delay().toNanos())
                 : new UpstreamTerminal(upstreams.get(r.upstream()), services.upstreams(), HealthSelector.INSTANCE,
                         retryPolicy(r), r.timeout().toNanos(), r.circuitBreaker() == null ? null
                                 : services.health().routeBreaker(r.id(), r.circuitBreaker()), fallbacks);
@@ -162,7 +163,7 @@ public final class ConfigCompiler {
         }
         MockConfig m = f.response();
         return new UpstreamFallback(null,
-                new MockTerminal(m.status(), m.headers(), m.body(), m.delay().toNanos()));
+                new MockTerminal(m.status(), m.headerList(), m.template(), m.delay().toNanos()));
     }
 
     /** The route's {@code retries:} policy with its long-lived budget, or the default stale-connection retry. */

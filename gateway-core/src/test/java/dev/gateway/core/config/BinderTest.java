@@ -321,6 +321,42 @@ class BinderTest {
         assertThat(c.checks()).containsExactly(new HttpCheck("/w", null, null));
     }
 
+    /** A "one of" shape with an untagged record: a mapping without the tag key binds to it. */
+    sealed interface Destination permits Named, Answer {}
+
+    record Named(@Binder.Tag String upstream, @Binder.Key("upstream") ConfigNode at) implements Destination {}
+
+    record Answer(@Range(min = 200, max = 599) int status, String body) implements Destination {
+        static Answer defaults() {
+            return new Answer(200, "");
+        }
+    }
+
+    record Fallbacks(List<Destination> fallbacks) {}
+
+    @Test
+    void bindsAMappingWithoutATagKeyToTheUntaggedRecord() {
+        Fallbacks f = Binder.bind(yaml("""
+                fallbacks:
+                  - upstream: dr
+                  - {status: 503, body: busy}
+                  - {}
+                  - {upstream: dr, status: 500}
+                  - {status: 99}
+                """), Fallbacks.class, problems);
+
+        assertThat(errors()).containsExactly(
+                "pool.yml:5: fallbacks[3].status: unknown key 'status'",
+                "pool.yml:6: fallbacks[4].status: 99 is out of range [200, 599]");
+        assertThat(f.fallbacks()).hasSize(5);
+        Named named = (Named) f.fallbacks().get(0);
+        assertThat(named.upstream()).isEqualTo("dr");
+        assertThat(named.at().location().line()).isEqualTo(2);
+        assertThat(named.at().path()).isEqualTo("fallbacks[0].upstream");
+        assertThat(f.fallbacks().subList(1, 3)).containsExactly(new Answer(503, "busy"), new Answer(200, ""));
+        assertThat(f.fallbacks().get(3)).isInstanceOf(Named.class);
+    }
+
     @Test
     void namesKeysInKebabCase() {
         assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");

@@ -54,7 +54,7 @@ class MockConfigTest {
         assertThat(m.status()).isEqualTo(202);
         assertThat(m.delay()).hasMillis(150);
         HttpHeadersProbe probe = new HttpHeadersProbe();
-        assertThat(new String(MockTerminal.render(m.body(), probe.context("/m", "a\tb \"q\" \\")), StandardCharsets.UTF_8))
+        assertThat(new String(MockTerminal.render(m.template(), probe.context("/m", "a\tb \"q\" \\")), StandardCharsets.UTF_8))
                 .isEqualTo("{\"p\":\"/m\",\"id\":\"req-9\",\"h\":\"a\\tb \\\"q\\\" \\\\\"}");
     }
 

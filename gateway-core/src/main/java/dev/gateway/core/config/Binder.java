@@ -34,7 +34,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link java.util.regex.Pattern} (compiled at load), {@link java.time.ZoneId} ({@code Asia/Shanghai}), enums
  * ({@code least-requests} is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested
  * records, {@link ConfigNode} (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the
- * record's mapping is), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
+ * record's mapping is), a {@link Name} (the record's key in a map), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
  * record, or with no tag key the record that has none), and any type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
  * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
  * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
@@ -62,6 +62,14 @@ public final class Binder {
     public @interface Key {
         String value();
     }
+
+    /**
+     * Not a key: the key under which the record's mapping sits in a {@code Map<String, R>} (an upstream's name), or
+     * the name given to {@link #bind(ConfigNode, String, Class, Problems)}.
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Name {}
 
     /** The key must be present (and, for a string, not blank). */
     @Retention(RetentionPolicy.RUNTIME)
@@ -133,11 +141,16 @@ public final class Binder {
      * the record, or null when it could not be built (the problems say why).
      */
     public static <T> T bind(ConfigNode node, Class<T> type, Problems problems) {
+        return bind(node, null, type, problems);
+    }
+
+    /** {@link #bind(ConfigNode, Class, Problems)} with {@code name} for the record's {@link Name} component. */
+    public static <T> T bind(ConfigNode node, String name, Class<T> type, Problems problems) {
         if (!type.isRecord()) {
             throw new IllegalArgumentException(type.getName() + " is not a record");
         }
         int mark = problems.mark();
-        T record = type.cast(bindRecord(node, type, problems));
+        T record = type.cast(bindRecord(node, type, problems, name));
         problems.sortSince(mark);
         return record;
     }
@@ -161,7 +174,7 @@ public final class Binder {
         return sb.toString();
     }
 
-    private static Object bindRecord(ConfigNode node, Class<?> type, Problems problems) {
+    private static Object bindRecord(ConfigNode node, Class<?> type, Problems problems, String name) {
         ConfigNode.MapNode map;
         if (node instanceof ConfigNode.MapNode m) {
             map = m;
@@ -191,8 +204,8 @@ public final class Binder {
             RecordComponent c = components[i];
             String key = key(c);
             Object def = defaults == NONE ? emptyValue(c.getType()) : get(c, defaults);
-            if (c.getType() == ConfigNode.Location.class) {
-                args[i] = map.location();
+            if (c.getType() == ConfigNode.Location.class || c.isAnnotationPresent(Name.class)) {
+                args[i] = c.isAnnotationPresent(Name.class) ? name : map.location();
                 continue;
             }
             known.add(key);
@@ -206,7 +219,7 @@ public final class Binder {
             } else if (c.getType() == ConfigNode.class) {
                 args[i] = child;
             } else {
-                Object v = value(child, c.getGenericType(), c, def, problems);
+                Object v = value(child, c.getGenericType(), c, def, problems, null);
                 if (v instanceof String str && str.isBlank() && c.isAnnotationPresent(Required.class)) {
                     problems.add(map.location(), child(map, key), "is required");
                 }
@@ -271,10 +284,10 @@ public final class Binder {
             untagged = byTag.containsValue(r) ? untagged : r;
         }
         if (untagged != null && byTag.keySet().stream().noneMatch(k -> map.entries().get(k) != null)) {
-            return bindRecord(map, untagged, problems);
+            return bindRecord(map, untagged, problems, null);
         }
         String tag = exactlyOne(map, List.copyOf(byTag.keySet()), problems);
-        return tag == null ? null : bindRecord(map, byTag.get(tag), problems);
+        return tag == null ? null : bindRecord(map, byTag.get(tag), problems, null);
     }
 
     private static Object construct(Class<?> type, Object[] args, ConfigNode.MapNode map, Set<String> known,
@@ -308,7 +321,8 @@ public final class Binder {
     }
 
     /** The bound value, or null when the node is wrong (the problem is recorded) so that the default applies. */
-    private static Object value(ConfigNode node, Type type, RecordComponent c, Object def, Problems problems) {
+    private static Object value(ConfigNode node, Type type, RecordComponent c, Object def, Problems problems,
+            String name) {
         Class<?> raw = rawClass(type);
         if (raw == ConfigNode.class) {
             return node;
@@ -326,7 +340,7 @@ public final class Binder {
             }
             List<Object> out = new ArrayList<>(items.size());
             for (ConfigNode n : items) {
-                Object v = value(n, item, c, null, problems); // a collection's annotations apply to its items
+                Object v = value(n, item, c, null, problems, null); // a collection's annotations apply to its items
                 if (v != null) {
                     out.add(v);
                 }
@@ -341,7 +355,7 @@ public final class Binder {
             }
             Map<String, Object> out = new LinkedHashMap<>();
             for (var e : m.entries().entrySet()) {
-                Object v = value(e.getValue(), item, c, null, problems);
+                Object v = value(e.getValue(), item, c, null, problems, e.getKey());
                 if (v != null) {
                     out.put(e.getKey(), v);
                 }
@@ -353,7 +367,7 @@ public final class Binder {
         }
         if (raw.isRecord() && (!hasFactory(raw)
                 || node instanceof ConfigNode.MapNode && raw.isAnnotationPresent(Shorthand.class))) {
-            return bindRecord(node, raw, problems);
+            return bindRecord(node, raw, problems, name);
         }
         if (!(node instanceof ConfigNode.ScalarNode s) || s.value() == null) {
             problems.add(node, "expected a scalar, found " + node.kind());

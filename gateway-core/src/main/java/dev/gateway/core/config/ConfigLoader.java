@@ -258,7 +258,7 @@ public final class ConfigLoader {
             Section us = Section.of(ups, problems);
             for (var e : ((ConfigNode.MapNode) us.node()).entries().entrySet()) {
                 us.raw(e.getKey());
-                UpstreamConfig u = UpstreamReader.read(e.getKey(), e.getValue(), problems);
+                UpstreamConfig u = Binder.bind(e.getValue(), e.getKey(), UpstreamConfig.class, problems);
                 if (u == null) {
                     continue;
                 }

@@ -1,6 +1,7 @@
 package dev.gateway.core.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.gateway.core.config.Binder.Bytes;
 import dev.gateway.core.config.Binder.Positive;
@@ -355,6 +356,26 @@ class BinderTest {
         assertThat(named.at().path()).isEqualTo("fallbacks[0].upstream");
         assertThat(f.fallbacks().subList(1, 3)).containsExactly(new Answer(503, "busy"), new Answer(200, ""));
         assertThat(f.fallbacks().get(3)).isInstanceOf(Named.class);
+    }
+
+    record Group(@Binder.Name String name, ConfigNode.Location location, @Range(min = 1, max = 9) int size) {}
+
+    record Groups(java.util.Map<String, Group> groups) {}
+
+    @Test
+    void givesARecordInAMapItsKeyAsItsNameAndTakesNoNameKey() {
+        Groups g = Binder.bind(yaml("""
+                groups:
+                  orders: {size: 2}
+                  billing:
+                    size: 3
+                    name: x
+                """), Groups.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:5: groups.billing.name: unknown key 'name'");
+        assertThat(g.groups().values()).extracting(Group::name, Group::size, x -> x.location().line())
+                .containsExactly(tuple("orders", 2, 2), tuple("billing", 3, 3));
+        assertThat(Binder.bind(yaml("size: 1"), "solo", Group.class, problems).name()).isEqualTo("solo");
     }
 
     @Test

@@ -29,7 +29,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * with a "did you mean" hint. After a record is built, {@link Validated#validate} checks its cross-field rules.
  * The problems of one {@link #bind} are reported in document order.
  *
- * <p>Component types: {@code String}, {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
+ * <p>Component types: {@code String}, {@code byte[]} (its UTF-8 bytes), {@code int}, {@code long}, {@code double}, {@code boolean} (and their boxes),
  * {@link Duration} ({@code 500ms}, {@code 30s}, {@code 5m}, {@code 2h}, {@code 1d}), {@link java.nio.file.Path},
  * {@link java.util.regex.Pattern} (compiled at load), {@link java.time.ZoneId} ({@code Asia/Shanghai}), enums
  * ({@code least-requests} is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested
@@ -381,6 +381,9 @@ public final class Binder {
         String text = s.value();
         if (type == String.class) {
             return text;
+        }
+        if (type == byte[].class) {
+            return text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
         }
         Bytes bytes = c == null ? null : c.getAnnotation(Bytes.class);
         if (bytes != null) {

@@ -248,8 +248,8 @@ public final class ConfigLoader {
             limitsSettings.add(ls);
         }
         for (ConfigNode a : s.list("apps")) {
-            App app = AppReader.readApp(a, problems);
-            if (app != null) {
+            App app = Binder.bind(a, App.class, problems);
+            if (app != null && app.key() != null) {
                 apps.add(new AppReader.AppEntry(app, a));
             }
         }

@@ -82,9 +82,15 @@ public final class LoadGen {
     static Map<String, Object> run(LoadGenOptions o) throws IOException, InterruptedException {
         Path jsonl = Path.of(o.out() + ".jsonl");
         Path hlog = Path.of(o.out() + ".hlog");
+        OutputStream hlogOut;
+        try {
+            hlogOut = Files.newOutputStream(hlog);
+        } catch (IOException e) {
+            throw new IOException("cannot write " + hlog + ": " + e, e);
+        }
         Transport transport = Transport.best();
         MultiThreadIoEventLoopGroup group = transport.newGroup(o.threads(), "loadgen");
-        try (OutputStream hlogOut = Files.newOutputStream(hlog)) {
+        try (hlogOut) {
             String runId = Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1);
             List<Worker> workers = new ArrayList<>();
             List<Recorder> recorders = new ArrayList<>();

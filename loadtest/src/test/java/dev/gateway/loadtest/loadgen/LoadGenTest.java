@@ -1,6 +1,7 @@
 package dev.gateway.loadtest.loadgen;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -176,6 +177,14 @@ class LoadGenTest {
         assertThat(p.waitFor()).isEqualTo(2);
         assertThat(output).contains("host '10.1.2.3' refused").contains("loopback");
         assertThat(dir.resolve("refused.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void saysWhichOutputItCannotWrite() throws Exception {
+        LoadGenOptions o = LoadGenOptions.parse("--url", "http://127.0.0.1:1/", "--rate", "10", "--duration", "1s",
+                "--out", dir.resolve("missing/run").toString());
+        assertThatThrownBy(() -> LoadGen.run(o)).isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot write " + dir.resolve("missing/run.hlog"));
     }
 
     private JsonNode run(String... args) throws Exception {

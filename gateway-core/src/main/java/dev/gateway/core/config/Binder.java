@@ -34,7 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@link java.util.regex.Pattern} (compiled at load), {@link java.time.ZoneId} ({@code Asia/Shanghai}), enums
  * ({@code least-requests} is {@code LEAST_REQUESTS}), {@code List}, {@code Set}, {@code Map<String, T>}, nested
  * records, {@link ConfigNode} (the raw node, for a record to read itself), {@link ConfigNode.Location} (where the
- * record's mapping is), a {@link Name} (the record's key in a map), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
+ * record's mapping is, or with a {@link Key} where that key is), a {@link Name} (the record's key in a map), a
+ * {@link KeyPath} (the mapping's key path), an {@link Unbound} component (its key is allowed, its value built later), a sealed interface of records (a "one of" shape: the mapping's {@link Tag} key picks the
  * record, or with no tag key the record that has none), and any type with a static {@code of(String)} or {@code of(String, T default)} factory that throws
  * {@link IllegalArgumentException} with the message to report (a {@link Shorthand} record also binds from a
  * mapping), or a static {@code of(ConfigNode.ScalarNode, Problems)} that records its own located problems (a file it
@@ -70,6 +71,19 @@ public final class Binder {
     @Retention(RetentionPolicy.RUNTIME)
     @Target(ElementType.RECORD_COMPONENT)
     public @interface Name {}
+
+    /** Not a key: the key path of the record's mapping ({@code routes[2]}), for messages about the record. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface KeyPath {}
+
+    /**
+     * A key the binder accepts but does not bind: the component takes its default, and the caller builds it from the
+     * key's node after binding (a route's {@code filters}, which the filter factories read).
+     */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.RECORD_COMPONENT)
+    public @interface Unbound {}
 
     /** The key must be present (and, for a string, not blank). */
     @Retention(RetentionPolicy.RUNTIME)
@@ -204,11 +218,21 @@ public final class Binder {
             RecordComponent c = components[i];
             String key = key(c);
             Object def = defaults == NONE ? emptyValue(c.getType()) : get(c, defaults);
-            if (c.getType() == ConfigNode.Location.class || c.isAnnotationPresent(Name.class)) {
-                args[i] = c.isAnnotationPresent(Name.class) ? name : map.location();
+            if (c.getType() == ConfigNode.Location.class) {
+                // Where the mapping is or, with a @Key, where that key is (the mapping's line when it is absent).
+                ConfigNode at = c.isAnnotationPresent(Key.class) ? map.entries().get(key) : null;
+                args[i] = at != null ? at.location() : map.location();
+                continue;
+            }
+            if (c.isAnnotationPresent(Name.class) || c.isAnnotationPresent(KeyPath.class)) {
+                args[i] = c.isAnnotationPresent(Name.class) ? name : map.path();
                 continue;
             }
             known.add(key);
+            if (c.isAnnotationPresent(Unbound.class)) {
+                args[i] = def;
+                continue;
+            }
             ConfigNode child = map.entries().get(key);
             boolean absent = child == null || child instanceof ConfigNode.ScalarNode s && s.value() == null;
             if (absent) {

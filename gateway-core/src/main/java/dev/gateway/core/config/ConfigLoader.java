@@ -170,9 +170,6 @@ public final class ConfigLoader {
             // either; the full load that follows checks the keys.
             main.finish();
         }
-        if (!defaults.isEmpty()) {
-            routes.replaceAll(r -> routeReader.withDefaults(r, defaults));
-        }
         LimitsSettings limitSettings = limitsSettings.isEmpty() ? LimitsSettings.DEFAULT
                 : Binder.bind(limitsSettings.get(0), LimitsSettings.class, problems);
         for (ConfigNode again : limitsSettings.subList(Math.min(1, limitsSettings.size()), limitsSettings.size())) {
@@ -195,11 +192,14 @@ public final class ConfigLoader {
         GatewayConfig config = new GatewayConfig(mainFile, load.sources, version, server, admin, accessLog, metrics,
                 tracing, demo, reload, upstreams, routes, apps.stream().map(AppReader.AppEntry::app).toList(), redis,
                 metadata, limits, limitSettings);
-        return withSelectedFilters(config);
+        return withSelectedFilters(config, defaults);
     }
 
-    /** Adds to each route the filters that the configuration selects for it without the route naming them. */
-    private GatewayConfig withSelectedFilters(GatewayConfig config) {
+    /**
+     * Adds to each route the filters it does not name: the global {@code defaults} (top-level sections), and those
+     * that the configuration selects for it ({@link FilterType#selectedBy}), in chain order.
+     */
+    private GatewayConfig withSelectedFilters(GatewayConfig config, List<FilterSpec> defaults) {
         if (skipFilters) {
             return config;
         }
@@ -211,10 +211,11 @@ public final class ConfigLoader {
                 if (r.filters().stream().anyMatch(spec -> spec.type() == f)) {
                     continue;
                 }
-                Object cfg = f.selectedBy(config, r);
+                FilterSpec d = defaults.stream().filter(spec -> spec.type() == f).findFirst().orElse(null);
+                Object cfg = d != null ? d.config() : f.selectedBy(config, r);
                 if (cfg != null) {
                     chain = chain == null ? new ArrayList<>(r.filters()) : chain;
-                    chain.add(new FilterSpec(f, cfg, r.location(), r.path() + ".filters." + f.name()));
+                    chain.add(d != null ? d : new FilterSpec(f, cfg, r.location(), r.path() + ".filters." + f.name()));
                 }
             }
             if (chain != null) {

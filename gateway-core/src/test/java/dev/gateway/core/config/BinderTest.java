@@ -378,6 +378,28 @@ class BinderTest {
         assertThat(Binder.bind(yaml("size: 1"), "solo", Group.class, problems).name()).isEqualTo("solo");
     }
 
+    record Entry(@Binder.KeyPath String path, ConfigNode.Location location,
+            @Binder.Key("upstream") ConfigNode.Location upstreamAt, String upstream,
+            @Binder.Unbound List<String> filters) {}
+
+    record Entries(List<Entry> entries) {}
+
+    @Test
+    void fillsTheKeyPathAndTheLineOfAKeyAndLeavesAnUnboundKeyToTheCaller() {
+        Entries e = Binder.bind(yaml("""
+                entries:
+                  - id: 1
+                    upstream: u
+                    filters: {anything: [goes, here]}
+                  - {}
+                """), Entries.class, problems);
+
+        assertThat(errors()).containsExactly("pool.yml:2: entries[0].id: unknown key 'id'");
+        assertThat(e.entries()).extracting(Entry::path, x -> x.location().line(), x -> x.upstreamAt().line(),
+                Entry::filters).containsExactly(tuple("entries[0]", 2, 3, List.of()), tuple("entries[1]", 5, 5,
+                List.of()));
+    }
+
     @Test
     void namesKeysInKebabCase() {
         assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");

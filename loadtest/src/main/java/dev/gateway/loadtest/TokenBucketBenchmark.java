@@ -57,8 +57,9 @@ public class TokenBucketBenchmark {
         // A limit that admits about half the decisions of this benchmark: both outcomes stay on the measured path.
         LimitConfig.Rate rate = new LimitConfig.Rate(10_000_000, Duration.ofSeconds(1));
         LimitConfig limit = new LimitConfig("bench", null, "limits[0]", List.of("all"), Set.of(),
-                List.of(new LimitConfig.Dimension(LimitConfig.Dimension.Type.IP, null)), rate, 1_000, null, 0,
-                LimitConfig.Scope.LOCAL, LimitConfig.OnExceed.REJECT, null, null, Map.of(), List.of());
+                List.of(new LimitConfig.Dimension(LimitConfig.Dimension.Type.IP, null)), rate, 1_000, null, null, 0,
+                LimitConfig.Scope.LOCAL, LimitConfig.OnRedisError.FAIL_OPEN, 1, null, LimitConfig.OnExceed.REJECT,
+                null, null, Map.of(), Map.of());
         state = store.state(limit);
         interval = rate.intervalNanos();
         capacity = 1_000 * interval;

@@ -239,8 +239,8 @@ public final class ConfigLoader {
             List<RouteConfig> routes, List<AppReader.AppEntry> apps, Set<Path> seen, Load load,
             List<LimitConfig> limits, List<ConfigNode> limitsSettings) {
         for (ConfigNode l : s.list("limits")) {
-            LimitConfig limit = LimitReader.read(l, problems);
-            if (limit != null) {
+            LimitConfig limit = Binder.bind(l, LimitConfig.class, problems);
+            if (limit != null && limit.id() != null) {
                 limits.add(limit);
             }
         }

@@ -3,47 +3,128 @@ package dev.gateway.core.config;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * One entry of {@code limits:} as configured and validated: which routes and methods it covers, what it counts by
+ * One entry of {@code limits:}, bound by {@link Binder}: which routes and methods it covers, what it counts by
  * ({@link Dimension}s), what it allows (a token bucket {@link Rate}, a fixed-window {@link Quota} or a number of
- * requests in flight) and what happens past it. Immutable; read by {@link LimitReader}.
+ * requests in flight) and what happens past it. Immutable; its rules on which keys go together are in
+ * {@link #validate}, its checks against the routes in {@code LimitReader}.
  *
  * @param routes as written: route ids, {@code group:NAME} or {@code all}
  * @param methods upper-case; empty for every method
  * @param key the dimensions the limit counts by, in order; empty: one counter for everything it covers
- * @param burst the bucket's capacity (rate limits; 0 otherwise)
+ * @param burst the bucket's capacity (rate limits: one second's worth of the rate unless given; 0 otherwise)
+ * @param quota its windows start in {@code timeZone}
  * @param concurrency requests in flight at once (concurrency limits; 0 otherwise)
+ * @param queue with {@code on-exceed: queue}, the queue (its defaults unless given)
  * @param priorityGroups group name to ratio, in the order written (listed first = higher priority); empty when none
- * @param cluster how a {@code scope: cluster} limit behaves without Redis; null for a local limit
+ * @param overrideRates {@code overrides:} by their text; see {@link #overrides()}
  */
-public record LimitConfig(String id, ConfigNode.Location location, String path, List<String> routes,
-        Set<String> methods, List<Dimension> key, Rate rate, long burst, Quota quota, int concurrency, Scope scope,
-        OnExceed onExceed, Queue queue, Fallback fallback, Map<String, Integer> priorityGroups,
-        List<Override> overrides, Cluster cluster) {
+public record LimitConfig(@Binder.Required String id, ConfigNode.Location location, @Binder.KeyPath String path,
+        List<String> routes, Set<String> methods, List<Dimension> key, Rate rate,
+        @Binder.Range(min = 1, max = Integer.MAX_VALUE) long burst, Quota quota, ZoneId timeZone,
+        @Binder.Range(min = 1, max = 10_000_000) int concurrency, Scope scope, OnRedisError onRedisError,
+        @Binder.Range(min = 1, max = 10_000) int expectedNodes, Lease lease, OnExceed onExceed, Queue queue,
+        Fallback fallback, @Binder.Range(min = 1, max = 1_000_000) Map<String, Integer> priorityGroups,
+        @Binder.Key("overrides") Map<String, Override> overrideRates) implements Binder.Validated {
 
     public LimitConfig {
-        if (scope == Scope.CLUSTER && cluster == null) {
-            cluster = Cluster.DEFAULT;
-        }
         routes = List.copyOf(routes);
-        methods = Set.copyOf(methods);
+        methods = Set.copyOf(methods.stream().map(m -> m.trim().toUpperCase(Locale.ROOT)).toList());
         key = List.copyOf(key);
+        burst = rate != null ? Math.max(1, burst > 0 ? burst : rate.perSecondCeil()) : burst;
+        quota = quota == null || timeZone == null ? quota : quota.in(timeZone);
+        queue = queue == null && onExceed == OnExceed.QUEUE ? Queue.defaults() : queue;
         priorityGroups = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(priorityGroups));
-        overrides = List.copyOf(overrides);
+        overrideRates = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(overrideRates));
     }
 
-    /** A local limit, or a cluster one with the default {@link Cluster} settings. */
-    public LimitConfig(String id, ConfigNode.Location location, String path, List<String> routes,
-            Set<String> methods, List<Dimension> key, Rate rate, long burst, Quota quota, int concurrency, Scope scope,
-            OnExceed onExceed, Queue queue, Fallback fallback, Map<String, Integer> priorityGroups,
-            List<Override> overrides) {
-        this(id, location, path, routes, methods, key, rate, burst, quota, concurrency, scope, onExceed, queue,
-                fallback, priorityGroups, overrides, null);
+    static LimitConfig defaults() {
+        return new LimitConfig(null, null, null, List.of(), Set.of(), List.of(), null, 0, null, ZoneOffset.UTC, 0,
+                Scope.LOCAL, OnRedisError.FAIL_OPEN, 1, null, OnExceed.REJECT, null, null, Map.of(), Map.of());
+    }
+
+    // Which keys go together is decided by the keys written, so that a bad value adds no follow-on problems.
+    @java.lang.Override
+    public void validate(Problems p) {
+        Map<String, ConfigNode> e = p.scope().entries();
+        if (!e.containsKey("routes")) {
+            p.addAtMapping("routes", "is required: route ids, \"group:NAME\" or [all]");
+        }
+        if (id != null && !ConfigLoader.ID.matcher(id).matches()) {
+            p.add("id", "'" + id + "' must be 1-64 letters, digits, '.', '_' or '-'");
+        }
+        boolean isRate = present(e.get("rate"));
+        int kinds = (isRate ? 1 : 0) + (present(e.get("quota")) ? 1 : 0) + (present(e.get("concurrency")) ? 1 : 0);
+        if (kinds != 1) {
+            p.add(p.scope(), kinds == 0
+                    ? "a limit needs one of rate (N/s, N/m), quota (N/minute, N/hour, N/day) or concurrency"
+                    : "rate, quota and concurrency are separate limits: give one per entry");
+        }
+        check(p, present(e.get("burst")) && !isRate, "burst", "burst applies to a rate");
+        check(p, present(e.get("time-zone")) && !present(e.get("quota")), "time-zone", "time-zone applies to a quota");
+        for (String k : List.of("on-redis-error", "expected-nodes", "lease")) {
+            check(p, e.containsKey(k) && scope != Scope.CLUSTER, k, k + " applies to scope: cluster");
+        }
+        boolean leased = scope == Scope.CLUSTER && present(e.get("lease"));
+        check(p, leased && !isRate, "lease", "lease applies to a rate (a cluster quota counts every request in Redis)");
+        check(p, leased && lease != null && lease.tokens() == 0, "lease",
+                "lease needs tokens: how many a node takes from Redis at once");
+        check(p, leased && lease != null && rate != null && lease.tokens() > burst, "lease", "lease "
+                + (lease == null ? 0 : lease.tokens()) + " is above the burst (" + burst
+                + "): a node cannot take more tokens than the bucket holds");
+        check(p, scope == Scope.CLUSTER && present(e.get("concurrency")), "scope",
+                "a concurrency limit is local-only for now (scope: cluster counts rates and quotas)");
+        check(p, e.containsKey("queue") && queue != null && onExceed != OnExceed.QUEUE, "queue",
+                "queue applies only with on-exceed: queue");
+        check(p, onExceed == OnExceed.QUEUE && !isRate, "on-exceed",
+                "on-exceed: queue needs a rate (a quota or concurrency limit cannot wait)");
+        check(p, fallback != null && onExceed != OnExceed.FALLBACK, "fallback",
+                "fallback applies only with on-exceed: fallback");
+        check(p, fallback == null && onExceed == OnExceed.FALLBACK, "on-exceed",
+                "on-exceed: fallback needs a fallback: {status, headers, body}");
+        check(p, !priorityGroups.isEmpty() && !isRate, "priority-groups", "priority-groups split a rate");
+        check(p, priorityGroups.size() == 1, "priority-groups", "list at least two priority groups");
+        check(p, present(e.get("overrides")) && !isRate, "overrides", "overrides change a rate");
+        for (Override o : overrideRates.values()) {
+            boolean ip = o.text().startsWith("ip:");
+            Dimension.Type needs = ip ? Dimension.Type.IP : Dimension.Type.HEADER;
+            boolean keyed = key.stream().anyMatch(d -> d.type() == needs && (ip || d.header().equals(o.header())));
+            String problem = !ip && o.header() == null
+                    ? "an override is \"ip:ADDRESS\" or \"header:NAME=VALUE\", found '" + o.text() + "'"
+                    : !keyed ? (ip ? "an ip override needs ip" : "a header override needs header:" + o.header())
+                            + " in the limit's key"
+                    : ip && o.address() == null ? "'" + o.text().substring(3) + "' is not an IP address" : null;
+            if (problem != null) {
+                p.add(((ConfigNode.MapNode) e.get("overrides")).entries().get(o.text()), problem);
+            }
+        }
+    }
+
+    private static void check(Problems p, boolean wrong, String key, String message) {
+        if (wrong) {
+            p.add(key, message);
+        }
+    }
+
+    private static boolean present(ConfigNode n) {
+        return n != null && !(n instanceof ConfigNode.ScalarNode s && s.value() == null);
+    }
+
+    /** How a {@code scope: cluster} limit behaves without Redis, and its lease; null for a local limit. */
+    public Cluster cluster() {
+        return scope != Scope.CLUSTER ? null : new Cluster(onRedisError, expectedNodes,
+                lease == null ? 0 : lease.tokens(), lease == null ? Cluster.DEFAULT_LEASE_MAX_AGE : lease.maxAge());
+    }
+
+    /** The {@code overrides:}, in the order written. */
+    public List<Override> overrides() {
+        return List.copyOf(overrideRates.values());
     }
 
     public enum Scope { LOCAL, CLUSTER }
@@ -227,9 +308,67 @@ public record LimitConfig(String id, ConfigNode.Location location, String path, 
         }
     }
 
+    /** {@code lease: N} or {@code lease: {tokens: N, max-age: 1s}}. */
+    @Binder.Shorthand
+    public record Lease(@Binder.Range(min = 1, max = 1_000_000) int tokens, @Binder.Positive Duration maxAge) {
+        static Lease defaults() {
+            return new Lease(0, Cluster.DEFAULT_LEASE_MAX_AGE);
+        }
+
+        static Lease of(String text) {
+            int n;
+            try {
+                n = Integer.parseInt(text.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("expected an integer, found '" + text + "'");
+            }
+            if (n < 1 || n > 1_000_000) {
+                throw new IllegalArgumentException(n + " is out of range [1, 1000000]");
+            }
+            return new Lease(n, Cluster.DEFAULT_LEASE_MAX_AGE);
+        }
+    }
+
     /**
-     * Another rate for requests whose {@code dimension} has one value: {@code "ip:203.0.113.7"} ({@code address}
-     * set) or {@code "header:X-Region=eu"} ({@code header} and {@code value} set).
+     * Another rate (and burst, one second's worth unless given) for requests whose key dimension has one value: its
+     * {@code text} is {@code "ip:203.0.113.7"} ({@link #address()}) or {@code "header:X-Region=eu"}
+     * ({@link #header()} and {@link #value()}).
      */
-    public record Override(String text, InetAddress address, String header, String value, Rate rate, long burst) {}
+    public record Override(@Binder.Name String text, @Binder.Required Rate rate,
+            @Binder.Range(min = 1, max = Integer.MAX_VALUE) long burst) {
+        public Override {
+            burst = burst == 0 && rate != null ? rate.perSecondCeil() : burst;
+        }
+
+        /** The address of an {@code ip:} override, or null. */
+        public InetAddress address() {
+            return text.startsWith("ip:") ? literalAddress(text.substring(3)) : null;
+        }
+
+        /** The lower-case header name of a {@code header:NAME=VALUE} override, or null. */
+        public String header() {
+            return text.startsWith("header:") && text.indexOf('=') > 7
+                    ? text.substring(7, text.indexOf('=')).toLowerCase(Locale.ROOT) : null;
+        }
+
+        /** The header value of a {@code header:NAME=VALUE} override, or null. */
+        public String value() {
+            return header() == null ? null : text.substring(text.indexOf('=') + 1);
+        }
+
+        /** Parses an IPv4 or IPv6 literal without any name lookup; null when it is not one. */
+        private static InetAddress literalAddress(String s) {
+            String t = s.trim();
+            boolean v4 = t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
+            boolean v6 = t.indexOf(':') >= 0 && t.matches("[0-9A-Fa-f:.]+");
+            if (!v4 && !v6) {
+                return null;
+            }
+            try {
+                return InetAddress.getByName(t); // a literal: no lookup
+            } catch (java.net.UnknownHostException e) {
+                return null;
+            }
+        }
+    }
 }

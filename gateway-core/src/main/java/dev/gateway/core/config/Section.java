@@ -6,14 +6,14 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Typed, located access to the keys of one YAML mapping. Each getter records a problem (and returns the
- * default) instead of throwing, so that one pass finds every error; {@link #finish()} reports unknown keys.
- * Used only while a configuration is loaded, never per request.
+ * Located access to the top-level keys of a configuration file, for {@link ConfigLoader}: it marks the keys read so
+ * that {@link #finish()} reports the others as unknown (the sections themselves bind to records by {@link Binder}).
+ * Also the parse rules the binder shares: durations, sizes, booleans, enum names, target URLs. Used only while a
+ * configuration is loaded, never per request.
  */
 public final class Section {
     private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -60,45 +60,6 @@ public final class Section {
         return node.entries().get(key);
     }
 
-    private ConfigNode.ScalarNode scalar(String key) {
-        ConfigNode n = raw(key);
-        if (n == null) {
-            return null;
-        }
-        if (n instanceof ConfigNode.ScalarNode s) {
-            return s.value() == null ? null : s;
-        }
-        problems.add(n, "expected a scalar, found " + n.kind());
-        return null;
-    }
-
-    public String string(String key, String def) {
-        ConfigNode.ScalarNode s = scalar(key);
-        return s == null ? def : s.value();
-    }
-
-    public String requiredString(String key) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null || s.value().isBlank()) {
-            problems.add(node.location(), child(key), "is required");
-            return null;
-        }
-        return s.value();
-    }
-
-    public boolean bool(String key, boolean def) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        Boolean b = parseBoolean(s.value());
-        if (b == null) {
-            problems.add(s, "expected true or false, found '" + s.value() + "'");
-            return def;
-        }
-        return b;
-    }
-
     /** {@code true/yes/on} or {@code false/no/off}, any case; null for anything else. */
     static Boolean parseBoolean(String v) {
         switch (v.toLowerCase(Locale.ROOT)) {
@@ -109,38 +70,6 @@ public final class Section {
             default:
                 return null;
         }
-    }
-
-    public int integer(String key, int def, int min, int max) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        try {
-            int v = Integer.parseInt(s.value().trim());
-            if (v < min || v > max) {
-                problems.add(s, v + " is out of range [" + min + ", " + max + "]");
-                return def;
-            }
-            return v;
-        } catch (NumberFormatException e) {
-            problems.add(s, "expected an integer, found '" + s.value() + "'");
-            return def;
-        }
-    }
-
-    /** A duration with a unit: {@code 500ms}, {@code 30s}, {@code 5m}, {@code 1h}, {@code 1d}; {@code 0} is zero. */
-    public Duration duration(String key, Duration def) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        Duration d = parseDuration(s.value().trim());
-        if (d == null) {
-            problems.add(s, "expected a duration such as 500ms, 30s, 5m, found '" + s.value() + "'");
-            return def;
-        }
-        return d;
     }
 
     static Duration parseDuration(String v) {
@@ -165,26 +94,6 @@ public final class Section {
         } catch (NumberFormatException | ArithmeticException e) {
             return null;
         }
-    }
-
-    /** A duration that must be above zero; the problem is reported at the key's own line. */
-    public Duration positiveDuration(String key, Duration def) {
-        Duration d = duration(key, def);
-        if (d.isZero() || d.isNegative()) {
-            problems.add(raw(key), "must be above 0");
-            return def;
-        }
-        return d;
-    }
-
-    /** A byte size: {@code 8192}, {@code 16KB}, {@code 10MiB}, {@code 1GB} (K/M/G are powers of 1024). */
-    public long size(String key, long def, long min, long max) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        Long v = parseSize(s, min, max, problems);
-        return v == null ? def : v;
     }
 
     /** A byte size in {@code [min, max]}, or null with the problem recorded. */
@@ -221,35 +130,6 @@ public final class Section {
         return v;
     }
 
-    /** A {@code host:port} or {@code :port} or {@code port} listen address. */
-    public HostPort listen(String key, HostPort def) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        HostPort hp = HostPort.parse(s.value().trim(), def.host());
-        if (hp == null) {
-            problems.add(s, "expected host:port with a port in 0..65535, found '" + s.value() + "'");
-            return def;
-        }
-        return hp;
-    }
-
-    public <E extends Enum<E>> E enumValue(String key, Class<E> type, E def) {
-        ConfigNode.ScalarNode s = scalar(key);
-        if (s == null) {
-            return def;
-        }
-        String wanted = s.value().trim().replace('-', '_').toUpperCase(Locale.ROOT);
-        for (E e : type.getEnumConstants()) {
-            if (e.name().equals(wanted)) {
-                return e;
-            }
-        }
-        problems.add(s, "expected one of " + enumNames(type) + ", found '" + s.value() + "'");
-        return def;
-    }
-
     public static <E extends Enum<E>> List<String> enumNames(Class<E> type) {
         return java.util.Arrays.stream(type.getEnumConstants())
                 .map(e -> e.name().toLowerCase(Locale.ROOT).replace('_', '-')).toList();
@@ -269,26 +149,6 @@ public final class Section {
         }
         problems.add(n, "expected a list, found " + n.kind());
         return List.of();
-    }
-
-    /** Scalar items of a list, each mapped; null results are dropped (the mapper records the problem). */
-    public <T> List<T> scalars(String key, Function<ConfigNode.ScalarNode, T> mapper) {
-        List<T> out = new java.util.ArrayList<>();
-        for (ConfigNode item : list(key)) {
-            if (item instanceof ConfigNode.ScalarNode s && s.value() != null) {
-                T t = mapper.apply(s);
-                if (t != null) {
-                    out.add(t);
-                }
-            } else {
-                problems.add(item, "expected a scalar, found " + item.kind());
-            }
-        }
-        return out;
-    }
-
-    public List<String> strings(String key) {
-        return scalars(key, ConfigNode.ScalarNode::value);
     }
 
     /** Child section, or an empty one (so defaults apply) when the key is absent. */

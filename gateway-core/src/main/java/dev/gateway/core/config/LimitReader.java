@@ -3,11 +3,8 @@ package dev.gateway.core.config;
 import dev.gateway.core.config.LimitConfig.OnExceed;
 import dev.gateway.core.config.LimitConfig.Scope;
 import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /** Checks the {@code limits:} entries against each other and against the routes. */
 final class LimitReader {
@@ -15,14 +12,6 @@ final class LimitReader {
 
     /** Ids unique, routes and groups exist, queue waits fit the routes' filter timeouts, cluster scope explained. */
     static void validate(List<LimitConfig> limits, List<RouteConfig> routes, boolean hasRedis, Problems p) {
-        Map<String, RouteConfig> byId = new LinkedHashMap<>();
-        Set<String> groups = new HashSet<>();
-        for (RouteConfig r : routes) {
-            byId.putIfAbsent(r.id(), r);
-            if (r.group() != null) {
-                groups.add(r.group());
-            }
-        }
         Map<String, LimitConfig> ids = new HashMap<>();
         for (LimitConfig l : limits) {
             LimitConfig prev = ids.putIfAbsent(l.id(), l);
@@ -30,20 +19,11 @@ final class LimitReader {
                 p.add(l.location(), l.path() + ".id", "limit id '" + l.id() + "' is already used at "
                         + prev.location());
             }
-            for (String r : l.routes()) {
-                if (r.equals("all")) {
-                    continue;
-                }
-                if (r.startsWith("group:")) {
-                    String g = r.substring(6);
-                    if (!groups.contains(g)) {
-                        p.add(l.location(), l.path() + ".routes", "no route is in group '" + g + "'"
-                                + Suggestions.suggestion(g, groups));
-                    }
-                } else if (!byId.containsKey(r)) {
-                    p.add(l.location(), l.path() + ".routes", "no route with id '" + r + "'"
-                            + Suggestions.suggestion(r, byId.keySet()));
-                }
+            List<String> named = l.routes().stream().filter(r -> !r.equals("all") && !r.startsWith("group:")).toList();
+            List<String> groups = l.routes().stream().filter(r -> r.startsWith("group:")).map(r -> r.substring(6))
+                    .toList();
+            for (String problem : AppChecks.againstRoutes(named, groups, routes)) {
+                p.add(l.location(), l.path() + ".routes", problem.substring(problem.indexOf(": ") + 2));
             }
             if (l.scope() == Scope.CLUSTER) {
                 if (!hasRedis) {

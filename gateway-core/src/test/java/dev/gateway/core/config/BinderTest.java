@@ -400,6 +400,17 @@ class BinderTest {
                 List.of()));
     }
 
+    record Keys(List<byte[]> secrets) {}
+
+    @Test
+    void bindsAScalarToItsUtf8Bytes() {
+        Keys k = Binder.bind(yaml("secrets: [s3cr\u00e9t, '']\n"), Keys.class, problems);
+
+        assertThat(errors()).isEmpty();
+        assertThat(k.secrets()).containsExactly("s3cr\u00e9t".getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                new byte[0]);
+    }
+
     @Test
     void namesKeysInKebabCase() {
         assertThat(Binder.kebab("maxPipelinedRequests")).isEqualTo("max-pipelined-requests");

@@ -51,18 +51,12 @@ final class RouteReader {
         return out;
     }
 
-    /** The node of {@code key} in {@code s}, marked as read; an empty one at {@code s} when absent. */
-    private static ConfigNode sectionNode(Section s, String key) {
-        ConfigNode n = s.raw(key);
-        return n != null ? n : new ConfigNode.ScalarNode(s.node().location(), s.child(key), null);
-    }
-
     /** Top-level sections of filters that have a global default ({@link FilterType#hasGlobalDefault()}). */
     List<FilterSpec> readGlobalFilters(Section main) {
         List<FilterSpec> out = new ArrayList<>();
         for (FilterType<?> f : filters) {
             if (f.hasGlobalDefault() && main.has(f.name())) {
-                ConfigNode section = sectionNode(main, f.name());
+                ConfigNode section = main.raw(f.name()); // marks the key as read
                 Object cfg = f.read(section, main.problems());
                 if (cfg != null && !skipFilters) {
                     out.add(new FilterSpec(f, cfg, section.location(), section.path()));

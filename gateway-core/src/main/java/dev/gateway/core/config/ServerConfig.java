@@ -11,6 +11,8 @@ import java.util.List;
 /**
  * The main (proxy) listener and its limits ({@code server:}), and the process's pid file ({@code pidFile}, null for
  * none; a relative path is relative to the working directory, as nginx's {@code pid} is to its prefix).
+ * {@code tls} is the TLS listener, null when the section is absent; {@code redirectToHttps}: cleartext GET and HEAD
+ * answer 308 to the https URL, other methods 403.
  */
 public record ServerConfig(
         HostPort listen,
@@ -27,7 +29,9 @@ public record ServerConfig(
         Duration drainTimeout,
         @Range(min = 1, max = 1024) int maxPipelinedRequests,
         List<Cidr> trustedProxies,
-        Path pidFile) {
+        Path pidFile,
+        boolean redirectToHttps,
+        TlsConfig tls) {
 
     /** A blank pid file (${GATEWAY_PID_FILE:} with the variable unset) means none, as an absent one does. */
     public ServerConfig {
@@ -38,7 +42,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig(new HostPort("0.0.0.0", 8080), 0, Transport.AUTO, 10_000, 8192, 16384, 10L << 20,
                 Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), 16, List.of(), null);
+                Duration.ofSeconds(30), 16, List.of(), null, false, null);
     }
 
     public enum Transport { AUTO, EPOLL, NIO }

@@ -37,6 +37,16 @@ public interface Downstream {
     /** The local port the request came in on, for X-Forwarded-Port. */
     AsciiString localPort();
 
+    /** Whether the request came over TLS (X-Forwarded-Proto https). */
+    default boolean isSecure() {
+        return false;
+    }
+
+    /** The client certificate the TLS listener verified on this connection, or null. */
+    default dev.gateway.core.filter.ClientCertificate clientCertificate() {
+        return null;
+    }
+
     /** The client side's flow, which the exchange's terminal call uses directly (see {@link ClientFlow}). */
     ClientFlow clientFlow();
 

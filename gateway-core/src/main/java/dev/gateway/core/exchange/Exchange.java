@@ -2,6 +2,9 @@ package dev.gateway.core.exchange;
 
 import dev.gateway.core.config.AccessLogConfig;
 import dev.gateway.core.config.App;
+import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.config.TlsConfig;
+import dev.gateway.core.filter.ClientCertificate;
 import dev.gateway.core.filter.FilterResult;
 import dev.gateway.core.filter.GatewayFilter;
 import dev.gateway.core.filter.RequestContext;
@@ -30,6 +33,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
@@ -169,6 +173,11 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         }
         boolean chunked = HttpUtil.isTransferEncodingChunked(request);
         hasBody = chunked || contentLength > 0;
+        ServerConfig server = snapshot.config().server();
+        if (server.redirectToHttps() && server.tls() != null && !downstream.isSecure() && !item) {
+            redirectToHttps(host, server.tls().listen().port());
+            return;
+        }
         if (expect != null) {
             // 100-continue (the only one allowed) is answered by the gateway once the upstream is ready.
             expectContinue = hasBody && request.protocolVersion().minorVersion() != 0;
@@ -188,7 +197,8 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
             request.setUri(target.upstreamTarget(upstreamPath));
         }
         String upgrade = route.websocket() ? WebSocketHandshake.upgrade(request, hasBody) : null;
-        ForwardedHeaders.prepare(request, host, chunked, downstream);
+        TlsConfig tls = snapshot.config().server().tls();
+        ForwardedHeaders.prepare(request, host, chunked, downstream, tls == null ? null : tls.forwardClientCert());
         if (upgrade != null) {
             this.upgrade = upgrade;
             WebSocketHandshake.forward(h, upgrade);
@@ -344,6 +354,10 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
                     ForwardedHeaders.client(request.headers(), downstream.clientAddress(), downstream.isPeerTrusted(),
                             snapshot::isTrustedProxy),
                     downstream.loop(), startNanos, clientVersion);
+            ClientCertificate cert = downstream.clientCertificate();
+            if (cert != null) {
+                c.set(StandardAttrs.CLIENT_CERT, cert);
+            }
             if (item) {
                 // Set here only, never from a header: hmac-auth takes the batch's verified app for the item.
                 c.set(StandardAttrs.BATCH_ITEM, Boolean.TRUE);
@@ -518,6 +532,23 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     // ---------------------------------------------------------------------------------------------------------------
     // Gateway-made responses and the end
+
+    /**
+     * server.redirect-to-https on a cleartext request: GET and HEAD answer 308 to the same target on the TLS
+     * listener's port; other methods 403 https_required (a redirect would make the client send its body in clear
+     * again).
+     */
+    private void redirectToHttps(String host, int tlsPort) {
+        if (host == null || !(HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))) {
+            respondError(GatewayErrors.HTTPS_REQUIRED, hasBody);
+            return;
+        }
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
+                : host.lastIndexOf(':') >= 0 ? host.substring(0, host.lastIndexOf(':')) : host;
+        String location = "https://" + name + (tlsPort == 443 ? "" : ":" + tlsPort) + target.raw();
+        respondWith(GatewayResponse.text(HttpResponseStatus.PERMANENT_REDIRECT,
+                List.of(new Header("location", location)), ""), hasBody);
+    }
 
     /** An error the gateway answers with: JSON, or a gRPC status on a gRPC call ({@link GrpcStatus}). */
     private void respondError(GatewayError e, boolean close) {

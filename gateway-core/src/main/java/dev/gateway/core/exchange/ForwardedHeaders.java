@@ -1,5 +1,7 @@
 package dev.gateway.core.exchange;
 
+import dev.gateway.core.config.TlsConfig;
+import dev.gateway.core.filter.ClientCertificate;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.HopByHop;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -21,8 +23,10 @@ final class ForwardedHeaders {
      * for the upstream hop, and sets X-Forwarded-For/-Proto/-Host/-Port: a trusted proxy's values are extended,
      * anyone else's are replaced. Proxy-Authorization stays for the filters; {@link #afterFilters} removes it.
      */
-    static void prepare(HttpRequest request, String host, boolean chunked, Downstream client) {
+    static void prepare(HttpRequest request, String host, boolean chunked, Downstream client,
+            TlsConfig.ForwardClientCert xfcc) {
         HttpHeaders h = request.headers();
+        clientCert(h, client.clientCertificate(), xfcc);
         HopByHop.stripKeepingProxyAuthorization(h);
         // Identity headers come only from the gateway (hmac-auth sets them after verifying), on every route.
         h.remove(GatewayHeaders.X_APP_KEY);
@@ -35,7 +39,7 @@ final class ForwardedHeaders {
         String xff = trusted ? h.get(GatewayHeaders.X_FORWARDED_FOR) : null;
         h.set(GatewayHeaders.X_FORWARDED_FOR, xff == null ? client.clientIp() : xff + ", " + client.clientIp());
         if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_PROTO)) {
-            h.set(GatewayHeaders.X_FORWARDED_PROTO, GatewayHeaders.HTTP);
+            h.set(GatewayHeaders.X_FORWARDED_PROTO, client.isSecure() ? GatewayHeaders.HTTPS : GatewayHeaders.HTTP);
         }
         if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_HOST)) {
             if (host != null) {
@@ -46,6 +50,27 @@ final class ForwardedHeaders {
         }
         if (!trusted || !h.contains(GatewayHeaders.X_FORWARDED_PORT)) {
             h.set(GatewayHeaders.X_FORWARDED_PORT, client.localPort());
+        }
+    }
+
+    /**
+     * X-Forwarded-Client-Cert as {@code mode} says (Envoy's forward_client_cert_details): without a verified client
+     * certificate, or with {@code sanitize}, the client's header is removed; {@code forward} keeps it,
+     * {@code append-forward} appends this connection's certificate, {@code sanitize-set} replaces it by that.
+     */
+    static void clientCert(HttpHeaders h, ClientCertificate cert, TlsConfig.ForwardClientCert mode) {
+        if (cert == null || mode == null || mode == TlsConfig.ForwardClientCert.SANITIZE) {
+            h.remove(GatewayHeaders.X_FORWARDED_CLIENT_CERT);
+            return;
+        }
+        switch (mode) {
+            case FORWARD -> { }
+            case APPEND_FORWARD -> {
+                String prev = h.get(GatewayHeaders.X_FORWARDED_CLIENT_CERT);
+                h.set(GatewayHeaders.X_FORWARDED_CLIENT_CERT,
+                        prev == null || prev.isBlank() ? cert.xfccElement() : prev + "," + cert.xfccElement());
+            }
+            default -> h.set(GatewayHeaders.X_FORWARDED_CLIENT_CERT, cert.xfccElement());
         }
     }
 

@@ -32,4 +32,10 @@ public final class StandardAttrs {
      * covers the items through the body's digest). hmac-auth accepts such an item without a signature of its own.
      */
     public static final AttrKey<Boolean> BATCH_ITEM = AttrKey.of("batch_item");
+
+    /**
+     * The client certificate the TLS listener verified (mutual TLS, {@code server.tls.client-auth}), set by the gateway
+     * on every request of such a connection; absent on cleartext and on TLS connections without one.
+     */
+    public static final AttrKey<ClientCertificate> CLIENT_CERT = AttrKey.of("client_cert");
 }

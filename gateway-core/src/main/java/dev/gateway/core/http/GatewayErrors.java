@@ -60,6 +60,9 @@ public final class GatewayErrors {
             "overloaded", "the gateway is overloaded");
     public static final GatewayError NESTED_BATCH = new GatewayError(HttpResponseStatus.BAD_REQUEST, "nested_batch",
             "a batch item may not call a batch route");
+    /** server.redirect-to-https: a cleartext request other than GET or HEAD (a redirect would lose its body). */
+    public static final GatewayError HTTPS_REQUIRED = new GatewayError(HttpResponseStatus.FORBIDDEN, "https_required",
+            "this gateway serves this request over https only");
     public static final GatewayError INTERNAL = new GatewayError(HttpResponseStatus.INTERNAL_SERVER_ERROR,
             "internal_error", "the gateway failed to process the request");
 

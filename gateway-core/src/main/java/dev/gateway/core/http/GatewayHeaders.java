@@ -21,5 +21,8 @@ public final class GatewayHeaders {
     public static final AsciiString TE = AsciiString.cached("te");
     public static final AsciiString TRAILER = AsciiString.cached("trailer");
     public static final AsciiString HTTP = AsciiString.cached("http");
+    public static final AsciiString HTTPS = AsciiString.cached("https");
+    /** Envoy's header of the client certificate's details; only the gateway sets it (server.tls.forward-client-cert). */
+    public static final AsciiString X_FORWARDED_CLIENT_CERT = AsciiString.cached("x-forwarded-client-cert");
     public static final AsciiString APPLICATION_JSON = AsciiString.cached("application/json");
 }

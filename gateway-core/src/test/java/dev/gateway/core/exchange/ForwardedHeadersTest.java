@@ -2,6 +2,8 @@ package dev.gateway.core.exchange;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.config.TlsConfig;
+import dev.gateway.core.filter.ClientCertificate;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.terminal.ClientFlow;
 import dev.gateway.core.upstream.ResponseHead;
@@ -36,7 +38,7 @@ class ForwardedHeadersTest {
     void filtersSeeProxyAuthorizationButNotTheOtherHopByHopOrIdentityHeaders() {
         HttpRequest r = request();
 
-        ForwardedHeaders.prepare(r, "api.example.com", false, new Client());
+        ForwardedHeaders.prepare(r, "api.example.com", false, new Client(), null);
 
         HttpHeaders h = r.headers();
         assertThat(h.get("proxy-authorization")).isEqualTo("hmac username=\"a\", signature=\"s\"");
@@ -48,12 +50,57 @@ class ForwardedHeadersTest {
     @Test
     void proxyAuthorizationIsGoneOnceTheFiltersRan() {
         HttpRequest r = request();
-        ForwardedHeaders.prepare(r, "api.example.com", false, new Client());
+        ForwardedHeaders.prepare(r, "api.example.com", false, new Client(), null);
 
         ForwardedHeaders.afterFilters(r.headers());
 
         assertThat(r.headers().contains("proxy-authorization")).isFalse();
         assertThat(r.headers().get("authorization")).isEqualTo("Bearer t");
+    }
+
+    private static final ClientCertificate CERT = new ClientCertificate("CN=partner-a,O=Example \"Q\"", "CN=ca",
+            List.of("a.example"), List.of("spiffe://example/a"), "ab12");
+
+    @Test
+    void sanitizeRemovesTheClientsHeaderEvenWithAVerifiedCertificate() {
+        HttpHeaders h = request().headers().add("X-Forwarded-Client-Cert", "Hash=forged");
+
+        ForwardedHeaders.clientCert(h, CERT, TlsConfig.ForwardClientCert.SANITIZE);
+
+        assertThat(h.contains("x-forwarded-client-cert")).isFalse();
+    }
+
+    @Test
+    void everyModeRemovesTheClientsHeaderWithoutAVerifiedCertificate() {
+        for (TlsConfig.ForwardClientCert mode : TlsConfig.ForwardClientCert.values()) {
+            HttpHeaders h = request().headers().add("X-Forwarded-Client-Cert", "Hash=forged");
+
+            ForwardedHeaders.clientCert(h, null, mode);
+
+            assertThat(h.contains("x-forwarded-client-cert")).as(mode.name()).isFalse();
+        }
+    }
+
+    @Test
+    void appendForwardAddsThisCertificateInEnvoysFormat() {
+        HttpHeaders h = request().headers().add("X-Forwarded-Client-Cert", "Hash=front");
+
+        ForwardedHeaders.clientCert(h, CERT, TlsConfig.ForwardClientCert.APPEND_FORWARD);
+
+        assertThat(h.get("x-forwarded-client-cert")).isEqualTo("Hash=front,Hash=ab12;"
+                + "Subject=\"CN=partner-a,O=Example \\\"Q\\\"\";URI=spiffe://example/a;DNS=a.example");
+    }
+
+    @Test
+    void sanitizeSetReplacesAndForwardKeeps() {
+        HttpHeaders set = request().headers().add("X-Forwarded-Client-Cert", "Hash=front");
+        HttpHeaders kept = request().headers().add("X-Forwarded-Client-Cert", "Hash=front");
+
+        ForwardedHeaders.clientCert(set, CERT, TlsConfig.ForwardClientCert.SANITIZE_SET);
+        ForwardedHeaders.clientCert(kept, CERT, TlsConfig.ForwardClientCert.FORWARD);
+
+        assertThat(set.get("x-forwarded-client-cert")).startsWith("Hash=ab12;Subject=");
+        assertThat(kept.get("x-forwarded-client-cert")).isEqualTo("Hash=front");
     }
 
     /** Only what {@link ForwardedHeaders#prepare} asks of the client connection. */

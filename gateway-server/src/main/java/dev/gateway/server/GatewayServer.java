@@ -8,6 +8,7 @@ import dev.gateway.core.config.GatewayConfig;
 import dev.gateway.core.config.HostPort;
 import dev.gateway.core.config.MetadataConfig;
 import dev.gateway.core.config.ServerConfig;
+import dev.gateway.core.config.TlsConfig;
 import dev.gateway.core.internal.ConfigCompiler;
 import dev.gateway.core.metadata.AppChanges;
 import dev.gateway.core.metadata.AppRecords;
@@ -29,6 +30,11 @@ import dev.gateway.server.http1.Http1Initializer;
 import dev.gateway.server.http1.ProxyState;
 import dev.gateway.server.reload.ConfigReloader;
 import dev.gateway.server.reload.ReloadHooks;
+import dev.gateway.server.tls.Alpn;
+import dev.gateway.server.tls.TlsContexts;
+import dev.gateway.server.tls.TlsListener;
+import dev.gateway.server.tls.TlsMetrics;
+import dev.gateway.server.tls.TlsProvider;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -86,6 +92,12 @@ public final class GatewayServer implements AutoCloseable {
     private ProxyState state;
     private ConfigReloader reloader;
     private Channel proxyChannel;
+    /** The TLS listener (server.tls), its pipeline and meters; null without the section. */
+    private Channel tlsChannel;
+    private TlsListener tls;
+    private TlsMetrics tlsMetrics;
+    /** The TLS contexts a reload built in {@link ReloadHooks#prepare}, published in {@link ReloadHooks#swapping}. */
+    private volatile TlsContexts preparedTls;
     private Channel adminChannel;
     private Channel echoChannel;
     /** The pid file written at start, or null. */
@@ -162,13 +174,22 @@ public final class GatewayServer implements AutoCloseable {
             state = new ProxyState(current, accessLog, unrouted,
                     new DefaultChannelGroup("proxy-connections", GlobalEventExecutor.INSTANCE));
             reloader = new ConfigReloader(configFile, config, loader, compiler, current, services, reloadHooks());
+            TlsContexts tlsContexts = null;
+            if (config.server().tls() != null) {
+                // Off the loops, before any bind: a certificate problem stops the start as a config error does.
+                tlsContexts = TlsContexts.build(config.server().tls(), Alpn.advertised(config.server()),
+                        Clock.systemUTC());
+                tlsMetrics = new TlsMetrics(registry, Clock.systemUTC());
+                tlsMetrics.bindCertificates(tlsContexts);
+                logger.info("TLS provider: {}", TlsProvider.description());
+            }
             if (metrics != null) {
                 LoopDelayProbe.start(group, metrics.meters().loopDelay().series());
                 metrics.bindProxy(state);
                 metrics.bindPools(snapshot);
                 metrics.configLoaded(true);
             }
-            bindListeners(config);
+            bindListeners(config, tlsContexts);
             // After the binds, as nginx does: a pid file names a process that serves.
             pidFile = PidFile.write(config.server().pidFile());
             reloader.startWatching();
@@ -179,8 +200,9 @@ public final class GatewayServer implements AutoCloseable {
         ready = true;
         Snapshot snapshot = current.get();
         logger.info("gateway started: proxy on {} ({} transport, {} io threads), {} routes, {} upstreams, config "
-                + "version {}{}{}", proxyChannel.localAddress(), transport.name(), ioThreads,
+                + "version {}{}{}{}", proxyChannel.localAddress(), transport.name(), ioThreads,
                 snapshot.routes().routes().size(), snapshot.upstreams().size(), snapshot.version(),
+                tlsChannel == null ? "" : ", TLS on " + tlsChannel.localAddress(),
                 adminChannel == null ? "" : ", admin on " + adminChannel.localAddress(),
                 echoChannel == null ? "" : ", demo echo on " + echoChannel.localAddress());
         return this;
@@ -194,6 +216,9 @@ public final class GatewayServer implements AutoCloseable {
         Services services = new Services(new UpstreamClient(Transport.nio(), 1), new EmbeddedMetadata(List.of()),
                 new LocalReplayStore(1), null, Clock.systemUTC(), null, 1);
         GatewayConfig config = new ConfigLoader(env, Filters.inOrder(services, null)).load(configFile);
+        if (config.server().tls() != null) {
+            TlsContexts.build(config.server().tls(), Alpn.advertised(config.server()), Clock.systemUTC());
+        }
         if (config.redis() == null) {
             return new ConfigCompiler(services).compile(config);
         }
@@ -206,12 +231,17 @@ public final class GatewayServer implements AutoCloseable {
         }
     }
 
-    private void bindListeners(GatewayConfig config) throws InterruptedException {
+    private void bindListeners(GatewayConfig config, TlsContexts tlsContexts) throws InterruptedException {
         if (config.demoEcho().enabled()) {
             echoChannel = bind("demo echo", "demo-echo.listen", group, config.demoEcho().listen(),
                     new EchoInitializer());
         }
-        proxyChannel = bind("proxy", "server.listen", group, config.server().listen(), new Http1Initializer(state));
+        Http1Initializer http1 = new Http1Initializer(state);
+        proxyChannel = bind("proxy", "server.listen", group, config.server().listen(), http1);
+        if (tlsContexts != null) {
+            tls = new TlsListener(tlsContexts, tlsMetrics, http1);
+            tlsChannel = bind("TLS", "server.tls.listen", group, config.server().tls().listen(), tls);
+        }
         if (config.admin().enabled()) {
             AdminHandler admin = new AdminHandler(() -> ready, metrics == null ? null : metrics.registry(), reloader,
                     redis, appRecords, services.metadata());
@@ -289,6 +319,11 @@ public final class GatewayServer implements AutoCloseable {
         return ((InetSocketAddress) proxyChannel.localAddress()).getPort();
     }
 
+    /** The TLS listener's port, or -1 without one. */
+    public int tlsPort() {
+        return tlsChannel == null ? -1 : ((InetSocketAddress) tlsChannel.localAddress()).getPort();
+    }
+
     public int adminPort() {
         return adminChannel == null ? -1 : ((InetSocketAddress) adminChannel.localAddress()).getPort();
     }
@@ -338,6 +373,9 @@ public final class GatewayServer implements AutoCloseable {
         if (proxyChannel != null) {
             proxyChannel.close().sync();
         }
+        if (tlsChannel != null) {
+            tlsChannel.close().sync();
+        }
         for (Channel ch : state.connections()) {
             Http1Initializer.drain(ch);
         }
@@ -363,7 +401,7 @@ public final class GatewayServer implements AutoCloseable {
         if (state != null) {
             state.connections().close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         }
-        for (Channel ch : new Channel[] {proxyChannel, adminChannel, echoChannel}) {
+        for (Channel ch : new Channel[] {proxyChannel, tlsChannel, adminChannel, echoChannel}) {
             if (ch != null) {
                 ch.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
             }
@@ -411,8 +449,22 @@ public final class GatewayServer implements AutoCloseable {
         GatewayMetrics m = metrics;
         return new ReloadHooks() {
             @Override
+            public void prepare(Snapshot next) throws ConfigException {
+                // The listener keeps the certificates it has when a reload drops the section (restart needed).
+                TlsConfig t = next.config().server().tls();
+                preparedTls = t == null || tls == null ? null
+                        : TlsContexts.build(t, Alpn.advertised(next.config().server()), Clock.systemUTC());
+            }
+
+            @Override
             public void swapping(Snapshot next) {
                 log.apply(next.config().accessLog());
+                TlsContexts t = preparedTls;
+                if (t != null) {
+                    preparedTls = null;
+                    tls.swap(t);
+                    tlsMetrics.bindCertificates(t);
+                }
             }
 
             @Override

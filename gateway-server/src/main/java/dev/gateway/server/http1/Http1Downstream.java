@@ -3,6 +3,7 @@ package dev.gateway.server.http1;
 import dev.gateway.core.exchange.Downstream;
 import dev.gateway.core.exchange.Exchange;
 import dev.gateway.core.exchange.WebSocketSession;
+import dev.gateway.core.filter.ClientCertificate;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.runtime.Snapshot;
@@ -21,10 +22,14 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * One HTTP/1.1 client connection as its exchanges see it ({@link Downstream}): who the client is, and the response
@@ -46,6 +51,9 @@ final class Http1Downstream implements Downstream {
     private AsciiString clientIp;
     private boolean peerTrusted;
     private AsciiString localPort;
+    /** The connection came through the TLS listener; its verified client certificate, or null. */
+    private boolean secure;
+    private ClientCertificate clientCertificate;
     private boolean keepAlive;
     private boolean http10;
     private boolean headRequest;
@@ -77,6 +85,31 @@ final class Http1Downstream implements Downstream {
         }
         localPort = channel.localAddress() instanceof InetSocketAddress local ? state.localPort(local.getPort())
                 : AsciiString.EMPTY_STRING;
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        if (ssl != null) {
+            secure = true;
+            clientCertificate = verifiedClientCertificate(ssl);
+        }
+    }
+
+    /** The certificate the client presented and the TLS handler verified (client-auth optional or required). */
+    private static ClientCertificate verifiedClientCertificate(SslHandler ssl) {
+        try {
+            Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate x ? ClientCertificate.from(x) : null;
+        } catch (SSLPeerUnverifiedException e) {
+            return null; // none presented
+        }
+    }
+
+    @Override
+    public boolean isSecure() {
+        return secure;
+    }
+
+    @Override
+    public ClientCertificate clientCertificate() {
+        return clientCertificate;
     }
 
     @Override

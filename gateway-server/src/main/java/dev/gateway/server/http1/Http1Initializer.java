@@ -3,13 +3,16 @@ package dev.gateway.server.http1;
 import dev.gateway.core.config.ServerConfig;
 import dev.gateway.core.runtime.Snapshot;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 
 /**
- * The proxy listener's pipeline: {@code request decoder -> Http1ServerHandler}. There is no response encoder: the
+ * The proxy listener's pipeline: {@code TLS check -> request decoder -> Http1ServerHandler} (the first leaves after
+ * the first bytes, see {@link TlsOnCleartextHandler}); the TLS listener continues its pipeline with the same two
+ * after the handshake ({@link #continueAfterTls}). There is no response encoder: the
  * handler writes response bytes itself ({@link Http1Writer}), forwarding upstream header lines as received. The
  * decoder ({@link Http1RequestDecoder}) enforces the request-line and header limits, the exact HTTP version syntax, and
  * rejects malformed messages (invalid chunked coding,
@@ -48,8 +51,22 @@ public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
     protected void initChannel(SocketChannel ch) {
         Snapshot snapshot = state.config().get();
         ch.pipeline()
+                .addLast("tls-on-cleartext", new TlsOnCleartextHandler())
                 .addLast("decoder", new Http1RequestDecoder(decoderConfig(snapshot.config().server())))
                 .addLast("proxy", new Http1ServerHandler(state, snapshot));
+    }
+
+    /**
+     * The TLS listener's handshake is done and HTTP/1.1 was negotiated: the same decoder and handler follow
+     * {@code ctx} (the ALPN handler) as on the cleartext listener, and learn that the connection is up (its
+     * channelActive fired before they were there). Runs on the event loop.
+     */
+    public void continueAfterTls(ChannelHandlerContext ctx) {
+        Snapshot snapshot = state.config().get();
+        ctx.pipeline()
+                .addAfter(ctx.name(), "proxy", new Http1ServerHandler(state, snapshot))
+                .addAfter(ctx.name(), "decoder", new Http1RequestDecoder(decoderConfig(snapshot.config().server())));
+        ctx.fireChannelActive();
     }
 
     /** Asks the connection's handler to drain (runs on its loop). */

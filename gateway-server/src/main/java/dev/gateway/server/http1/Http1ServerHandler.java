@@ -261,7 +261,8 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         Exchange ex = current;
-        if (cause instanceof IOException || ex == null || ex.isResponseStarted()) {
+        if (cause instanceof IOException || cause.getCause() instanceof javax.net.ssl.SSLException || ex == null
+                || ex.isResponseStarted()) {
             logger.debug("client connection {} failed: {}", channel.remoteAddress(), cause.toString());
             closing = true;
             ctx.close();

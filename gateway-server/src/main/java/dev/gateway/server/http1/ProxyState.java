@@ -20,8 +20,9 @@ public final class ProxyState {
     private final AtomicInteger activeRequests = new AtomicInteger();
     private final AtomicInteger webSockets = new AtomicInteger();
     private volatile boolean draining;
-    /** The text of the listener's port for X-Forwarded-Port, made once and shared by its connections. */
+    /** The text of the listeners' ports for X-Forwarded-Port (cleartext, TLS), made once, shared by connections. */
     private volatile AsciiString localPort = AsciiString.EMPTY_STRING;
+    private volatile AsciiString otherPort = AsciiString.EMPTY_STRING;
 
     /** @param unrouted where requests answered before a route matched (400, 404, ...) are timed, route="-" */
     public ProxyState(CurrentConfig config, ExchangeLog log, RequestMetrics unrouted, ChannelGroup connections) {
@@ -64,11 +65,20 @@ public final class ProxyState {
     /** {@code port} as text, shared by every connection on it (no string per connection). */
     AsciiString localPort(int port) {
         AsciiString p = localPort;
-        if (p.length() == 0 || p.parseInt() != port) {
-            p = AsciiString.of(Integer.toString(port));
-            localPort = p;
+        if (p.length() != 0 && p.parseInt() == port) {
+            return p;
         }
-        return p;
+        AsciiString o = otherPort;
+        if (o.length() != 0 && o.parseInt() == port) {
+            return o;
+        }
+        o = AsciiString.of(Integer.toString(port));
+        if (p.length() == 0) {
+            localPort = o;
+        } else {
+            otherPort = o;
+        }
+        return o;
     }
 
     public boolean isDraining() {

@@ -132,6 +132,7 @@ public final class ConfigReloader implements AutoCloseable {
                         before.version(), before.version(), List.of(), List.of(), cpuSince(cpuStart)));
             }
             next = compiler.compile(config);
+            hooks.prepare(next);
         } catch (ConfigException e) {
             return rejected(trigger, before, e.errors(), cpuStart);
         }

@@ -1,5 +1,6 @@
 package dev.gateway.server.reload;
 
+import dev.gateway.core.config.ConfigException;
 import dev.gateway.core.runtime.Snapshot;
 
 /**
@@ -8,6 +9,12 @@ import dev.gateway.core.runtime.Snapshot;
  * the classes that wire it. Called on the reload thread.
  */
 public interface ReloadHooks {
+
+    /**
+     * The new configuration compiled; what the server builds from it besides the snapshot (TLS contexts) is built
+     * here, and a problem rejects the reload as a compile error would (the previous configuration stays in force).
+     */
+    default void prepare(Snapshot next) throws ConfigException {}
 
     /** The new configuration is about to be swapped in (it is not in force yet). */
     void swapping(Snapshot next);

@@ -17,6 +17,8 @@ final class RestartCheck {
         List<String> out = new ArrayList<>();
         differs(out, "server.listen", bound.server().listen(), next.server().listen());
         differs(out, "server.io-threads", bound.server().ioThreads(), next.server().ioThreads());
+        differs(out, "server.tls.listen", bound.server().tls() == null ? null : bound.server().tls().listen(),
+                next.server().tls() == null ? null : next.server().tls().listen());
         differs(out, "server.transport", bound.server().transport(), next.server().transport());
         differs(out, "admin.enabled", bound.admin().enabled(), next.admin().enabled());
         differs(out, "admin.listen", bound.admin().listen(), next.admin().listen());

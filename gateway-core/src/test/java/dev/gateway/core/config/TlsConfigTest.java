@@ -98,7 +98,12 @@ class TlsConfigTest {
                       - {cert: certs/ec.pem, key: certs/ec.key, hosts: [EC.example, "*.ec.example"]}
                 """);
 
-        TlsConfig tls = new ConfigLoader(n -> null).load(dir.resolve("gateway.yml")).server().tls();
+        GatewayConfig config = new ConfigLoader(n -> null).load(dir.resolve("gateway.yml"));
+        TlsConfig tls = config.server().tls();
+
+        // Sources of the configuration: its version changes and the file watcher reloads when they change.
+        assertThat(config.sources()).contains(certs.resolve("rsa.pem"), certs.resolve("rsa.key"),
+                certs.resolve("ec.pem"), certs.resolve("ec.key"));
 
         assertThat(tls.certificates().get(0).hosts()).containsExactly("rsa.example", "www.rsa.example");
         assertThat(tls.certificates().get(0).key().key().getAlgorithm()).isEqualTo("RSA");

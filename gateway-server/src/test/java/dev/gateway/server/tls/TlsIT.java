@@ -363,6 +363,23 @@ class TlsIT {
     }
 
     @Test
+    void drainClosesIdleTlsConnectionsAndTheTlsListener() throws Exception {
+        GatewayServer g = startOwn("certificates: [{cert: certs/api.pem, key: certs/api.key}]",
+                Map.of("api", TlsMaterial.server("api.example", "api.example").ecp256().buildIssuedBy(root)));
+        try (SSLSocket idle = TlsMaterial.connect(root, null, g.tlsPort(), "api.example")) {
+            assertThat(TlsMaterial.get(idle, "api.example", "/svc/d")).startsWith("HTTP/1.1 200");
+            int port = g.tlsPort();
+
+            assertThat(g.drain(Duration.ZERO, Duration.ofSeconds(10))).as("drained in time").isTrue();
+
+            assertThat(idle.getInputStream().read()).as("the idle keep-alive connection is closed").isEqualTo(-1);
+            assertThatThrownBy(() -> new Socket("127.0.0.1", port).close()).isInstanceOf(IOException.class);
+        } finally {
+            g.close();
+        }
+    }
+
+    @Test
     void aKeyThatDoesNotMatchItsCertificateIsALocatedErrorForCheck() throws Exception {
         TlsMaterial.write(dir.resolve("certs"), "api",
                 TlsMaterial.server("api.example", "api.example").ecp256().buildIssuedBy(root));

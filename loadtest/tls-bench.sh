@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# TLS keep-alive CPU per request: the gateway's TLS listener against nginx with the same certificate (ECDSA P-256,
-# TLS 1.3) and the same fixed-response upstream. loadtest/proxy-bench.sh loads http:// only, hence this script.
+# TLS CPU per request: the gateway's TLS listener against nginx with the same certificate (ECDSA P-256, TLS 1.3) and
+# the same fixed-response upstream, first on keep-alive connections, then with a new connection (a full handshake,
+# wrk does not resume sessions) per request. loadtest/proxy-bench.sh loads http:// only, hence this script.
 #   loadtest/tls-bench.sh [JAR]
 # Layout as proxy-bench.sh: wrk and the upstream nginx on CPU 0, the proxy under test alone on CPU 1 (nginx with one
 # worker, the gateway with one event loop and -XX:ActiveProcessorCount=1). Each proxy is warmed up (WARMUP s, default
@@ -69,21 +70,30 @@ curl -sf --cacert "$W/bench.pem" --resolve bench.example:19643:127.0.0.1 https:/
 NGX_PIDS="$NGX $(pgrep -P "$NGX" | tr '\n' ' ')"
 taskset -c 0 wrk -t1 -c64 -d"${WARMUP}s" https://127.0.0.1:19644/echo > /dev/null
 taskset -c 0 wrk -t1 -c64 -d10s https://127.0.0.1:19643/echo > /dev/null
+HDR=()
 run() { # $1 name, $2 port, $3.. pids -> "rps us_per_req"
   local name=$1 port=$2; shift 2
   local t0 t1 out reqs
   t0=$(ticks "$@")
-  out="$(taskset -c 0 wrk -t1 -c64 -d"${DURATION}s" "https://127.0.0.1:$port/echo")"
+  out="$(taskset -c 0 wrk -t1 -c64 -d"${DURATION}s" "${HDR[@]}" "https://127.0.0.1:$port/echo")"
   t1=$(ticks "$@")
   echo "$out" > "$W/$name.$r"
   reqs=$(awk '/requests in/ {print $1}' <<<"$out")
   awk -v t=$((t1 - t0)) -v hz="$HZ" -v n="$reqs" -v d="$DURATION" 'BEGIN {printf "%.0f %.1f", n / d, t * 1e6 / hz / n}'
 }
-for r in $(seq 1 "$ROUNDS"); do
-  if (( r % 2 )); then a=$(run gateway 19644 $G); b=$(run nginx 19643 $NGX_PIDS)
-  else b=$(run nginx 19643 $NGX_PIDS); a=$(run gateway 19644 $G); fi
-  read -r ga gu <<<"$a"; read -r na nu <<<"$b"
-  awk -v r="$r" -v ga="$ga" -v gu="$gu" -v na="$na" -v nu="$nu" 'BEGIN {
-    printf "round %d: gateway %s req/s %s us CPU/req | nginx %s req/s %s us CPU/req | CPU ratio %.2f\n",
-      r, ga, gu, na, nu, gu / nu }'
-done
+rounds() {
+  for r in $(seq 1 "$ROUNDS"); do
+    if (( r % 2 )); then a=$(run gateway 19644 $G); b=$(run nginx 19643 $NGX_PIDS)
+    else b=$(run nginx 19643 $NGX_PIDS); a=$(run gateway 19644 $G); fi
+    read -r ga gu <<<"$a"; read -r na nu <<<"$b"
+    awk -v r="$r" -v ga="$ga" -v gu="$gu" -v na="$na" -v nu="$nu" 'BEGIN {
+      printf "round %d: gateway %s req/s %s us CPU/req | nginx %s req/s %s us CPU/req | CPU ratio %.2f\n",
+        r, ga, gu, na, nu, gu / nu }'
+  done
+}
+echo "== keep-alive, 64 connections"
+rounds
+echo "== a new TLS connection per request (Connection: close), 64 at a time"
+HDR=(-H "Connection: close")
+taskset -c 0 wrk -t1 -c64 -d10s "${HDR[@]}" https://127.0.0.1:19644/echo > /dev/null   # the handshake path warms up
+rounds

@@ -162,10 +162,18 @@ public final class Section {
 
     /** An absolute http URL, or null with the problem recorded. */
     public static URI httpUrl(ConfigNode.ScalarNode s, Problems problems) {
+        return httpUrl(s, problems, false);
+    }
+
+    /** As {@link #httpUrl(ConfigNode.ScalarNode, Problems)}; {@code https} also takes https://host:port. */
+    public static URI httpUrl(ConfigNode.ScalarNode s, Problems problems, boolean https) {
         try {
             URI u = new URI(s.value().trim());
-            if (!"http".equalsIgnoreCase(u.getScheme()) || u.getHost() == null) {
-                problems.add(s, "expected an http://host:port URL, found '" + s.value() + "'");
+            boolean schemeOk = "http".equalsIgnoreCase(u.getScheme())
+                    || https && "https".equalsIgnoreCase(u.getScheme());
+            if (!schemeOk || u.getHost() == null) {
+                problems.add(s, "expected an " + (https ? "http:// or https://" : "http://")
+                        + "host:port URL, found '" + s.value() + "'");
                 return null;
             }
             if (u.getRawQuery() != null || u.getRawFragment() != null || u.getRawUserInfo() != null) {

@@ -38,6 +38,8 @@ public final class GatewayErrors {
             "upstream_unavailable", "the upstream refused or closed the connection before responding");
     public static final GatewayError UPSTREAM_BAD_RESPONSE = new GatewayError(HttpResponseStatus.BAD_GATEWAY,
             "upstream_bad_response", "the upstream sent an invalid response");
+    public static final GatewayError UPSTREAM_TLS_ERROR = new GatewayError(HttpResponseStatus.BAD_GATEWAY,
+            "upstream_tls_error", "the TLS handshake with the upstream failed");
     public static final GatewayError UPSTREAM_OVERLOADED = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,
             "upstream_overloaded", "too many requests are waiting for a connection to the upstream");
     public static final GatewayError UPSTREAM_CIRCUIT_OPEN = new GatewayError(HttpResponseStatus.SERVICE_UNAVAILABLE,

@@ -3,6 +3,8 @@ package dev.gateway.core.internal;
 import dev.gateway.core.batch.BatchMetrics;
 import dev.gateway.core.batch.BatchTerminal;
 import dev.gateway.core.config.ConfigException;
+import dev.gateway.core.config.ConfigFile;
+import dev.gateway.core.config.ConfigNode;
 import dev.gateway.core.config.FallbackConfig;
 import dev.gateway.core.config.FilterSpec;
 import dev.gateway.core.config.GatewayConfig;
@@ -31,6 +33,7 @@ import dev.gateway.core.terminal.UpstreamTerminal;
 import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
+import dev.gateway.core.upstream.UpstreamTls;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -51,6 +54,7 @@ import java.util.concurrent.TimeUnit;
  * Compiling has no effect on what is running; only publishing the snapshot does.
  */
 public final class ConfigCompiler {
+    private static final org.slf4j.Logger logger = org.slf4j.LoggerFactory.getLogger(ConfigCompiler.class);
     private final Services services;
 
     public ConfigCompiler(Services services) {
@@ -67,6 +71,27 @@ public final class ConfigCompiler {
                     ? new TargetHealth.Settings(u.circuitBreaker(), u.outlierDetection(), u.healthCheck())
                     : null;
             List<Target> targets = new ArrayList<>();
+            Endpoint.Protocol protocol = protocol(u.protocol());
+            UpstreamTls tls = null;
+            Endpoint.TlsKey tlsKey = null;
+            UpstreamConfig.Tls c = u.effectiveTls();
+            if (c != null) {
+                // Built here, once per upstream and configuration, off the event loops.
+                ConfigNode.Location at = c.location() != null ? c.location() : u.location();
+                try {
+                    UpstreamTls.Material m = new UpstreamTls.Material(bytes(c.ca()), bytes(c.clientCert()),
+                            bytes(c.clientKey()));
+                    tls = UpstreamTls.build(m, c.verify(), c.sni(), protocol == Endpoint.Protocol.H2);
+                    tlsKey = new Endpoint.TlsKey(c.sni(), c.verify(), m.digest());
+                } catch (Exception e) {
+                    problems.add(at, "upstreams." + u.name() + ".tls", "cannot use the TLS settings: "
+                            + e.getMessage());
+                }
+                if (!c.verify()) {
+                    logger.warn("{}: upstreams.{}.tls.verify is false: the certificates of its https targets are not "
+                            + "checked", at, u.name());
+                }
+            }
             for (UpstreamConfig.TargetConfig t : u.targets()) {
                 InetAddress addr;
                 try {
@@ -76,11 +101,15 @@ public final class ConfigCompiler {
                     continue;
                 }
                 String host = hostForHeader(t.host());
-                String hostHeader = t.port() == 80 ? host : host + ":" + t.port();
+                String hostHeader = t.port() == (t.https() ? 443 : 80) ? host : host + ":" + t.port();
                 UpstreamMetrics um = meters == null ? UpstreamMetrics.NOOP
                         : new UpstreamMetrics(meters.upstream(), u.name(), t.toString());
-                Endpoint endpoint = services.upstreams().endpoint(new Endpoint.Key("http", t.host(), t.port(),
-                        new InetSocketAddress(addr, t.port())));
+                if (t.https() && tls == null) {
+                    continue; // its TLS settings are in error (reported above)
+                }
+                Endpoint endpoint = services.upstreams().endpoint(new Endpoint.Key(t.https() ? "https" : "http",
+                        t.host(), t.port(), new InetSocketAddress(addr, t.port()), protocol,
+                        t.https() ? tlsKey : null), t.https() ? tls : null);
                 TargetHealth th = health == null ? null
                         : services.health().state(u.name(), t.toString(), health);
                 targets.add(new Target(endpoint, t.toString(), hostHeader, t.weight(), um, th));
@@ -115,6 +144,21 @@ public final class ConfigCompiler {
         long minTimeout = config.routes().stream().mapToLong(r -> r.timeout().toMillis()).min().orElse(60_000);
         return new Snapshot(config, RouteTable.compile(entries), upstreams, upstreamFallbacks,
                 services.clock().instant(), minTimeout);
+    }
+
+    private static byte[] bytes(ConfigFile f) {
+        return f == null ? null : f.bytes();
+    }
+
+    private static Endpoint.Protocol protocol(UpstreamConfig.Protocol p) {
+        switch (p) {
+            case H2:
+                return Endpoint.Protocol.H2;
+            case H2C:
+                return Endpoint.Protocol.H2C;
+            default:
+                return Endpoint.Protocol.HTTP1;
+        }
     }
 
     private Route route(RouteConfig r, GatewayConfig config, Map<String, UpstreamGroup> upstreams,

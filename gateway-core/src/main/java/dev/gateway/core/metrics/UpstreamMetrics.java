@@ -10,7 +10,7 @@ public final class UpstreamMetrics {
 
     /** How an upstream attempt ended. */
     public enum Outcome {
-        SUCCESS, TIMEOUT, REFUSED, CLOSED, BAD_RESPONSE, OVERLOADED;
+        SUCCESS, TIMEOUT, REFUSED, CLOSED, BAD_RESPONSE, OVERLOADED, TLS_ERROR;
 
         final String tag = name().toLowerCase(java.util.Locale.ROOT);
     }

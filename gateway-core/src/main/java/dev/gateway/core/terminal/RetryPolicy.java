@@ -20,6 +20,13 @@ public interface RetryPolicy {
         CONNECT_TIMEOUT,
         /** The pool's queue of requests waiting for a connection is full. */
         OVERLOADED,
+        /** The TLS handshake with the target failed (certificate not trusted, expired or for another host). */
+        TLS_HANDSHAKE,
+        /**
+         * The upstream did not process the request: an HTTP/2 stream it refused (REFUSED_STREAM) or above the last
+         * stream id of its GOAWAY. Safe to send again whatever the method.
+         */
+        REFUSED_STREAM,
         /** The connection closed (or reset) after the request was sent, before any response byte. */
         CLOSED_BEFORE_RESPONSE,
         /** The upstream answered something that is not valid HTTP/1.1. */
@@ -80,9 +87,12 @@ public interface RetryPolicy {
      * The default, and the behaviour of nginx: a kept-alive connection that the upstream closed as the request was
      * sent, before any byte of response, is retried at once, up to three attempts in all, for idempotent methods
      * without a body only (the request can be sent again as it is, and the upstream cannot have acted on it twice).
+     * Likewise an HTTP/2 stream the upstream refused or left unprocessed by its GOAWAY, for any method whose request
+     * can be sent again.
      */
     RetryPolicy STALE_CONNECTION = a -> a.failure() == Failure.CLOSED_BEFORE_RESPONSE && a.reusedConnection()
-            && !a.hasBody() && a.requestRead() && a.number() < 3 && isIdempotent(a.method()) ? 0 : NO_RETRY;
+            && !a.hasBody() && a.requestRead() && a.number() < 3 && isIdempotent(a.method())
+            || a.failure() == Failure.REFUSED_STREAM && a.canResend() && a.number() < 3 ? 0 : NO_RETRY;
 
     /** RFC 9110 9.2.2: GET, HEAD, OPTIONS, PUT, DELETE and TRACE. */
     static boolean isIdempotent(HttpMethod m) {

@@ -138,7 +138,10 @@ public final class RouteRetries implements RetryPolicy {
             case CONNECT_REFUSED:
             case CONNECT_TIMEOUT:
             case OVERLOADED:
+            case TLS_HANDSHAKE:
                 return onConnectFailure;
+            case REFUSED_STREAM:
+                return a.canResend(); // not processed upstream: as safe as a connection that was never made
             case CLOSED_BEFORE_RESPONSE:
                 return onReset;
             case RESPONSE_TIMEOUT:
@@ -155,6 +158,8 @@ public final class RouteRetries implements RetryPolicy {
             case CONNECT_REFUSED:
             case CONNECT_TIMEOUT:
             case OVERLOADED:
+            case TLS_HANDSHAKE:
+            case REFUSED_STREAM:
                 return causeRetries[RetriesConfig.Cause.CONNECT_FAILURE.ordinal()];
             case CLOSED_BEFORE_RESPONSE:
                 return causeRetries[RetriesConfig.Cause.RESET_BEFORE_RESPONSE.ordinal()];

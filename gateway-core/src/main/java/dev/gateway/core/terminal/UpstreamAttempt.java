@@ -9,6 +9,7 @@ import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import dev.gateway.core.upstream.UpstreamListener;
 import dev.gateway.core.upstream.UpstreamProtocolException;
+import dev.gateway.core.upstream.UpstreamRefusedException;
 import dev.gateway.core.upstream.UpstreamStream;
 import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpContent;
@@ -148,6 +149,11 @@ final class UpstreamAttempt implements UpstreamListener, ClientFlow.Listener {
                     UpstreamMetrics.Outcome.TIMEOUT);
             case OVERLOADED -> fail(RetryPolicy.Failure.OVERLOADED, GatewayErrors.UPSTREAM_OVERLOADED,
                     UpstreamMetrics.Outcome.OVERLOADED);
+            case TLS -> {
+                logger.warn("request {}: TLS handshake with {} failed: {}", ex.requestId(), target, why(cause));
+                fail(RetryPolicy.Failure.TLS_HANDSHAKE, GatewayErrors.UPSTREAM_TLS_ERROR,
+                        UpstreamMetrics.Outcome.TLS_ERROR);
+            }
             default -> fail(RetryPolicy.Failure.CONNECT_REFUSED, GatewayErrors.UPSTREAM_UNAVAILABLE,
                     UpstreamMetrics.Outcome.REFUSED);
         }
@@ -333,7 +339,10 @@ final class UpstreamAttempt implements UpstreamListener, ClientFlow.Listener {
             case SENDING, AWAITING_RESPONSE -> {
                 logger.debug("request {}: {} closed before responding: {}", ex.requestId(), target,
                         cause == null ? "closed" : cause.toString());
-                if (cause instanceof UpstreamProtocolException) {
+                if (cause instanceof UpstreamRefusedException) {
+                    fail(RetryPolicy.Failure.REFUSED_STREAM, GatewayErrors.UPSTREAM_UNAVAILABLE,
+                            UpstreamMetrics.Outcome.CLOSED);
+                } else if (cause instanceof UpstreamProtocolException) {
                     fail(RetryPolicy.Failure.BAD_RESPONSE, GatewayErrors.UPSTREAM_BAD_RESPONSE,
                             UpstreamMetrics.Outcome.BAD_RESPONSE);
                 } else {
@@ -368,6 +377,20 @@ final class UpstreamAttempt implements UpstreamListener, ClientFlow.Listener {
             fail(RetryPolicy.Failure.RESPONSE_TIMEOUT, GatewayErrors.UPSTREAM_TIMEOUT,
                     UpstreamMetrics.Outcome.TIMEOUT);
         }
+    }
+
+    /** The most specific message of {@code cause}'s chain (TLS providers wrap the reason). */
+    private static String why(Throwable cause) {
+        if (cause == null) {
+            return "no handshake within the connect timeout";
+        }
+        String why = cause.toString();
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null) {
+                why = t.getMessage();
+            }
+        }
+        return why;
     }
 
     /** The attempt failed before any response byte: the call decides what follows. */

@@ -7,7 +7,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ConnectTimeoutException;
 import io.netty.channel.EventLoop;
+import io.netty.handler.ssl.SslHandler;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,6 +19,14 @@ import java.util.concurrent.TimeUnit;
  * likely to have been closed by the upstream) and evicted after the idle timeout. The pool outlives configurations:
  * the settings of the latest one that used it apply; once its endpoint is retired, connections close instead of
  * going back to the pool.
+ *
+ * <p>To an HTTP/2 endpoint ({@code protocol: h2 | h2c}) the pool keeps few connections, each carrying many streams: a
+ * request gets a new stream on the connection with the most room under the peer's SETTINGS_MAX_CONCURRENT_STREAMS,
+ * and opens another connection (up to max-connections-per-target) only when none has room; a connection that
+ * received GOAWAY takes no new streams and closes once its last one ends.
+ *
+ * <p>To an https endpoint the TLS handshake (and for h2 the ALPN agreement) completes before a connection is handed
+ * out; its failure is {@link UpstreamListener.ConnectFailure#TLS}, never a silent fallback to cleartext.
  */
 public final class ConnectionPool {
     private final EventLoop loop;
@@ -24,6 +35,8 @@ public final class ConnectionPool {
     private final Bootstrap bootstrap;
     private final ArrayDeque<UpstreamConnection> idle = new ArrayDeque<>();
     private final ArrayDeque<UpstreamListener> waiters = new ArrayDeque<>();
+    /** HTTP/2 endpoints: the connections (connecting, ready or going away). */
+    private final List<H2Connection> h2 = new ArrayList<>(2);
     private UpstreamGroup.PoolSettings settings;
     private int open;
     private boolean sweepScheduled;
@@ -39,6 +52,11 @@ public final class ConnectionPool {
 
     private static int connectTimeout(UpstreamGroup.PoolSettings s) {
         return (int) Math.min(Integer.MAX_VALUE, s.connectTimeoutMillis());
+    }
+
+    /** The connect timeout in force, also the bound of a TLS handshake. */
+    long connectTimeoutMillis() {
+        return settings.connectTimeoutMillis();
     }
 
     Bootstrap bootstrap() {
@@ -59,7 +77,23 @@ public final class ConnectionPool {
     }
 
     public int idle() {
+        if (!h2.isEmpty()) {
+            int n = 0;
+            for (H2Connection c : h2) {
+                n += c.isIdle() ? 1 : 0;
+            }
+            return n;
+        }
         return idle.size();
+    }
+
+    /** HTTP/2 endpoints: streams in flight on this pool's connections (a snapshot). */
+    public int streams() {
+        int n = 0;
+        for (H2Connection c : List.copyOf(h2)) {
+            n += c.activeStreams();
+        }
+        return n;
     }
 
     public int pending() {
@@ -76,6 +110,10 @@ public final class ConnectionPool {
                 bootstrap.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, connectTimeout(settings));
             }
             this.settings = settings;
+        }
+        if (endpoint.protocol().isH2()) {
+            acquireStream(l);
+            return;
         }
         UpstreamConnection c;
         while ((c = idle.pollLast()) != null) {
@@ -94,6 +132,123 @@ public final class ConnectionPool {
         }
     }
 
+    // ----- HTTP/2
+
+    /** Streams a connection is assumed to take before its peer's SETTINGS say how many. */
+    static final int ASSUMED_STREAMS = 100;
+
+    /**
+     * A stream on the connection with the most room; without room, the request waits for a connection being set up
+     * (opening one if none will take it and the limit allows), or for a stream to end, up to max-pending-requests.
+     */
+    private void acquireStream(UpstreamListener l) {
+        if (waiters.isEmpty()) {
+            H2Connection best = roomiest();
+            if (best != null) {
+                best.openStream(l);
+                return;
+            }
+        }
+        if (open >= settings.maxConnectionsPerLoop()
+                && waiters.size() >= connectingRoom() + settings.maxPendingPerLoop()) {
+            l.onConnectFailed(UpstreamListener.ConnectFailure.OVERLOADED, null);
+            return;
+        }
+        waiters.addLast(l);
+        serveStreams();
+    }
+
+    /** The ready connection with the most free streams, or null when none has room. */
+    private H2Connection roomiest() {
+        H2Connection best = null;
+        int bestRoom = 0;
+        for (int i = 0; i < h2.size(); i++) {
+            H2Connection c = h2.get(i);
+            int room = c.room();
+            if (room > bestRoom) {
+                best = c;
+                bestRoom = room;
+            }
+        }
+        return best;
+    }
+
+    private int connectingRoom() {
+        int n = 0;
+        for (int i = 0; i < h2.size(); i++) {
+            if (h2.get(i).isConnecting()) {
+                n += ASSUMED_STREAMS;
+            }
+        }
+        return n;
+    }
+
+    private void connectH2() {
+        open++;
+        ChannelFuture f = bootstrap.connect(endpoint.address());
+        H2Connection c = f.channel().pipeline().get(H2Connection.class);
+        h2.add(c);
+        f.addListener((ChannelFutureListener) future -> {
+            if (!future.isSuccess()) {
+                // The channel never became active, so no close is reported for it.
+                open--;
+                h2.remove(c);
+                Throwable cause = future.cause();
+                h2Failed(cause instanceof ConnectTimeoutException
+                        ? UpstreamListener.ConnectFailure.TIMEOUT : UpstreamListener.ConnectFailure.REFUSED, cause);
+            }
+        });
+    }
+
+    /** A connection could not be set up: when no other is open or coming, the requests waiting for one fail. */
+    void h2Failed(UpstreamListener.ConnectFailure failure, Throwable cause) {
+        if (open == 0) {
+            UpstreamListener w;
+            while ((w = waiters.pollFirst()) != null) {
+                w.onConnectFailed(failure, cause);
+            }
+        } else {
+            serveStreams();
+        }
+        forgetIfDone();
+    }
+
+    /** A connection is ready, a stream ended or a limit changed: hand streams to the requests waiting. */
+    void serveStreams() {
+        UpstreamListener w;
+        H2Connection c;
+        while ((w = waiters.peekFirst()) != null && (c = roomiest()) != null) {
+            waiters.pollFirst();
+            c.openStream(w);
+        }
+        if (!waiters.isEmpty() && waiters.size() > connectingRoom() && open < settings.maxConnectionsPerLoop()) {
+            connectH2();
+        }
+    }
+
+    /** {@code c} closed; {@code failure}: it closed while being set up (the handshake failed, no SETTINGS came). */
+    void h2Closed(H2Connection c, UpstreamListener.ConnectFailure failure, Throwable cause) {
+        open--;
+        h2.remove(c);
+        if (failure != null) {
+            h2Failed(failure, cause);
+        } else if (waiters.isEmpty()) {
+            forgetIfDone();
+        } else if (open == 0) {
+            connectH2(); // the requests waiting for the closed connection get a new one
+        } else {
+            serveStreams();
+        }
+    }
+
+    boolean isRetired() {
+        return endpoint.isRetired();
+    }
+
+    UpstreamGroup.PoolSettings settings() {
+        return settings;
+    }
+
     /** Withdraws a pending {@link #acquire}; true if it was still waiting. */
     public boolean cancel(UpstreamListener l) {
         return waiters.remove(l);
@@ -104,9 +259,20 @@ public final class ConnectionPool {
         ChannelFuture f = bootstrap.connect(endpoint.address());
         f.addListener((ChannelFutureListener) future -> {
             if (future.isSuccess()) {
-                UpstreamConnection c = future.channel().pipeline().get(UpstreamConnection.class);
-                c.bind(l);
-                l.onConnected(c, false);
+                SslHandler tls = future.channel().pipeline().get(SslHandler.class);
+                if (tls == null) {
+                    connected(future.channel(), l);
+                    return;
+                }
+                tls.handshakeFuture().addListener(h -> {
+                    if (h.isSuccess()) {
+                        connected(future.channel(), l);
+                    } else {
+                        // The channel closes and onClosed counts it out; the request hears of the TLS failure.
+                        l.onConnectFailed(UpstreamListener.ConnectFailure.TLS, h.cause());
+                        future.channel().close();
+                    }
+                });
             } else {
                 // The channel never became active, so onClosed is not called for it.
                 open--;
@@ -118,6 +284,16 @@ public final class ConnectionPool {
                 forgetIfDone();
             }
         });
+    }
+
+    private void connected(Channel ch, UpstreamListener l) {
+        UpstreamConnection c = ch.pipeline().get(UpstreamConnection.class);
+        if (c == null || !ch.isActive()) {
+            l.onConnectFailed(UpstreamListener.ConnectFailure.REFUSED, null);
+            return;
+        }
+        c.bind(l);
+        l.onConnected(c, false);
     }
 
     void release(UpstreamConnection c, boolean reusable) {
@@ -166,6 +342,9 @@ public final class ConnectionPool {
 
     /** The endpoint was retired: close the idle connections now; busy ones close when their request is done. */
     void closeIdle() {
+        for (H2Connection h : List.copyOf(h2)) {
+            h.closeIfIdle();
+        }
         UpstreamConnection c;
         while ((c = idle.pollFirst()) != null) {
             c.channel().close();
@@ -173,7 +352,7 @@ public final class ConnectionPool {
         forgetIfDone();
     }
 
-    private void forgetIfDone() {
+    void forgetIfDone() {
         if (endpoint.isRetired() && open == 0 && waiters.isEmpty()) {
             client.forget(this);
         }

@@ -14,22 +14,70 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  */
 public final class Endpoint {
 
-    /** What identifies an endpoint: scheme, the host as configured, port, and the address it resolved to. */
-    public record Key(String scheme, String host, int port, InetSocketAddress address) {}
+    /**
+     * What identifies an endpoint: scheme, the host as configured, port, the address it resolved to, the protocol
+     * spoken to it and, for {@code https}, the TLS settings (with a digest of the files they name, so that a changed
+     * CA or client certificate makes a new endpoint with fresh connections).
+     */
+    public record Key(String scheme, String host, int port, InetSocketAddress address, Protocol protocol,
+            TlsKey tls) {
+        /** A cleartext HTTP/1.1 endpoint. */
+        public Key(String scheme, String host, int port, InetSocketAddress address) {
+            this(scheme, host, port, address, Protocol.HTTP1, null);
+        }
+    }
+
+    /** The protocol spoken on an endpoint's connections. */
+    public enum Protocol {
+        /** HTTP/1.1, one request at a time per connection. */
+        HTTP1,
+        /** HTTP/2 over TLS, negotiated by ALPN. */
+        H2,
+        /** HTTP/2 over cleartext by prior knowledge. */
+        H2C;
+
+        public boolean isH2() {
+            return this != HTTP1;
+        }
+    }
+
+    /**
+     * The TLS settings of an https endpoint as they take part in its identity: the SNI name (null: the target host),
+     * whether the certificate is verified, and a digest of the CA, client certificate and key files' contents.
+     */
+    public record TlsKey(String sni, boolean verify, String materialDigest) {}
 
     private final Key key;
+    private final UpstreamTls tls;
     private final AtomicInteger outstanding = new AtomicInteger();
     /** The pools of the event loops, by loop index; each slot is written only by its loop. */
     private final AtomicReferenceArray<ConnectionPool> pools;
     private volatile boolean retired;
 
     Endpoint(Key key, int loops) {
+        this(key, loops, null);
+    }
+
+    Endpoint(Key key, int loops, UpstreamTls tls) {
+        if ((key.tls() == null) != (tls == null)) {
+            throw new IllegalArgumentException("an https endpoint needs its TLS context, and only it: " + key);
+        }
         this.key = key;
+        this.tls = tls;
         this.pools = new AtomicReferenceArray<>(loops);
     }
 
     public Key key() {
         return key;
+    }
+
+    /** Its TLS client context, or null for a cleartext endpoint. */
+    public UpstreamTls tls() {
+        return tls;
+    }
+
+    public Protocol protocol() {
+        return key.protocol();
     }
 
     public InetSocketAddress address() {

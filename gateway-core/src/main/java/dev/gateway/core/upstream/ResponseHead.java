@@ -83,6 +83,134 @@ public final class ResponseHead {
         return h;
     }
 
+    /**
+     * Loads and parses an HTTP/2 response head: the status and the regular fields as the lines of an HTTP/1.1 head
+     * (the bytes copied from the decoded names and values, no strings made), checked by the same rules. The body is
+     * delimited by the stream, so the framing is {@link Framing#LENGTH} when a Content-Length is given, else
+     * {@link Framing#CHUNKED} (of unknown length), and the head is always "keep-alive": the connection outlives it.
+     *
+     * @return null when valid, else what is wrong
+     */
+    String loadH2(io.netty.handler.codec.http2.Http2Headers h, boolean headRequest) {
+        CharSequence st = h.status();
+        if (st == null || st.length() != 3) {
+            return "missing or invalid :status";
+        }
+        int code = 0;
+        for (int i = 0; i < 3; i++) {
+            int d = st.charAt(i) - '0';
+            if (d < 0 || d > 9) {
+                return "invalid :status";
+            }
+            code = code * 10 + d;
+        }
+        if (code < 100) {
+            return "invalid :status";
+        }
+        io.netty.handler.codec.http.HttpResponseStatus status = io.netty.handler.codec.http.HttpResponseStatus
+                .valueOf(code);
+        int n = 13 + status.reasonPhrase().length() + 2 + fieldsLength(h) + 2;
+        if (bytes.length < n) {
+            bytes = new byte[Math.max(n, bytes.length * 2)];
+        }
+        int p = 0;
+        System.arraycopy(HTTP11, 0, bytes, 0, HTTP11.length);
+        p += HTTP11.length;
+        bytes[p++] = (byte) ('0' + code / 100);
+        bytes[p++] = (byte) ('0' + code / 10 % 10);
+        bytes[p++] = (byte) ('0' + code % 10);
+        bytes[p++] = ' ';
+        p = copy(status.reasonPhrase(), p);
+        bytes[p++] = '\r';
+        bytes[p++] = '\n';
+        p = copyFields(h, p);
+        if (p < 0) {
+            return "invalid header name or control character in header value";
+        }
+        length = p;
+        String error = parse(headRequest);
+        if (error != null) {
+            return error;
+        }
+        keepAlive = true;
+        if (framing == Framing.UNTIL_CLOSE) {
+            framing = Framing.CHUNKED;
+        }
+        return null;
+    }
+
+    /** Loads and parses the trailing HEADERS of an HTTP/2 response as trailer lines (see {@link #parseTrailers}). */
+    String loadH2Trailers(io.netty.handler.codec.http2.Http2Headers h) {
+        int n = fieldsLength(h) + 2;
+        if (bytes.length < n) {
+            bytes = new byte[Math.max(n, bytes.length * 2)];
+        }
+        int p = copyFields(h, 0);
+        if (p < 0) {
+            return "invalid field name or control character in field value";
+        }
+        length = p;
+        return parseTrailers();
+    }
+
+    private static int fieldsLength(io.netty.handler.codec.http2.Http2Headers h) {
+        int n = 0;
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (name.length() > 0 && name.charAt(0) != ':') {
+                n += name.length() + 2 + e.getValue().length() + 2;
+            }
+        }
+        return n;
+    }
+
+    /**
+     * Writes the regular fields from {@code p} as {@code name: value} lines and the empty line; returns the end, or
+     * -1 when a name is not a token or a value holds a control character (a CR or LF would make more lines of it).
+     */
+    private int copyFields(io.netty.handler.codec.http2.Http2Headers h, int p) {
+        for (java.util.Map.Entry<CharSequence, CharSequence> e : h) {
+            CharSequence name = e.getKey();
+            if (name.length() == 0 || name.charAt(0) == ':') {
+                continue;
+            }
+            CharSequence value = e.getValue();
+            for (int i = 0, n = name.length(); i < n; i++) {
+                char c = name.charAt(i);
+                if (c >= 128 || TOKEN[c] == 0) {
+                    return -1;
+                }
+            }
+            for (int i = 0, n = value.length(); i < n; i++) {
+                char c = value.charAt(i);
+                if (c < 0x20 && c != '\t' || c == 0x7f) {
+                    return -1;
+                }
+            }
+            p = copy(name, p);
+            bytes[p++] = ':';
+            bytes[p++] = ' ';
+            p = copy(value, p);
+            bytes[p++] = '\r';
+            bytes[p++] = '\n';
+        }
+        bytes[p++] = '\r';
+        bytes[p++] = '\n';
+        return p;
+    }
+
+    private int copy(CharSequence s, int p) {
+        if (s instanceof io.netty.util.AsciiString a) {
+            a.copy(0, bytes, p, a.length());
+            return p + a.length();
+        }
+        for (int i = 0, n = s.length(); i < n; i++) {
+            char c = s.charAt(i);
+            bytes[p++] = (byte) (c > 0xff ? '?' : c);
+        }
+        return p;
+    }
+
     public int length() {
         return length;
     }

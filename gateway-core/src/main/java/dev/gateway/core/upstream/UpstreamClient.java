@@ -20,7 +20,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The non-blocking HTTP/1.1 client, a service that outlives configurations. It keeps one {@link Endpoint} per backend
+ * The non-blocking HTTP client (HTTP/1.1, and HTTP/2 where an upstream asks for it; TLS to https targets), a service that outlives configurations. It keeps one {@link Endpoint} per backend
  * address, shared by every configuration that names the address, and each event loop has its own pool per endpoint,
  * so a request is forwarded on the loop that accepted it with no cross-thread hand-off and a reload keeps warm
  * connections. It also keeps each upstream group's balancer position by group name.
@@ -54,8 +54,17 @@ public final class UpstreamClient {
 
     /** The endpoint for {@code key}: the existing one if a configuration already names it, else a new one. */
     public Endpoint endpoint(Endpoint.Key key) {
+        return endpoint(key, null);
+    }
+
+    /**
+     * The endpoint for {@code key} with the TLS context {@code tls} (built for this key's settings; null for
+     * cleartext): the existing one if a configuration already names it (it keeps its own context and session cache),
+     * else a new one.
+     */
+    public Endpoint endpoint(Endpoint.Key key, UpstreamTls tls) {
         Endpoint e = endpoints.get(key);
-        return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(k, loops));
+        return e != null ? e : endpoints.computeIfAbsent(key, k -> new Endpoint(k, loops, tls));
     }
 
     /** The round-robin position of the upstream group {@code name}, kept across configurations. */
@@ -86,7 +95,7 @@ public final class UpstreamClient {
         ConnectionPool p = endpoint.pool(index);
         if (p == null) {
             p = new ConnectionPool(this, loop, endpoint, settings, template);
-            p.bootstrap().handler(initializer(p));
+            p.bootstrap().handler(endpoint.protocol().isH2() ? H2Connection.initializer(p) : initializer(p));
             endpoint.pool(index, p);
             allPools.add(p);
         }
@@ -101,6 +110,11 @@ public final class UpstreamClient {
         return new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                UpstreamTls tls = pool.endpoint().tls();
+                if (tls != null) {
+                    ch.pipeline().addLast("tls", tls.newHandler(ch.alloc(), pool.endpoint().key(),
+                            pool.connectTimeoutMillis()));
+                }
                 ch.pipeline().addLast("encoder", new HttpRequestEncoder());
                 ch.pipeline().addLast("upstream", new UpstreamConnection(pool));
             }

@@ -11,7 +11,10 @@ public interface UpstreamListener {
     /** A connection is ready for this exchange; {@code reused} is true when it came from the idle pool. */
     void onConnected(UpstreamStream stream, boolean reused);
 
-    /** No connection: refused, timed out connecting, or the pool's pending queue is full. */
+    /**
+     * No connection: refused, timed out connecting, the pool's pending queue is full, or (https) the TLS handshake
+     * failed: an untrusted, expired or wrong-host certificate, no agreement on h2, or a handshake timeout.
+     */
     void onConnectFailed(ConnectFailure failure, Throwable cause);
 
     /**
@@ -43,5 +46,5 @@ public interface UpstreamListener {
     /** The connection closed or failed while bound to this exchange; {@code cause} is null for a plain close. */
     void onUpstreamClosed(Throwable cause);
 
-    enum ConnectFailure { REFUSED, TIMEOUT, OVERLOADED }
+    enum ConnectFailure { REFUSED, TIMEOUT, OVERLOADED, TLS }
 }

@@ -846,11 +846,89 @@ class ConfigLoaderTest {
         write("gateway.yml", """
                 upstreams:
                   orders:
-                    targets: [https://10.0.0.1:8443]
+                    targets: [ftp://10.0.0.1:8443]
                 """);
 
-        assertThat(errors()).containsExactly(at("gateway.yml", 3)
-                + ": upstreams.orders.targets[0]: expected an http://host:port URL, found 'https://10.0.0.1:8443'");
+        assertThat(errors()).containsExactly(at("gateway.yml", 3) + ": upstreams.orders.targets[0]: expected an "
+                + "http:// or https://host:port URL, found 'ftp://10.0.0.1:8443'");
+    }
+
+    @Test
+    void httpsTargetDefaultsToPort443AndVerifiedTls() throws Exception {
+        write("gateway.yml", """
+                upstreams:
+                  orders:
+                    targets: [https://10.0.0.1, "http://10.0.0.2"]
+                """);
+
+        UpstreamConfig u = load().upstreams().get("orders");
+        assertThat(u.targets().get(0).port()).isEqualTo(443);
+        assertThat(u.targets().get(0).https()).isTrue();
+        assertThat(u.targets().get(0)).hasToString("https://10.0.0.1:443");
+        assertThat(u.targets().get(1).https()).isFalse();
+        assertThat(u.protocol()).isEqualTo(UpstreamConfig.Protocol.HTTP1);
+        assertThat(u.tls()).isNull();
+        assertThat(u.effectiveTls().verify()).isTrue();
+        assertThat(u.effectiveTls().ca()).isNull();
+        assertThat(u.effectiveTls().sni()).isNull();
+    }
+
+    @Test
+    void readsTlsFilesRelativeToTheirFile() throws Exception {
+        write("ca.pem", "read at load; the compiler builds the context from it");
+        write("gateway.yml", """
+                upstreams:
+                  orders:
+                    targets: [https://10.0.0.1:8443]
+                    protocol: h2
+                    tls: {ca: ca.pem, sni: orders.internal, verify: true}
+                """);
+
+        UpstreamConfig u = load().upstreams().get("orders");
+        assertThat(u.protocol()).isEqualTo(UpstreamConfig.Protocol.H2);
+        assertThat(new String(u.tls().ca().bytes(), java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo("read at load; the compiler builds the context from it");
+        assertThat(u.tls().sni()).isEqualTo("orders.internal");
+    }
+
+    @Test
+    void rejectsTlsMistakesWithTheirKeys() throws Exception {
+        write("gw.key", "a key alone");
+        write("gateway.yml", """
+                upstreams:
+                  a:
+                    targets: [https://10.0.0.1:8443]
+                    tls: {ca: missing.pem, client-cert: missing-too.pem, sni: "bad name"}
+                  b:
+                    targets: [http://10.0.0.1:8080]
+                    tls: {verify: false}
+                  c:
+                    targets: [http://10.0.0.1:8080]
+                    protocol: h2
+                  d:
+                    targets: [https://10.0.0.1:8443]
+                    protocol: h2c
+                  e:
+                    targets: [https://10.0.0.1:8443]
+                    protocol: http3
+                  f:
+                    targets: [https://10.0.0.1:8443]
+                    tls: {client-key: gw.key}
+                """);
+
+        assertThat(errors()).containsExactlyInAnyOrder(
+                at("gateway.yml", 4) + ": upstreams.a.tls.ca: cannot read 'missing.pem': "
+                        + "java.nio.file.NoSuchFileException: " + dir.resolve("missing.pem"),
+                at("gateway.yml", 4) + ": upstreams.a.tls.client-cert: cannot read 'missing-too.pem': "
+                        + "java.nio.file.NoSuchFileException: " + dir.resolve("missing-too.pem"),
+                at("gateway.yml", 4) + ": upstreams.a.tls.sni: expected a host name, found 'bad name'",
+                at("gateway.yml", 7) + ": upstreams.b.tls: tls applies to https:// targets and this upstream has none",
+                at("gateway.yml", 10) + ": upstreams.c.protocol: h2 is HTTP/2 over TLS: every target must be https:// "
+                        + "(h2c is the cleartext one)",
+                at("gateway.yml", 13) + ": upstreams.d.protocol: h2c is HTTP/2 over cleartext: every target must be "
+                        + "http:// (h2 is the TLS one)",
+                at("gateway.yml", 16) + ": upstreams.e.protocol: expected one of [http1, h2, h2c], found 'http3'",
+                at("gateway.yml", 19) + ": upstreams.f.tls.client-key: client-cert and client-key go together");
     }
 
     @Test

@@ -498,4 +498,56 @@ class ResponseHeadTest {
         assertThat(head.name(99)).isEqualTo("X-Header-99");
         assertThat(forwardedLines(head)).isEqualTo(lines + "Content-Length: 1\r\n");
     }
+
+    // ----- HTTP/2 heads
+
+    @Test
+    void h2HeadBecomesStatusLineAndForwardedLinesWithoutPseudoHeaders() {
+        ResponseHead h = new ResponseHead();
+        var headers = new io.netty.handler.codec.http2.DefaultHttp2Headers().status("404")
+                .add("content-type", "text/plain").add("content-length", "5").add("x-request-id", "theirs")
+                .add("set-cookie", "a=1").add("set-cookie", "b=2");
+        assertThat(h.loadH2(headers, false)).isNull();
+        assertThat(h.status()).isEqualTo(404);
+        assertThat(statusLine(h)).isEqualTo("HTTP/1.1 404 Not Found\r\n");
+        assertThat(h.framing()).isEqualTo(Framing.LENGTH);
+        assertThat(h.contentLength()).isEqualTo(5);
+        assertThat(h.isKeepAlive()).isTrue();
+        assertThat(forwardedLines(h)).isEqualTo(
+                "content-type: text/plain\r\ncontent-length: 5\r\nset-cookie: a=1\r\nset-cookie: b=2\r\n");
+    }
+
+    @Test
+    void h2HeadWithoutContentLengthHasABodyOfUnknownLength() {
+        ResponseHead h = new ResponseHead();
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200"), false)).isNull();
+        assertThat(h.framing()).isEqualTo(Framing.CHUNKED);
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers().status("204"), false)).isNull();
+        assertThat(h.framing()).isEqualTo(Framing.NONE);
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers().status("200"), true)).isNull();
+        assertThat(h.framing()).as("a HEAD request").isEqualTo(Framing.NONE);
+    }
+
+    @Test
+    void h2HeadWithABadStatusOrValueIsRejected() {
+        ResponseHead h = new ResponseHead();
+        var noValidation = new io.netty.handler.codec.http2.DefaultHttp2Headers(false);
+        assertThat(h.loadH2(noValidation, false)).isEqualTo("missing or invalid :status");
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers(false).status("2x0"), false))
+                .isEqualTo("invalid :status");
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers(false).status("200")
+                .add("x-a", "one\r\nx-injected: two"), false))
+                .isEqualTo("invalid header name or control character in header value");
+        assertThat(h.loadH2(new io.netty.handler.codec.http2.DefaultHttp2Headers(false).status("200")
+                .add("x-a:b", "c"), false)).isEqualTo("invalid header name or control character in header value");
+    }
+
+    @Test
+    void h2TrailersBecomeValidatedLinesWithoutHopByHopFields() {
+        ResponseHead h = new ResponseHead();
+        var t = new io.netty.handler.codec.http2.DefaultHttp2Headers().add("grpc-status", "0")
+                .add("grpc-message", "ok").add("content-length", "3");
+        assertThat(h.loadH2Trailers(t)).isNull();
+        assertThat(forwardedLines(h)).isEqualTo("grpc-status: 0\r\ngrpc-message: ok\r\n");
+    }
 }

@@ -31,6 +31,7 @@ import org.slf4j.LoggerFactory;
  */
 final class UpstreamCall implements Terminal.Call {
     private static final Logger logger = LoggerFactory.getLogger(UpstreamCall.class);
+    private static final io.netty.util.AsciiString GRPC_TIMEOUT = io.netty.util.AsciiString.cached("grpc-timeout");
 
     enum State {
         /** An attempt is under way (acquiring, sending, awaiting its response, or draining a dropped one). */
@@ -63,6 +64,8 @@ final class UpstreamCall implements Terminal.Call {
     /** The request body sent so far, kept for a retry; null when not keeping. */
     private KeptBody kept;
     private ScheduledFuture<?> backoffTimer;
+    /** When a gRPC call's {@code grpc-timeout} runs out (nanoTime), or 0 when it has none. */
+    private long grpcDeadlineNanos;
 
     UpstreamCall(UpstreamTerminal terminal, TerminalExchange ex) {
         this.terminal = terminal;
@@ -71,6 +74,10 @@ final class UpstreamCall implements Terminal.Call {
 
     void start() {
         startNanos = System.nanoTime();
+        long grpcTimeout = GrpcTimeout.nanos(ex.request().headers().get(GRPC_TIMEOUT));
+        if (grpcTimeout >= 0) {
+            grpcDeadlineNanos = (startNanos + grpcTimeout) | 1; // never 0
+        }
         flow = ex.clientFlow();
         UpstreamGroup override = ex.upstreamOverride();
         group = override != null ? override : terminal.group();
@@ -97,8 +104,13 @@ final class UpstreamCall implements Terminal.Call {
         return startNanos;
     }
 
+    /** How long an attempt waits for its response head: the route's timeout, or less what a gRPC deadline leaves. */
     long timeoutNanos() {
-        return terminal.timeoutNanos();
+        long t = terminal.timeoutNanos();
+        if (grpcDeadlineNanos != 0) {
+            t = Math.min(t, Math.max(0, grpcDeadlineNanos - System.nanoTime()));
+        }
+        return t;
     }
 
     /** An attempt on {@code t}, or when the selector found no target ({@code t} null), the group's fallback. */

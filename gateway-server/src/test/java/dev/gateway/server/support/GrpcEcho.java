@@ -63,6 +63,11 @@ public final class GrpcEcho implements AutoCloseable {
     }
 
     public GrpcEcho() throws IOException {
+        this(null);
+    }
+
+    /** Over TLS with {@code certificate} (h2 by ALPN), or cleartext (h2c) when it is null. */
+    public GrpcEcho(io.netty.pkitesting.X509Bundle certificate) throws IOException {
         ServerServiceDefinition service = ServerServiceDefinition.builder(SERVICE)
                 .addMethod(UNARY, ServerCalls.asyncUnaryCall(this::unary))
                 .addMethod(SPLIT, ServerCalls.asyncServerStreamingCall((req, out) -> {
@@ -107,8 +112,14 @@ public final class GrpcEcho implements AutoCloseable {
                     };
                 }))
                 .build();
-        server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service).build()
-                .start();
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0)).addService(service);
+        if (certificate != null) {
+            b.sslContext(io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.forServer(
+                    new ByteArrayInputStream(certificate.getCertificatePathPEM().getBytes(StandardCharsets.US_ASCII)),
+                    new ByteArrayInputStream(certificate.getPrivateKeyPEM().getBytes(StandardCharsets.US_ASCII)))
+                    .build());
+        }
+        server = b.build().start();
     }
 
     private void unary(String req, StreamObserver<String> out) {

@@ -2,6 +2,7 @@ package dev.gateway.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.server.reload.ReloadResult;
 import dev.gateway.server.support.Await;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.ProtocolUpstream;
@@ -195,6 +196,41 @@ class UpstreamTlsIT {
     void h2ToAServerThatDoesNotAgreeToH2IsATlsErrorNotAFallback() throws Exception {
         assertTlsError(get("/h2-to-h1/x"));
         assertThat(h1Only.received()).isEmpty();
+    }
+
+    @Test
+    void aChangedCaIsANewEndpointWhoseCertificatesAreCheckedAgainstIt() throws Exception {
+        Path dir = Files.createTempDirectory("upstream-tls-reload");
+        pki.writeCa(dir, "ca.pem");
+        try (ProtocolUpstream up = ProtocolUpstream.h1Tls(new ProtocolUpstream.Tls(pki.server("127.0.0.1"), null),
+                ProtocolUpstream.text(200, "ok"));
+                GatewayServer gw = Gateways.start(Gateways.yaml("", """
+                        upstreams:
+                          up: { targets: ["https://127.0.0.1:${PORT}"], tls: {ca: "${DIR}/ca.pem"} }
+                        routes:
+                          - {id: up, paths: [/**], upstream: up}
+                        """), Map.of("PORT", Integer.toString(up.port()), "DIR", dir.toString()))) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + gw.port() + "/x"))
+                    .timeout(Duration.ofSeconds(20)).build();
+            assertThat(client.send(req, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+            // Another CA in the same file: the reload makes a new endpoint, so the warm connection verified against
+            // the old CA is not used, and the upstream's certificate is now refused.
+            stranger.writeCa(dir, "ca.pem");
+            // (The CA file is a source of the configuration: the file watcher may have reloaded it already.)
+            assertThat(gw.reloader().reload("test").join().outcome())
+                    .isIn(ReloadResult.Outcome.APPLIED, ReloadResult.Outcome.UNCHANGED);
+            Await.until(Duration.ofSeconds(10), "the new CA in force", () -> sendQuietly(req).statusCode() == 502);
+            assertTlsError(client.send(req, HttpResponse.BodyHandlers.ofString()));
+            assertThat(up.received()).as("only the request before the reload reached the upstream").hasSize(1);
+        }
+    }
+
+    private static HttpResponse<String> sendQuietly(HttpRequest req) {
+        try {
+            return client.send(req, HttpResponse.BodyHandlers.ofString());
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static void assertTlsError(HttpResponse<String> r) {

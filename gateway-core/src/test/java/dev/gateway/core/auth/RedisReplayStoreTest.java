@@ -36,7 +36,7 @@ class RedisReplayStoreTest {
     }
 
     static RedisConfig config() {
-        return new RedisConfig(redis.uri(), List.of(), Duration.ofMillis(250), Duration.ofSeconds(2), "gw:",
+        return new RedisConfig(redis.uri(), List.of(), Duration.ofSeconds(2), Duration.ofSeconds(2), "gw:",
                 RedisConfig.Readiness.DEGRADED);
     }
 

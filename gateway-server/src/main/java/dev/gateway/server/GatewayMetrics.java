@@ -12,7 +12,9 @@ import dev.gateway.core.upstream.Endpoint;
 import dev.gateway.core.upstream.Target;
 import dev.gateway.core.upstream.UpstreamGroup;
 import dev.gateway.server.http1.ProxyState;
+import dev.gateway.server.http2.Http2Floods;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
@@ -98,8 +100,13 @@ public final class GatewayMetrics implements AutoCloseable {
         return meters;
     }
 
-    /** Gauges over the proxy's live state. */
-    void bindProxy(ProxyState state) {
+    /** Gauges over the proxy's live state, and the HTTP/2 flood counts. */
+    void bindProxy(ProxyState state, Http2Floods floods) {
+        for (Http2Floods.Kind kind : Http2Floods.Kind.values()) {
+            FunctionCounter.builder(GatewayMeters.HTTP2_FLOODS, floods, f -> f.get(kind)).tag("kind", kind.tag())
+                    .description("HTTP/2 floods that refused a stream or closed a client connection")
+                    .register(registry);
+        }
         Gauge.builder(GatewayMeters.CONNECTIONS_ACTIVE, state.connectionCount(), AtomicInteger::get)
                 .description("Open client connections on the proxy listener").strongReference(true).register(registry);
         Gauge.builder(GatewayMeters.REQUESTS_ACTIVE, state.activeRequests(), AtomicInteger::get)

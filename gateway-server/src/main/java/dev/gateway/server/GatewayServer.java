@@ -27,6 +27,9 @@ import dev.gateway.core.upstream.UpstreamClient;
 import dev.gateway.server.admin.AdminHandler;
 import dev.gateway.server.demo.EchoInitializer;
 import dev.gateway.server.http1.Http1Initializer;
+import dev.gateway.server.http2.H2cInitializer;
+import dev.gateway.server.http2.Http2ClientConnection;
+import dev.gateway.server.http2.Http2Floods;
 import dev.gateway.server.http1.ProxyState;
 import dev.gateway.server.reload.ConfigReloader;
 import dev.gateway.server.reload.ReloadHooks;
@@ -90,6 +93,8 @@ public final class GatewayServer implements AutoCloseable {
     private CurrentConfig current;
     private AccessLog accessLog;
     private ProxyState state;
+    /** HTTP/2 floods stopped, by kind (for gateway_http2_floods_total). */
+    private final Http2Floods floods = new Http2Floods();
     private ConfigReloader reloader;
     private Channel proxyChannel;
     /** The TLS listener (server.tls), its pipeline and meters; null without the section. */
@@ -185,7 +190,7 @@ public final class GatewayServer implements AutoCloseable {
             }
             if (metrics != null) {
                 LoopDelayProbe.start(group, metrics.meters().loopDelay().series());
-                metrics.bindProxy(state);
+                metrics.bindProxy(state, floods);
                 metrics.bindPools(snapshot);
                 metrics.configLoaded(true);
             }
@@ -237,7 +242,8 @@ public final class GatewayServer implements AutoCloseable {
                     new EchoInitializer());
         }
         Http1Initializer http1 = new Http1Initializer(state);
-        proxyChannel = bind("proxy", "server.listen", group, config.server().listen(), http1);
+        proxyChannel = bind("proxy", "server.listen", group, config.server().listen(),
+                new H2cInitializer(http1, state, floods));
         if (tlsContexts != null) {
             tls = new TlsListener(tlsContexts, tlsMetrics, http1);
             tlsChannel = bind("TLS", "server.tls.listen", group, config.server().tls().listen(), tls);
@@ -378,6 +384,7 @@ public final class GatewayServer implements AutoCloseable {
         }
         for (Channel ch : state.connections()) {
             Http1Initializer.drain(ch);
+            Http2ClientConnection.drain(ch);
         }
         long deadline = System.nanoTime() + timeout.toNanos();
         boolean clean = true;

@@ -31,7 +31,8 @@ public record ServerConfig(
         List<Cidr> trustedProxies,
         Path pidFile,
         boolean redirectToHttps,
-        TlsConfig tls) {
+        TlsConfig tls,
+        Http2Config http2) {
 
     /** A blank pid file (${GATEWAY_PID_FILE:} with the variable unset) means none, as an absent one does. */
     public ServerConfig {
@@ -42,7 +43,7 @@ public record ServerConfig(
     public static ServerConfig defaults() {
         return new ServerConfig(new HostPort("0.0.0.0", 8080), 0, Transport.AUTO, 10_000, 8192, 16384, 10L << 20,
                 Duration.ofSeconds(60), Duration.ofSeconds(10), Duration.ofSeconds(60), Duration.ofSeconds(5),
-                Duration.ofSeconds(30), 16, List.of(), null, false, null);
+                Duration.ofSeconds(30), 16, List.of(), null, false, null, Http2Config.defaults());
     }
 
     public enum Transport { AUTO, EPOLL, NIO }

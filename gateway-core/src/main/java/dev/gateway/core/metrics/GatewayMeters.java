@@ -25,6 +25,8 @@ public final class GatewayMeters {
     public static final String CONNECTIONS_ACTIVE = "gateway.connections.active";
     public static final String REQUESTS_ACTIVE = "gateway.requests.active";
     public static final String WEBSOCKET_CONNECTIONS_ACTIVE = "gateway.websocket.connections.active";
+    /** HTTP/2 floods that refused a stream or closed a client connection, by kind (rapid_reset, continuation...). */
+    public static final String HTTP2_FLOODS = "gateway.http2.floods";
     public static final String UPSTREAM_CONNECTIONS = "gateway.upstream.connections";
     public static final String UPSTREAM_PENDING = "gateway.upstream.pending";
     /** A target's circuit breaker: 0 closed, 1 open, 2 half-open (upstreams with {@code circuit-breaker:}). */

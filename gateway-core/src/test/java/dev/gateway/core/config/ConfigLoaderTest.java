@@ -707,7 +707,8 @@ class ConfigLoaderTest {
 
         assertThat(s).isEqualTo(new ServerConfig(new HostPort("0.0.0.0", 8080), 0, ServerConfig.Transport.AUTO,
                 10_000, 8192, 16384, 10L * 1024 * 1024, Duration.ofSeconds(60), Duration.ofSeconds(10),
-                Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), 16, List.of(), null, false, null));
+                Duration.ofSeconds(60), Duration.ofSeconds(5), Duration.ofSeconds(30), 16, List.of(), null, false, null,
+                Http2Config.defaults()));
     }
 
     @Test

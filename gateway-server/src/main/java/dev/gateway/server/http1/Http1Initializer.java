@@ -69,6 +69,22 @@ public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
         ctx.fireChannelActive();
     }
 
+    /**
+     * The connection turned out to speak another protocol (an HTTP/2 preface): the HTTP/1.1 decoder and handler leave
+     * its pipeline, their timers stopped. The connection stays counted; whoever takes it over uncounts it when it
+     * closes. Returns false if the connection was already being refused or closed (nothing is handed over then).
+     * Called on the channel's event loop.
+     */
+    public static boolean handOver(Channel ch) {
+        Http1ServerHandler h = ch.pipeline().get(Http1ServerHandler.class);
+        if (h == null || !h.handOver()) {
+            return false;
+        }
+        ch.pipeline().remove(h);
+        ch.pipeline().remove(Http1RequestDecoder.class);
+        return true;
+    }
+
     /** Asks the connection's handler to drain (runs on its loop). */
     public static void drain(Channel ch) {
         Http1ServerHandler h = ch.pipeline().get(Http1ServerHandler.class);

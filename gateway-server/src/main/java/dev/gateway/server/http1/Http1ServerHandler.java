@@ -146,6 +146,16 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
         }
     }
 
+    /** See {@link Http1Initializer#handOver}: true if no request was started and the connection was not refused. */
+    boolean handOver() {
+        if (closing || current != null || !channel.isActive()) {
+            return false;
+        }
+        closing = true; // nothing of this handler's runs from now on
+        timer.stop();
+        return true;
+    }
+
     /** Drain: close now if idle, else let the current response finish and close after it. */
     void drain() {
         if (timer.isIdle() && nothingQueued()) {

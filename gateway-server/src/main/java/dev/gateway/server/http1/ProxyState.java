@@ -36,11 +36,11 @@ public final class ProxyState {
         return config;
     }
 
-    ExchangeLog log() {
+    public ExchangeLog log() {
         return log;
     }
 
-    RequestMetrics unrouted() {
+    public RequestMetrics unrouted() {
         return unrouted;
     }
 
@@ -63,7 +63,7 @@ public final class ProxyState {
     }
 
     /** {@code port} as text, shared by every connection on it (no string per connection). */
-    AsciiString localPort(int port) {
+    public AsciiString localPort(int port) {
         AsciiString p = localPort;
         if (p.length() != 0 && p.parseInt() == port) {
             return p;

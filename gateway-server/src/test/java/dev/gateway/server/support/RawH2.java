@@ -34,7 +34,7 @@ public final class RawH2 implements AutoCloseable {
             WINDOW_UPDATE = 8, CONTINUATION = 9;
 
     /** One frame received. */
-    public record Frame(int type, int flags, int stream, byte[] payload) {
+    public record Frame(int type, int flags, int stream, byte[] payload, Http2Headers headers) {
         /** The error code of a RST_STREAM or GOAWAY. */
         public long errorCode() {
             int at = type == GOAWAY ? 4 : 0;
@@ -45,7 +45,7 @@ public final class RawH2 implements AutoCloseable {
         @Override
         public String toString() {
             String detail = type == RST_STREAM || type == GOAWAY ? " error=" + errorCode()
-                    : type == DATA || type == HEADERS ? " " + payload.length + " bytes" : "";
+                    : type == HEADERS ? " " + headers : type == DATA ? " " + payload.length + " bytes" : "";
             return "Frame[type=" + type + " flags=" + flags + " stream=" + stream + detail + "]";
         }
 
@@ -60,6 +60,8 @@ public final class RawH2 implements AutoCloseable {
     private final EmbeddedChannel channel;
     private final ChannelHandlerContext ctx;
     public final DefaultHttp2FrameWriter writer = new DefaultHttp2FrameWriter();
+    private final io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder decoder =
+            new io.netty.handler.codec.http2.DefaultHttp2HeadersDecoder(false);
 
     private RawH2(Socket socket) throws IOException {
         this.socket = socket;
@@ -71,6 +73,11 @@ public final class RawH2 implements AutoCloseable {
 
     /** Connects and sends the preface and an empty SETTINGS frame; {@code receiveBuffer} 0 leaves the default. */
     public static RawH2 connect(int port, int receiveBuffer) throws IOException {
+        return connect(port, receiveBuffer, new Http2Settings());
+    }
+
+    /** Connects and sends the preface and {@code settings}. */
+    public static RawH2 connect(int port, int receiveBuffer, Http2Settings settings) throws IOException {
         Socket s = new Socket();
         if (receiveBuffer > 0) {
             s.setReceiveBufferSize(receiveBuffer);
@@ -80,7 +87,7 @@ public final class RawH2 implements AutoCloseable {
         RawH2 c = new RawH2(s);
         ByteBuf preface = Http2CodecUtil.connectionPrefaceBuf();
         c.out.write(ByteBufBytes.of(preface));
-        c.writer.writeSettings(c.ctx, new Http2Settings(), c.ctx.newPromise());
+        c.writer.writeSettings(c.ctx, settings, c.ctx.newPromise());
         c.flush();
         return c;
     }
@@ -169,7 +176,22 @@ public final class RawH2 implements AutoCloseable {
             int stream = in.readInt() & 0x7fffffff;
             byte[] payload = new byte[len];
             in.readFully(payload);
-            return new Frame(type, flags, stream, payload);
+            if (type == SETTINGS && (flags & 1) == 0) {
+                // Acknowledged as any client does: the gateway's settings (its stream window) apply from then on.
+                writer.writeSettingsAck(ctx, ctx.newPromise());
+                flush();
+            }
+            Http2Headers headers = null;
+            if (type == HEADERS) {
+                // Decoded as it arrives: the HPACK table is the connection's (the gateway sends END_HEADERS blocks).
+                ByteBuf block = Unpooled.wrappedBuffer(payload);
+                try {
+                    headers = decoder.decodeHeaders(stream, block);
+                } catch (io.netty.handler.codec.http2.Http2Exception e) {
+                    throw new IOException(e);
+                }
+            }
+            return new Frame(type, flags, stream, payload, headers);
         } catch (EOFException | SocketException e) {
             return null;
         }

@@ -58,6 +58,7 @@ public final class TestUpstream implements AutoCloseable {
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger openConnections = new AtomicInteger();
     private final List<Received> received = new CopyOnWriteArrayList<>();
+    private final List<HttpHeaders> trailers = new CopyOnWriteArrayList<>();
     private final AtomicLong bytesWritten = new AtomicLong();
     private volatile Behavior behavior;
 
@@ -131,6 +132,11 @@ public final class TestUpstream implements AutoCloseable {
 
     public List<Received> received() {
         return received;
+    }
+
+    /** The trailer section of each received request, in order (empty for none). */
+    public List<HttpHeaders> trailers() {
+        return trailers;
     }
 
     public Received last() {
@@ -236,6 +242,7 @@ public final class TestUpstream implements AutoCloseable {
                         Received r = new Received(request.method().name(), request.uri(), request.headers().copy(),
                                 bodyBytes, HexFormat.of().formatHex(digest.digest()));
                         received.add(r);
+                        trailers.add(((LastHttpContent) c).trailingHeaders().copy());
                         request = null;
                         behavior.respond(ctx, r, TestUpstream.this);
                     }

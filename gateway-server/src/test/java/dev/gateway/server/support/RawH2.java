@@ -89,6 +89,12 @@ public final class RawH2 implements AutoCloseable {
         c.out.write(ByteBufBytes.of(preface));
         c.writer.writeSettings(c.ctx, settings, c.ctx.newPromise());
         c.flush();
+        // The gateway's SETTINGS come first; read acknowledges them, so its stream window applies from here on.
+        for (Frame f; (f = c.read()) != null; ) {
+            if (f.type() == SETTINGS && (f.flags() & 1) == 0) {
+                break;
+            }
+        }
         return c;
     }
 

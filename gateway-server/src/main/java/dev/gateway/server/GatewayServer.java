@@ -245,7 +245,7 @@ public final class GatewayServer implements AutoCloseable {
         proxyChannel = bind("proxy", "server.listen", group, config.server().listen(),
                 new H2cInitializer(http1, state, floods));
         if (tlsContexts != null) {
-            tls = new TlsListener(tlsContexts, tlsMetrics, http1);
+            tls = new TlsListener(tlsContexts, tlsMetrics, http1, state, floods);
             tlsChannel = bind("TLS", "server.tls.listen", group, config.server().tls().listen(), tls);
         }
         if (config.admin().enabled()) {

@@ -12,8 +12,8 @@ import java.time.Duration;
  *
  * @param enabled offer {@code h2} by ALPN on the TLS listener
  * @param cleartext h2c on the cleartext listener: {@code off} (a preface gets 505), {@code prior-knowledge} (a
- *     connection that starts with the HTTP/2 preface speaks HTTP/2); {@code upgrade} (h2c by {@code Upgrade: h2c})
- *     is refused for now
+ *     connection that starts with the HTTP/2 preface speaks HTTP/2) or {@code upgrade} (that, and also
+ *     {@code Upgrade: h2c} on a first HTTP/1.1 request)
  * @param maxConcurrentStreams SETTINGS_MAX_CONCURRENT_STREAMS; a stream over it is refused (RST_STREAM)
  * @param maxHeaderListSize SETTINGS_MAX_HEADER_LIST_SIZE: the decoded size of a header block (HPACK bombs included)
  * @param initialWindowSize SETTINGS_INITIAL_WINDOW_SIZE: request body bytes a stream may send ahead
@@ -33,19 +33,11 @@ public record Http2Config(
         MaxResets maxResets,
         @Range(min = 1, max = 1_000_000) int maxEmptyDataFrames,
         @Range(min = 1, max = 1_000_000) int maxSmallContinuationFrames,
-        @Range(min = 1, max = 1_000_000) int maxQueuedControlFrames) implements Binder.Validated {
+        @Range(min = 1, max = 1_000_000) int maxQueuedControlFrames) {
 
     public static Http2Config defaults() {
         return new Http2Config(true, Cleartext.OFF, 100, 16 * 1024, 1024 * 1024, MaxResets.defaults(), 10, 16,
                 10_000);
-    }
-
-    @Override
-    public void validate(Problems problems) {
-        if (cleartext == Cleartext.UPGRADE) {
-            problems.add("cleartext", "upgrade (h2c by Upgrade: h2c) is not supported yet; use prior-knowledge, which "
-                    + "curl --http2-prior-knowledge, nghttp, h2load and gRPC clients speak");
-        }
     }
 
     /** Whether h2c is spoken on the cleartext listener. */

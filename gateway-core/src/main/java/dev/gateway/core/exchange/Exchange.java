@@ -106,18 +106,30 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
      */
     public Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
             HttpRequest request, long startNanos) {
+        this(downstream, snapshot, log, unrouted, request, startNanos, request.protocolVersion().text());
+    }
+
+    /**
+     * A request that arrived in another protocol than its {@code request} object says: an HTTP/2 stream, converted
+     * to the HTTP/1.1 request the upstream receives. {@code clientVersion} ({@code HTTP/2.0}) is what filters see as
+     * the client's version ({@link RequestContext#protocolVersion()}).
+     */
+    public Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
+            HttpRequest request, long startNanos, String clientVersion) {
         this(downstream, snapshot, log, unrouted, request, startNanos, RequestIds.ensure(request.headers()), false,
-                null);
+                null, clientVersion);
     }
 
     /** An in-process item of a batch call (see {@link ItemRunner}): its id is given, its app the batch's. */
     Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
             HttpRequest request, long startNanos, String requestId, App app) {
-        this(downstream, snapshot, log, unrouted, request, startNanos, withId(request, requestId), true, app);
+        this(downstream, snapshot, log, unrouted, request, startNanos, withId(request, requestId), true, app,
+                request.protocolVersion().text());
     }
 
     private Exchange(Downstream downstream, Snapshot snapshot, ExchangeLog log, RequestMetrics unrouted,
-            HttpRequest request, long startNanos, CharSequence requestId, boolean item, App itemApp) {
+            HttpRequest request, long startNanos, CharSequence requestId, boolean item, App itemApp,
+            String clientVersion) {
         this.downstream = downstream;
         this.snapshot = snapshot;
         this.log = log;
@@ -125,7 +137,7 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         this.request = request;
         this.startNanos = startNanos;
         this.method = request.method();
-        this.clientVersion = request.protocolVersion().text();
+        this.clientVersion = clientVersion;
         this.requestId = requestId;
         this.item = item;
         this.itemApp = itemApp;

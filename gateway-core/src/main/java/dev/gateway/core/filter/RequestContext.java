@@ -127,7 +127,7 @@ public final class RequestContext {
         return startNanos;
     }
 
-    /** The version the client used, as sent: {@code HTTP/1.1} or {@code HTTP/1.0}. */
+    /** The version the client used: {@code HTTP/1.1} or {@code HTTP/1.0} as sent, {@code HTTP/2.0} for HTTP/2. */
     public String protocolVersion() {
         return protocolVersion;
     }

@@ -83,13 +83,8 @@ class Http2ConfigTest {
     }
 
     @Test
-    void upgradeIsRefusedForNow() throws Exception {
-        assertThat(errors("""
-                server:
-                  http2:
-                    cleartext: upgrade
-                """)).singleElement().asString().startsWith(at(3) + ": server.http2.cleartext: upgrade")
-                .contains("use prior-knowledge");
+    void upgradeBinds() throws Exception {
+        assertThat(load("server: {http2: {cleartext: upgrade}}").cleartext()).isEqualTo(Http2Config.Cleartext.UPGRADE);
     }
 
     @Test

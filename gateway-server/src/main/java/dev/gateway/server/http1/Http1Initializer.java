@@ -20,6 +20,9 @@ import io.netty.handler.codec.http.HttpDecoderConfig;
  * 4xx answers. A new connection takes the limits of the configuration in force when it is accepted.
  */
 public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
+    /** The name of the HTTP/1.1 handler in the pipeline (what comes before it is HTTP/1.1 decoding). */
+    public static final String HANDLER = "proxy";
+
     private final ProxyState state;
     /** The decoder settings of the last server section seen (rebuilt only when a reload changes it). */
     private volatile DecoderSettings decoder;
@@ -53,7 +56,7 @@ public final class Http1Initializer extends ChannelInitializer<SocketChannel> {
         ch.pipeline()
                 .addLast("tls-on-cleartext", new TlsOnCleartextHandler())
                 .addLast("decoder", new Http1RequestDecoder(decoderConfig(snapshot.config().server())))
-                .addLast("proxy", new Http1ServerHandler(state, snapshot));
+                .addLast(HANDLER, new Http1ServerHandler(state, snapshot));
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.server.http1.ProxyState;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelPipeline;
@@ -35,16 +36,21 @@ public final class Http2ClientConnection extends ChannelDuplexHandler {
     private final ProxyState state;
     private final Http2FrameCodec codec;
 
-    private Http2ClientConnection(ProxyState state, Http2FrameCodec codec) {
+    private final int extraWindow;
+
+    private Http2ClientConnection(ProxyState state, Http2FrameCodec codec, int extraWindow) {
         this.state = state;
         this.codec = codec;
+        this.extraWindow = extraWindow;
     }
 
     /**
-     * Makes {@code ch} (already counted and in the proxy's connection group) an HTTP/2 connection, with the settings of
-     * {@code snapshot}. The client's preface is read by the codec from the next bytes.
+     * An HTTP/2 connection's handlers in pipeline order: the idle timer (on the bytes), the codec, and what follows it.
      */
-    public static void install(Channel ch, ProxyState state, Snapshot snapshot, Http2Floods floods) {
+    record Handlers(ChannelHandler idle, Http2FrameCodec codec, ChannelHandler[] after) {}
+
+    /** The handlers for {@code ch} with the settings of {@code snapshot}; called on the channel's loop. */
+    static Handlers handlers(Channel ch, ProxyState state, Snapshot snapshot, Http2Floods floods) {
         ServerConfig server = snapshot.config().server();
         Http2Config c = server.http2();
         Http2Settings settings = new Http2Settings()
@@ -66,21 +72,69 @@ public final class Http2ClientConnection extends ChannelDuplexHandler {
                 .frameLogger(new FloodWatch(floods))
                 .build();
         Http2Peer peer = Http2Peer.of(ch, snapshot, state);
-        ChannelPipeline p = ch.pipeline();
-        p.addLast("h2-idle", new IdleStateHandler(0, 0, server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS));
-        p.addLast("h2-codec", codec);
-        p.addLast("h2-streams", new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
-            @Override
-            protected void initChannel(Http2StreamChannel stream) {
-                stream.pipeline().addLast(new Http2StreamHandler(state, peer));
-            }
-        }));
-        p.addLast("h2-connection", new Http2ClientConnection(state, codec));
         // The connection's receive window beyond the 65,535 bytes every connection starts with: a stream whose
         // upstream is slow holds its window, and must not hold the other streams' (RFC 9113 6.9.2).
-        int extra = (int) Math.min(Integer.MAX_VALUE - 65_535L, 4L * c.initialWindowSize()) - 65_535;
-        if (extra > 0) {
-            ch.write(new DefaultHttp2WindowUpdateFrame(extra));
+        int extraWindow = (int) (Math.min(Integer.MAX_VALUE, 4L * c.initialWindowSize()) - 65_535);
+        return new Handlers(new IdleStateHandler(0, 0, server.idleTimeout().toNanos(), TimeUnit.NANOSECONDS), codec,
+                new ChannelHandler[] {
+            new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
+                @Override
+                protected void initChannel(Http2StreamChannel stream) {
+                    stream.pipeline().addLast(new Http2StreamHandler(state, peer));
+                }
+            }),
+            new Http2ClientConnection(state, codec, extraWindow)
+        });
+    }
+
+    /**
+     * Makes {@code ch} (already counted and in the proxy's connection group) an HTTP/2 connection, with the settings of
+     * {@code snapshot}. The client's preface is read by the codec from the next bytes.
+     */
+    public static void install(Channel ch, ProxyState state, Snapshot snapshot, Http2Floods floods) {
+        Handlers h = handlers(ch, state, snapshot, floods);
+        ChannelPipeline p = ch.pipeline();
+        p.addLast(h.idle());
+        p.addLast(h.codec());
+        for (ChannelHandler after : h.after()) {
+            p.addLast(after);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        if (extraWindow > 0) {
+            ctx.writeAndFlush(new DefaultHttp2WindowUpdateFrame(extraWindow));
+        }
+    }
+
+    /**
+     * The TLS listener negotiated {@code h2}: the connection is counted (over {@code server.max-connections} it is
+     * closed) and its HTTP/2 handlers follow {@code ctx} (the ALPN handler, which leaves right after). The client's
+     * preface follows in the decrypted bytes. Runs on the event loop.
+     */
+    public static void installAfterTls(ChannelHandlerContext ctx, ProxyState state, Http2Floods floods) {
+        Channel ch = ctx.channel();
+        Snapshot snapshot = state.config().get();
+        int max = snapshot.config().server().maxConnections();
+        if (state.connectionCount().incrementAndGet() > max) {
+            logger.debug("connection limit {} reached, closing h2 connection {}", max, ch.remoteAddress());
+            state.connectionCount().decrementAndGet();
+            ctx.close();
+            return;
+        }
+        state.connections().add(ch);
+        Handlers h = handlers(ch, state, snapshot, floods);
+        ChannelPipeline p = ch.pipeline();
+        String at = ctx.name();
+        ChannelHandler[] all = new ChannelHandler[h.after().length + 2];
+        all[0] = h.idle();
+        all[1] = h.codec();
+        System.arraycopy(h.after(), 0, all, 2, h.after().length);
+        for (ChannelHandler handler : all) {
+            String name = "h2-" + handler.getClass().getSimpleName();
+            p.addAfter(at, name, handler);
+            at = name;
         }
     }
 

@@ -2,6 +2,7 @@ package dev.gateway.server.http2;
 
 import dev.gateway.core.exchange.Downstream;
 import dev.gateway.core.exchange.Exchange;
+import dev.gateway.core.filter.ClientCertificate;
 import dev.gateway.core.http.GatewayErrors;
 import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.Header;
@@ -56,6 +57,8 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     private static final Logger logger = LoggerFactory.getLogger(Http2StreamHandler.class);
     private static final AsciiString STATUS_100 = AsciiString.of("100");
     private static final HttpMethod NO_METHOD = HttpMethod.valueOf("-");
+    /** The client's version as filters see it (an HMAC-signed request-line says HTTP/2.0). */
+    private static final String HTTP2 = "HTTP/2.0";
 
     private final ProxyState state;
     private final Http2Peer peer;
@@ -140,7 +143,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
             req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
         }
         headRequest = req.method() == HttpMethod.HEAD;
-        Exchange ex = new Exchange(this, snapshot, state.log(), state.unrouted(), req, start);
+        Exchange ex = new Exchange(this, snapshot, state.log(), state.unrouted(), req, start, HTTP2);
         exchange = ex;
         state.activeRequests().incrementAndGet();
         if (invalid) {
@@ -258,6 +261,16 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     @Override
     public AsciiString localPort() {
         return peer.localPort();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return peer.secure();
+    }
+
+    @Override
+    public ClientCertificate clientCertificate() {
+        return peer.clientCertificate();
     }
 
     @Override

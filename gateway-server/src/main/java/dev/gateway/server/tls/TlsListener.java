@@ -1,6 +1,8 @@
 package dev.gateway.server.tls;
 
 import dev.gateway.server.http1.Http1Initializer;
+import dev.gateway.server.http1.ProxyState;
+import dev.gateway.server.http2.Http2Floods;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.socket.SocketChannel;
@@ -24,12 +26,17 @@ public final class TlsListener extends ChannelInitializer<SocketChannel> {
     private final AtomicReference<TlsContexts> contexts;
     private final TlsMetrics metrics;
     private final Http1Initializer http1;
+    private final ProxyState state;
+    private final Http2Floods floods;
     private final AsyncMapping<String, SslContext> mapping;
 
-    public TlsListener(TlsContexts initial, TlsMetrics metrics, Http1Initializer http1) {
+    public TlsListener(TlsContexts initial, TlsMetrics metrics, Http1Initializer http1, ProxyState state,
+            Http2Floods floods) {
         this.contexts = new AtomicReference<>(initial);
         this.metrics = metrics;
         this.http1 = http1;
+        this.state = state;
+        this.floods = floods;
         this.mapping = this::select;
     }
 
@@ -54,21 +61,25 @@ public final class TlsListener extends ChannelInitializer<SocketChannel> {
                 .addLast("tls-plaintext", new PlaintextDetector())
                 .addLast("tls-sni", new SniHandler(mapping, timeout))
                 .addLast("tls-observer", new HandshakeObserver(metrics))
-                .addLast("tls-alpn", new AlpnHandler(http1));
+                .addLast("tls-alpn", new AlpnHandler(http1, state, floods));
     }
 
     /** Continues the pipeline for the negotiated protocol; a failed handshake closes quietly (the observer counted). */
     private static final class AlpnHandler extends ApplicationProtocolNegotiationHandler {
         private final Http1Initializer http1;
+        private final ProxyState state;
+        private final Http2Floods floods;
 
-        AlpnHandler(Http1Initializer http1) {
+        AlpnHandler(Http1Initializer http1, ProxyState state, Http2Floods floods) {
             super(ApplicationProtocolNames.HTTP_1_1);
             this.http1 = http1;
+            this.state = state;
+            this.floods = floods;
         }
 
         @Override
         protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-            Alpn.configurePipeline(protocol, ctx, http1);
+            Alpn.configurePipeline(protocol, ctx, http1, state, floods);
         }
 
         @Override

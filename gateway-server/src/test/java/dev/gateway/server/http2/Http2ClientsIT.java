@@ -2,11 +2,18 @@ package dev.gateway.server.http2;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gateway.core.auth.HmacAlgorithm;
+import dev.gateway.core.auth.HmacVerifier;
+import dev.gateway.core.auth.SigningString;
 import dev.gateway.server.GatewayServer;
 import dev.gateway.server.support.Cli;
 import dev.gateway.server.support.Gateways;
 import dev.gateway.server.support.TestUpstream;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,12 +33,21 @@ class Http2ClientsIT {
         Cli.need("h2load");
         upstream = TestUpstream.echo("orders");
         gateway = Gateways.start(Gateways.yaml("http2: {cleartext: prior-knowledge}", """
+                apps:
+                  - key: shop-app
+                    secrets: [s3cret]
+                    routes: [signed]
                 upstreams:
                   orders: {targets: ["%s"]}
                 routes:
                   - id: orders
                     paths: [/orders/**]
                     upstream: orders
+                  - id: signed
+                    paths: [/signed/**]
+                    mock: {body: '{"app":"${app}"}'}
+                    filters:
+                      hmac-auth: {required-headers: [x-date, request-line]}
                   - id: coupons
                     paths: [/coupons/**]
                     mock: {status: 201, headers: {Content-Type: application/json}, body: '{"path":"${path}"}'}
@@ -84,6 +100,25 @@ class Http2ClientsIT {
 
         assertThat(r.exit()).as(r.err()).isZero();
         assertThat(r.out()).startsWith("HTTP/2 404").contains("\"error\":\"no_route\"");
+    }
+
+    @Test
+    void hmacSignedRequestOverH2cSignsTheHttp2RequestLine() throws Exception {
+        String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC));
+        String signing = SigningString.build(List.of("x-date", "request-line"), "GET", "/signed/x", "HTTP/2.0",
+                n -> n.equals("x-date") ? date : null);
+        String sig = HmacVerifier.sign(HmacAlgorithm.HMAC_SHA256, "s3cret".getBytes(StandardCharsets.UTF_8),
+                signing);
+        String auth = "Authorization: hmac username=\"shop-app\", algorithm=\"hmac-sha256\", "
+                + "headers=\"x-date request-line\", signature=\"" + sig + "\"";
+
+        Cli.Result signed = Cli.run(MAX, List.of("curl", "-sS", "-i", "--http2-prior-knowledge", "-H",
+                "X-Date: " + date, "-H", auth, base + "/signed/x"));
+        Cli.Result unsigned = Cli.run(MAX, List.of("curl", "-sS", "-i", "--http2-prior-knowledge",
+                base + "/signed/x"));
+
+        assertThat(signed.out()).as(signed.err()).startsWith("HTTP/2 200").contains("{\"app\":\"shop-app\"}");
+        assertThat(unsigned.out()).startsWith("HTTP/2 401");
     }
 
     @Test

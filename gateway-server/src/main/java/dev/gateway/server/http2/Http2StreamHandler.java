@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * {@link ClientFlow}: writability is the stream's (its flow-control window and the connection's buffer), pausing the
  * request body turns the stream's auto-read off so that no WINDOW_UPDATE returns the window and the client stops
  * sending, and the deadline is a timer on the loop. A response the client stops reading is cut short after
- * {@code server.write-timeout}. Confined to the connection's event loop.
+ * {@code server.write-timeout}; a request body that stops arriving for {@code server.idle-timeout} is answered 408.
+ * Confined to the connection's event loop.
  */
 final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements Downstream, ClientFlow {
     private static final Logger logger = LoggerFactory.getLogger(Http2StreamHandler.class);
@@ -82,6 +83,11 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     private long deadlineTimerAt;
     private long writeTimeoutNanos;
     private ScheduledFuture<?> writeTimer;
+    /** The request body's stall timer (server.idle-timeout without a DATA frame while the body is read). */
+    private long idleTimeoutNanos;
+    private long lastDataNanos;
+    private ScheduledFuture<?> bodyTimer;
+    private boolean bodyPaused;
 
     Http2StreamHandler(ProxyState state, Http2Peer peer) {
         this.state = state;
@@ -112,6 +118,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
                 data.release();
                 return;
             }
+            lastDataNanos = System.nanoTime();
             // The frame's buffer becomes the content's: the exchange owns and releases it.
             if (data.isEndStream()) {
                 requestDone = true;
@@ -128,6 +135,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         long start = System.nanoTime();
         Snapshot snapshot = state.config().get();
         writeTimeoutNanos = snapshot.config().server().writeTimeout().toNanos();
+        idleTimeoutNanos = snapshot.config().server().idleTimeout().toNanos();
         Http2Headers h = frame.headers();
         requestDone = frame.isEndStream();
         HttpRequest req = null;
@@ -154,7 +162,31 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         ex.begin();
         if (requestDone) {
             ex.onRequestContent(LastHttpContent.EMPTY_LAST_CONTENT);
+        } else if (!ended) {
+            lastDataNanos = System.nanoTime();
+            bodyTimer = channel.eventLoop().schedule(this::bodyStallCheck, idleTimeoutNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /**
+     * The client stopped sending its request body (no DATA for the idle timeout while the gateway reads it): like an
+     * HTTP/1.1 body that stalls, 408 and the stream ends. Time spent paused by the gateway does not count.
+     */
+    private void bodyStallCheck() {
+        bodyTimer = null;
+        Exchange ex = exchange;
+        if (ended || requestDone || ex == null) {
+            return;
+        }
+        long now = System.nanoTime();
+        long idle = now - lastDataNanos;
+        if (bodyPaused || idle < idleTimeoutNanos) {
+            bodyTimer = channel.eventLoop().schedule(this::bodyStallCheck,
+                    bodyPaused ? idleTimeoutNanos : idleTimeoutNanos - idle, TimeUnit.NANOSECONDS);
+            return;
+        }
+        logger.debug("stream {} of {}: the request body stalled", streamId(), peer.ip());
+        ex.onBodyStalled();
     }
 
     private void trailers(Http2HeadersFrame frame) {
@@ -380,6 +412,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         listener = null;
         cancelDeadline();
         cancelWriteTimer();
+        if (bodyTimer != null) {
+            bodyTimer.cancel(false);
+            bodyTimer = null;
+        }
         if (abort || !responseEnded) {
             // Cut short: the client sees the stream reset, not a truncated body that looks complete.
             pendingHead = null;
@@ -446,6 +482,10 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     @Override
     public void pauseRequestBody(boolean pause) {
         // Frames stay in the stream's queue and its window is not returned: the client runs out of window.
+        bodyPaused = pause;
+        if (!pause) {
+            lastDataNanos = System.nanoTime(); // the client was waiting for the gateway, not stalling
+        }
         channel.config().setAutoRead(!pause);
     }
 

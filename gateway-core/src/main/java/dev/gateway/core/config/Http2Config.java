@@ -23,6 +23,8 @@ import java.time.Duration;
  * @param maxSmallContinuationFrames small (under 8 KiB) CONTINUATION frames of one header block
  * @param maxQueuedControlFrames control frames (SETTINGS and PING acknowledgements, RST_STREAM) queued for a client
  *     that does not read them
+ * @param prematureResets a connection whose streams are mostly reset by the client before their response began is
+ *     closed, however slowly it resets (Envoy's rule)
  */
 public record Http2Config(
         boolean enabled,
@@ -33,11 +35,23 @@ public record Http2Config(
         MaxResets maxResets,
         @Range(min = 1, max = 1_000_000) int maxEmptyDataFrames,
         @Range(min = 1, max = 1_000_000) int maxSmallContinuationFrames,
-        @Range(min = 1, max = 1_000_000) int maxQueuedControlFrames) {
+        @Range(min = 1, max = 1_000_000) int maxQueuedControlFrames,
+        PrematureResets prematureResets) {
 
     public static Http2Config defaults() {
         return new Http2Config(true, Cleartext.OFF, 100, 16 * 1024, 1024 * 1024, MaxResets.defaults(), 10, 16,
-                10_000);
+                10_000, PrematureResets.defaults());
+    }
+
+    /**
+     * Once a connection has opened {@code minStreams} streams, more than {@code percent} of them reset by the client
+     * before their response began closes it.
+     */
+    public record PrematureResets(@Range(min = 1, max = 1_000_000) int minStreams,
+            @Range(min = 1, max = 100) int percent) {
+        public static PrematureResets defaults() {
+            return new PrematureResets(100, 50);
+        }
     }
 
     /** Whether h2c is spoken on the cleartext listener. */

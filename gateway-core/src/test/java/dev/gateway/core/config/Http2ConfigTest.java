@@ -60,10 +60,12 @@ class Http2ConfigTest {
                     max-empty-data-frames: 3
                     max-small-continuation-frames: 4
                     max-queued-control-frames: 500
+                    premature-resets: {min-streams: 20, percent: 80}
                 """);
 
         assertThat(c).isEqualTo(new Http2Config(false, Http2Config.Cleartext.PRIOR_KNOWLEDGE, 50, 32 * 1024,
-                256 * 1024, new Http2Config.MaxResets(100, Duration.ofMinutes(1)), 3, 4, 500));
+                256 * 1024, new Http2Config.MaxResets(100, Duration.ofMinutes(1)), 3, 4, 500,
+                new Http2Config.PrematureResets(20, 80)));
         assertThat(c.maxResets().windowSeconds()).isEqualTo(60);
     }
 

@@ -62,6 +62,9 @@ final class FloodWatch extends Http2FrameLogger {
         if (why.contains("empty data frames")) {
             return Http2Floods.Kind.EMPTY_DATA;
         }
+        if (why.contains(PrematureResets.REASON)) {
+            return Http2Floods.Kind.PREMATURE_RESETS;
+        }
         if (why.contains("control frames")) {
             return Http2Floods.Kind.CONTROL_FRAMES;
         }

@@ -72,6 +72,7 @@ public final class Http2ClientConnection extends ChannelDuplexHandler {
                 .frameLogger(new FloodWatch(floods))
                 .build();
         Http2Peer peer = Http2Peer.of(ch, snapshot, state);
+        PrematureResets premature = new PrematureResets(ch, c.prematureResets());
         // The connection's receive window beyond the 65,535 bytes every connection starts with: a stream whose
         // upstream is slow holds its window, and must not hold the other streams' (RFC 9113 6.9.2).
         int extraWindow = (int) (Math.min(Integer.MAX_VALUE, 4L * c.initialWindowSize()) - 65_535);
@@ -80,7 +81,7 @@ public final class Http2ClientConnection extends ChannelDuplexHandler {
             new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
                 @Override
                 protected void initChannel(Http2StreamChannel stream) {
-                    stream.pipeline().addLast(new Http2StreamHandler(state, peer));
+                    stream.pipeline().addLast(new Http2StreamHandler(state, peer, premature));
                 }
             }),
             new Http2ClientConnection(state, codec, extraWindow)

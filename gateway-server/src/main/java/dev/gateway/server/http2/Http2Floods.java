@@ -15,6 +15,8 @@ public final class Http2Floods {
     public enum Kind {
         /** HEADERS then RST_STREAM, over and over (CVE-2023-44487): {@code max-resets} received. */
         RAPID_RESET,
+        /** Streams mostly reset before their response began, however slowly: {@code premature-resets}. */
+        PREMATURE_RESETS,
         /** Frames that make the gateway reset streams (CVE-2025-55163): {@code max-resets} sent. */
         RESETS_SENT,
         /** Small or empty CONTINUATION frames of one header block: {@code max-small-continuation-frames}. */

@@ -35,6 +35,7 @@ import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
+import io.netty.handler.codec.http2.Http2ResetFrame;
 import io.netty.handler.codec.http2.Http2StreamChannel;
 import io.netty.util.AsciiString;
 import io.netty.util.ReferenceCountUtil;
@@ -89,9 +90,12 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     private ScheduledFuture<?> bodyTimer;
     private boolean bodyPaused;
 
-    Http2StreamHandler(ProxyState state, Http2Peer peer) {
+    private final PrematureResets resets;
+
+    Http2StreamHandler(ProxyState state, Http2Peer peer, PrematureResets resets) {
         this.state = state;
         this.peer = peer;
+        this.resets = resets;
     }
 
     @Override
@@ -151,6 +155,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
             req = new DefaultHttpRequest(HttpVersion.HTTP_1_1, NO_METHOD, "-");
         }
         headRequest = req.method() == HttpMethod.HEAD;
+        resets.streamStarted();
         Exchange ex = new Exchange(this, snapshot, state.log(), state.unrouted(), req, start, HTTP2);
         exchange = ex;
         state.activeRequests().incrementAndGet();
@@ -229,6 +234,18 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         } else {
             startWriteTimer();
         }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+        if (evt instanceof Http2ResetFrame) {
+            Exchange ex = exchange;
+            if (ex != null && !ex.isResponseStarted()) {
+                resets.prematureReset();
+            }
+            return;
+        }
+        ctx.fireUserEventTriggered(evt);
     }
 
     /** The stream closed (ended, reset by the client, or its connection went away). */

@@ -36,6 +36,7 @@ class Http2FloodsIT {
                   max-empty-data-frames: 5
                   max-small-continuation-frames: 8
                   max-queued-control-frames: 100
+                  premature-resets: {min-streams: 30, percent: 50}
                 """, """
                 metrics: {enabled: true}
                 routes:
@@ -89,6 +90,27 @@ class Http2FloodsIT {
             assertThat(g.errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
         }
         awaitCounted("rapid_reset", before);
+    }
+
+    @Test
+    void mostlyPrematureResetsCloseTheConnectionEvenUnderTheResetLimit() throws Exception {
+        double before = floods("premature_resets");
+        try (RawH2 c = RawH2.connect(gateway.port(), 0)) {
+            int stream = 1;
+            for (int i = 0; i < 14; i++, stream += 2) {
+                c.headers(stream, RawH2.request("GET", "/fast/" + i), true);
+                int s = stream;
+                assertThat(c.readUntil(RawH2.DATA, s)).anyMatch(f -> f.type() == RawH2.DATA && f.stream() == s);
+            }
+            // 16 resets: under max-resets (20), but 16 of 30 streams reset before their response began.
+            for (int i = 0; i < 16; i++, stream += 2) {
+                c.headers(stream, RawH2.request("GET", "/slow"), true).rst(stream, Http2Error.CANCEL.code());
+            }
+            RawH2.Frame g = goAway(c.readToEnd());
+            assertThat(g.errorCode()).isEqualTo(Http2Error.ENHANCE_YOUR_CALM.code());
+            assertThat(g.text()).contains("premature");
+        }
+        awaitCounted("premature_resets", before);
     }
 
     @Test

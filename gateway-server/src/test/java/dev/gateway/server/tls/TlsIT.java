@@ -363,6 +363,40 @@ class TlsIT {
     }
 
     @Test
+    void handshakeFailuresAreCountedByReason() throws Exception {
+        X509Bundle api = TlsMaterial.server("api.example", "api.example").ecp256().buildIssuedBy(root);
+        try (GatewayServer g = startOwn("""
+                certificates: [{cert: certs/api.pem, key: certs/api.key}]
+                protocols: [TLSv1.2]
+                ciphers: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]
+                """, Map.of("api", api))) {
+            assertThatThrownBy(() -> connectWith(g.tlsPort(), new String[] {"TLSv1.3"}, null))
+                    .isInstanceOf(IOException.class);
+            assertThatThrownBy(() -> connectWith(g.tlsPort(), new String[] {"TLSv1.2"},
+                    new String[] {"TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"})).isInstanceOf(IOException.class);
+            connectWith(g.tlsPort(), new String[] {"TLSv1.2"}, null);
+
+            Await.until(Duration.ofSeconds(5), "protocol, no_shared_cipher and ok are counted once each",
+                    () -> handshakes(g, "protocol") == 1 && handshakes(g, "no_shared_cipher") == 1
+                            && handshakes(g, "ok") == 1);
+        }
+    }
+
+    /** A handshake offering only {@code protocols} and {@code ciphers} (null: the JDK's defaults). */
+    private static void connectWith(int port, String[] protocols, String[] ciphers) throws Exception {
+        Socket raw = new Socket("127.0.0.1", port);
+        raw.setSoTimeout(10_000);
+        try (SSLSocket s = (SSLSocket) TlsMaterial.client(root, null).getSocketFactory()
+                .createSocket(raw, "api.example", port, true)) {
+            s.setEnabledProtocols(protocols);
+            if (ciphers != null) {
+                s.setEnabledCipherSuites(ciphers);
+            }
+            s.startHandshake();
+        }
+    }
+
+    @Test
     void drainClosesIdleTlsConnectionsAndTheTlsListener() throws Exception {
         GatewayServer g = startOwn("certificates: [{cert: certs/api.pem, key: certs/api.key}]",
                 Map.of("api", TlsMaterial.server("api.example", "api.example").ecp256().buildIssuedBy(root)));

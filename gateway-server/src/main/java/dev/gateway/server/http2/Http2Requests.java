@@ -19,11 +19,12 @@ import java.util.Map;
 
 /**
  * An HTTP/2 request as the exchange reads it (Netty's {@code HttpRequest}), and a response's header lines as HTTP/2
- * fields. RFC 9113 section 8.2 rules that Netty's header validation leaves to us are checked here before anything is
- * converted: a field value with NUL, CR or LF, or with leading or trailing whitespace, and pseudo-header fields in
- * trailers. Netty itself refuses (stream error PROTOCOL_ERROR) uppercase and non-token names, unknown, repeated,
- * misplaced or missing pseudo-header fields, connection-specific fields, TE other than {@code trailers}, and a
- * content-length that disagrees with the DATA.
+ * fields. RFC 9113 section 8.2 is enforced before anything is converted: Netty's codec (header validation on) resets
+ * the stream with PROTOCOL_ERROR for uppercase and non-token names, values with NUL, CR, LF or surrounding
+ * whitespace, unknown, repeated, misplaced or missing pseudo-header fields, connection-specific fields, TE other than
+ * {@code trailers}, and a content-length that disagrees with the DATA ({@code Http2MalformedIT} covers each). The
+ * checks here are what is left to the gateway: pseudo-header fields in trailers, and the value rules again (cheap) so
+ * that nothing unchecked can reach an HTTP/1.1 upstream should the codec's validation ever be turned off.
  */
 final class Http2Requests {
     private Http2Requests() {}

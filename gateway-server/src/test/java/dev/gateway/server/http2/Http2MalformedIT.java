@@ -131,6 +131,20 @@ class Http2MalformedIT {
     }
 
     @Test
+    void aSecondHeaderBlockThatDoesNotEndTheStreamIsAStreamError() throws Exception {
+        try (RawH2 c = RawH2.connect(gateway.port(), 0)) {
+            c.headers(1, RawH2.request("POST", "/orders/bad"), false);
+            c.data(1, "abc".getBytes(), false);
+            c.headers(1, new DefaultHttp2Headers(false).add("x-more", "1"), false);
+            List<RawH2.Frame> frames = c.readUntil(RawH2.RST_STREAM, 1);
+            RawH2.Frame last = frames.get(frames.size() - 1);
+            assertThat(last.type()).as("frames %s", frames).isEqualTo(RawH2.RST_STREAM);
+            assertThat(last.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
+        }
+        assertThat(upstream.received()).extracting(TestUpstream.Received::uri).doesNotContain("/orders/bad");
+    }
+
+    @Test
     void pseudoHeaderInTrailersIsAStreamError() throws Exception {
         try (RawH2 c = RawH2.connect(gateway.port(), 0)) {
             c.headers(1, RawH2.request("POST", "/orders/bad"), false);
@@ -139,6 +153,7 @@ class Http2MalformedIT {
             List<RawH2.Frame> frames = c.readUntil(RawH2.RST_STREAM, 1);
             RawH2.Frame last = frames.get(frames.size() - 1);
             assertThat(last.type()).as("frames %s", frames).isEqualTo(RawH2.RST_STREAM);
+            assertThat(last.errorCode()).isEqualTo(Http2Error.PROTOCOL_ERROR.code());
         }
         assertThat(upstream.received()).extracting(TestUpstream.Received::uri).doesNotContain("/orders/bad");
     }

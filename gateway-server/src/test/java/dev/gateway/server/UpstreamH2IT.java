@@ -111,6 +111,33 @@ class UpstreamH2IT {
     }
 
     @Test
+    void requestsBeyondTheStreamsAndThePendingLimitAreOverloaded() throws Exception {
+        List<Runnable> held = new java.util.concurrent.CopyOnWriteArrayList<>();
+        ProtocolUpstream.Behavior b = (ctx, r, up) -> {
+            if (r.path().equals("/hold")) {
+                held.add(() -> up.respond(ctx, 200, "released", null));
+            } else {
+                up.respond(ctx, 200, "ok", null);
+            }
+        };
+        try (ProtocolUpstream up = ProtocolUpstream.h2c(1, b);
+                GatewayServer gw = gatewayTo(up, "    max-connections-per-target: 1\n    max-pending-requests: 0\n")) {
+            assertThat(get(gw, "/warm").statusCode()).isEqualTo(200); // the connection and its SETTINGS are there
+            CompletableFuture<HttpResponse<String>> holding = client.sendAsync(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + gw.port() + "/hold")).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            Await.until(Duration.ofSeconds(10), "the held stream to arrive", () -> held.size() == 1);
+            // Its one stream is taken, no other connection is allowed and nothing may wait.
+            HttpResponse<String> refused = get(gw, "/more");
+            assertThat(refused.statusCode()).isEqualTo(503);
+            assertThat(refused.body()).contains("upstream_overloaded");
+            held.forEach(Runnable::run);
+            assertThat(holding.get(20, TimeUnit.SECONDS).body()).isEqualTo("released");
+            assertThat(up.connections()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void requestBodyAndResponseTrailersPassThrough() throws Exception {
         ProtocolUpstream.Behavior b = (ctx, r, up) -> up.respond(ctx, 200, "got " + r.body().length + " bytes",
                 new DefaultHttp2Headers().set("grpc-status", "0").set("grpc-message", "fine"));

@@ -51,6 +51,11 @@ class GrpcClientsIT {
                 routes:
                   - {id: grpc, paths: [/test.Echo/**], upstream: plain, timeout: 30s}
                   - {id: grpc-tls, paths: [/test.Echo/**], hosts: [secure.test], upstream: secure, timeout: 30s}
+                  - id: grpc-locked
+                    paths: [/test.Echo/**]
+                    hosts: [locked.test]
+                    upstream: plain
+                    filters: { hmac-auth: {} }
                 """), Map.of("PLAIN", Integer.toString(plain.port()), "SECURE", Integer.toString(secure.port()),
                 "DIR", dir.toString()));
         channel = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext().build();
@@ -128,6 +133,30 @@ class GrpcClientsIT {
         requests.onCompleted();
         done.get(20, TimeUnit.SECONDS);
         assertThat(got).hasSize(50).startsWith("re:m0", "re:m1").endsWith("re:m49");
+    }
+
+    @Test
+    void aCallTheGatewayRefusesFailsWithAGrpcStatus() {
+        ManagedChannel toLocked = NettyChannelBuilder.forAddress("127.0.0.1", gateway.port()).usePlaintext()
+                .overrideAuthority("locked.test").build();
+        try {
+            int before = plain.calls();
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(toLocked, GrpcEcho.UNARY, options(), "let me in"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+                        assertThat(e.getStatus().getDescription()).startsWith("missing_credentials: ");
+                    });
+            assertThat(plain.calls()).as("the service never saw the call").isEqualTo(before);
+            // No route for another service: 404 no_route is UNIMPLEMENTED to a gRPC client.
+            var unknown = GrpcEcho.UNARY.toBuilder().setFullMethodName("other.Service/Call").build();
+            assertThatThrownBy(() -> ClientCalls.blockingUnaryCall(channel, unknown, options(), "x"))
+                    .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNIMPLEMENTED);
+                        assertThat(e.getStatus().getDescription()).startsWith("no_route: ");
+                    });
+        } finally {
+            toLocked.shutdownNow();
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.gateway.core.exchange;
 
 import dev.gateway.core.http.Header;
 import dev.gateway.core.terminal.ClientFlow;
+import dev.gateway.core.terminal.DeadlineAlarm;
 import dev.gateway.core.terminal.ItemSink;
 import dev.gateway.core.upstream.ResponseHead;
 import io.netty.buffer.ByteBuf;
@@ -10,10 +11,8 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.util.AsciiString;
-import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetAddress;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The downstream of a batch item's exchange: instead of writing the response to a connection it collects it in
@@ -32,10 +31,8 @@ final class ItemDownstream implements Downstream, ClientFlow {
     private ByteBuf body;
     private boolean tooLarge;
     private boolean ended;
-    private ScheduledFuture<?> timer;
-    private long timerAt;
+    private final DeadlineAlarm deadline = new DeadlineAlarm(this::deadlinePassed);
     private ClientFlow.Listener listener;
-    private long deadlineNanos;
 
     ItemDownstream(Downstream outer, InetAddress clientAddress, AsciiString clientIp, ItemSink sink) {
         this.outer = outer;
@@ -159,31 +156,16 @@ final class ItemDownstream implements Downstream, ClientFlow {
     public void pauseRequestBody(boolean pause) {}
 
     @Override
-    public void wakeBy(long deadline) {
-        deadlineNanos = deadline;
-        if (ended || deadline == 0 || (timer != null && timerAt - deadline <= 0)) {
-            return;
+    public void wakeBy(long deadlineNanos) {
+        if (!ended) {
+            deadline.set(outer.loop(), deadlineNanos);
         }
-        if (timer != null) {
-            timer.cancel(false);
-        }
-        timerAt = deadline;
-        timer = outer.loop().schedule(this::deadline, Math.max(0, deadline - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
     }
 
-    private void deadline() {
-        timer = null;
-        long d = deadlineNanos;
+    private void deadlinePassed() {
         ClientFlow.Listener l = listener;
-        if (ended || d == 0 || l == null) {
-            return;
-        }
-        if (d - System.nanoTime() <= 0) {
-            deadlineNanos = 0;
+        if (!ended && l != null) {
             l.onDeadline();
-        } else {
-            wakeBy(d);
         }
     }
 
@@ -194,10 +176,7 @@ final class ItemDownstream implements Downstream, ClientFlow {
         }
         ended = true;
         listener = null;
-        if (timer != null) {
-            timer.cancel(false);
-            timer = null;
-        }
+        deadline.cancel();
         ByteBuf b = body;
         body = null;
         ItemSink.Outcome outcome = abort ? ItemSink.Outcome.ABORTED

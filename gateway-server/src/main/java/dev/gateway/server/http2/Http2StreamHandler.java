@@ -8,6 +8,7 @@ import dev.gateway.core.http.GatewayHeaders;
 import dev.gateway.core.http.Header;
 import dev.gateway.core.runtime.Snapshot;
 import dev.gateway.core.terminal.ClientFlow;
+import dev.gateway.core.terminal.DeadlineAlarm;
 import dev.gateway.core.upstream.ResponseHead;
 import dev.gateway.server.http1.ProxyState;
 import io.netty.buffer.ByteBuf;
@@ -79,9 +80,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     /** The codec resets the stream itself (a stream error it found): no reset of ours. */
     private boolean codecResets;
     private ClientFlow.Listener listener;
-    private long deadlineNanos;
-    private ScheduledFuture<?> deadlineTimer;
-    private long deadlineTimerAt;
+    private final DeadlineAlarm deadline = new DeadlineAlarm(this::deadlinePassed);
     private long writeTimeoutNanos;
     private ScheduledFuture<?> writeTimer;
     /** The request body's stall timer (server.idle-timeout without a DATA frame while the body is read). */
@@ -427,7 +426,7 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
         ended = true;
         state.activeRequests().decrementAndGet();
         listener = null;
-        cancelDeadline();
+        deadline.cancel();
         cancelWriteTimer();
         if (bodyTimer != null) {
             bodyTimer.cancel(false);
@@ -507,38 +506,16 @@ final class Http2StreamHandler extends ChannelInboundHandlerAdapter implements D
     }
 
     @Override
-    public void wakeBy(long deadline) {
-        deadlineNanos = deadline;
-        if (ended || deadline == 0 || (deadlineTimer != null && deadlineTimerAt - deadline <= 0)) {
-            return;
+    public void wakeBy(long deadlineNanos) {
+        if (!ended) {
+            deadline.set(channel.eventLoop(), deadlineNanos);
         }
-        if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
-        }
-        deadlineTimerAt = deadline;
-        deadlineTimer = channel.eventLoop().schedule(this::deadline, Math.max(0, deadline - System.nanoTime()),
-                TimeUnit.NANOSECONDS);
     }
 
-    private void deadline() {
-        deadlineTimer = null;
-        long d = deadlineNanos;
+    private void deadlinePassed() {
         ClientFlow.Listener l = listener;
-        if (ended || d == 0 || l == null) {
-            return;
-        }
-        if (d - System.nanoTime() <= 0) {
-            deadlineNanos = 0;
+        if (!ended && l != null) {
             l.onDeadline();
-        } else {
-            wakeBy(d);
-        }
-    }
-
-    private void cancelDeadline() {
-        if (deadlineTimer != null) {
-            deadlineTimer.cancel(false);
-            deadlineTimer = null;
         }
     }
 

@@ -50,7 +50,7 @@ final class MetadataTesting {
     }
 
     static RedisConfig cluster(List<String> seeds) {
-        return new RedisConfig(null, seeds, Duration.ofMillis(500), Duration.ofSeconds(2), "gw:",
+        return new RedisConfig(null, seeds, Duration.ofSeconds(2), Duration.ofSeconds(2), "gw:",
                 RedisConfig.Readiness.DEGRADED);
     }
 

@@ -84,7 +84,7 @@ final class Connection extends ChannelInboundHandlerAdapter {
         status = 0;
         informational = false;
         sentNanos = System.nanoTime();
-        ByteBuf request = worker.nextRequest();
+        ByteBuf request = worker.nextRequest(channel.alloc());
         channel.writeAndFlush(request, channel.voidPromise()); // a write failure reaches exceptionCaught
     }
 

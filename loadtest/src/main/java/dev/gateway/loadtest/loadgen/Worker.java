@@ -289,9 +289,9 @@ final class Worker {
         return head;
     }
 
-    ByteBuf nextRequest() {
+    ByteBuf nextRequest(ByteBufAllocator alloc) {
         RequestMaker m = sequence[(int) (made++ % sequence.length)];
-        return m.next(ByteBufAllocator.DEFAULT, System.currentTimeMillis());
+        return m.next(alloc, System.currentTimeMillis());
     }
 
     /** A connection opened without a request, or finished one with keep-alive: it takes the next due request. */

@@ -86,6 +86,32 @@ class LoadGenTest {
     }
 
     @Test
+    void runsClosedLoopWithCeiling() throws Exception {
+        try (TestUpstream upstream = TestUpstream.answering(200)) {
+            JsonNode s = run("--url", upstream.url("/"), "--ceiling", "--duration", "1s", "--connections", "4",
+                    "--warmup", "200ms");
+            assertThat(s.get("mode").asText()).isEqualTo("ceiling");
+            assertThat(s.get("offered_rps").isNull()).isTrue();
+            assertThat(s.get("count").asLong()).isPositive().isEqualTo(s.get("requests").asLong());
+            assertThat(s.get("achieved_rps").asDouble()).isPositive();
+            assertThat(s.get("errors").asLong()).isZero();
+            assertThat(upstream.requests.get()).isGreaterThanOrEqualTo(s.get("count").asLong());
+        }
+    }
+
+    @Test
+    void readsHeadResponsesAsBodiless() throws Exception {
+        try (TestUpstream upstream = TestUpstream.answering(200)) {
+            JsonNode s = run("--url", upstream.url("/"), "--method", "HEAD", "--rate", "100", "--duration", "1s",
+                    "--connections", "1", "--warmup", "0s", "--timeout", "2s");
+            // One connection: had the generator waited for the 11 bytes HEAD announces, every request would time out.
+            assertThat(s.get("count").asLong()).isBetween(99L, 101L);
+            assertThat(s.get("errors").asLong()).isZero();
+            assertThat(upstream.heads.get()).isEqualTo(upstream.requests.get());
+        }
+    }
+
+    @Test
     void countsA503AsAStatus5xxError() throws Exception {
         try (TestUpstream upstream = TestUpstream.answering(503)) {
             JsonNode s = run("--url", upstream.url("/"), "--rate", "200", "--duration", "1s",

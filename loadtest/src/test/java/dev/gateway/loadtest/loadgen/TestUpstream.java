@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -62,6 +63,7 @@ final class TestUpstream implements AutoCloseable {
     final AtomicLong replayed = new AtomicLong();
     final AtomicLong unsigned = new AtomicLong();
     final AtomicLong bodyBytes = new AtomicLong();
+    final AtomicLong heads = new AtomicLong();
     private final Set<String> signatures = ConcurrentHashMap.newKeySet();
 
     // Loop-confined.
@@ -137,6 +139,15 @@ final class TestUpstream implements AutoCloseable {
                 return;
             }
             int code = secret == null ? status : checkSignature(request);
+            if (request.method().equals(HttpMethod.HEAD)) {
+                heads.incrementAndGet();
+                // As a real server answers HEAD: the length of the body it would send, and no body.
+                FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                        HttpResponseStatus.valueOf(code));
+                HttpUtil.setContentLength(response, 11);
+                ctx.writeAndFlush(response);
+                return;
+            }
             respond(ctx, code, keepAlive);
         }
 

@@ -50,7 +50,9 @@ class LoadGenTest {
                     "--connections", "64", "--warmup", "1s");
             assertThat(s.get("errors").asLong()).isZero();
             assertThat(s.get("count").asLong()).isBetween(4999L, 5001L);
-            assertThat(s.get("p99_ms").asDouble()).isLessThan(200);
+            // Below the bar the stalled run must reach, so that reaching it says something about the stall. (Not
+            // lower: on a busy 2-core box, with paranoid leak detection, a healthy run's p99 has reached 380 ms.)
+            assertThat(s.get("p99_ms").asDouble()).isLessThan(500);
         }
     }
 

@@ -2,14 +2,18 @@ package dev.gateway.server.http1;
 
 import dev.gateway.core.http.GatewayError;
 import dev.gateway.core.http.GatewayErrors;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpRequestDecoder;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.util.List;
 
 /**
  * Netty's request decoder with the HTTP version read as RFC 9112 section 2.3 writes it: {@code HTTP/} in capitals,
@@ -32,6 +36,22 @@ final class Http1RequestDecoder extends HttpRequestDecoder {
             throw new IllegalArgumentException("invalid HTTP version");
         }
         return super.createMessage(initialLine);
+    }
+
+    /**
+     * Trailer fields are checked like header fields ({@link HeaderNames}): an invalid one fails the last content, so
+     * the exchange answers 400 and the connection closes.
+     */
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf buffer, List<Object> out) throws Exception {
+        int before = out.size();
+        super.decode(ctx, buffer, out);
+        for (int i = before; i < out.size(); i++) {
+            if (out.get(i) instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()
+                    && !HeaderNames.allValid(last.trailingHeaders())) {
+                last.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("invalid trailer field")));
+            }
+        }
     }
 
     /** The error that answers a decoded request head (malformed, too long, not 1.x, invalid headers), or null. */

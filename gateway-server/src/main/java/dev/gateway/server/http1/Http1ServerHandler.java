@@ -218,11 +218,6 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
         if (obj instanceof HttpRequest req) {
             startRequest(req);
         } else if (obj instanceof HttpContent content) {
-            if (content instanceof LastHttpContent last && !last.trailingHeaders().isEmpty()
-                    && !HeaderNames.allValid(last.trailingHeaders())) {
-                // Trailer fields are checked like header fields; the exchange answers 400 and the connection closes.
-                content.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("invalid trailer field")));
-            }
             Exchange ex = current;
             if (ex != null && !ex.isRequestRead()) {
                 ex.onRequestContent(content);
@@ -412,18 +407,13 @@ final class Http1ServerHandler extends ChannelInboundHandlerAdapter implements C
             backPressured = false;
             updateAutoRead();
         }
-        if (downstream.closeAfterResponse() || closing) {
+        boolean nothingQueued = nothingQueued();
+        if (downstream.closeAfterResponse() || closing || (state.isDraining() && nothingQueued)) {
             if (relayed) {
                 return; // the connection is a WebSocket relay now
             }
             closing = true;
             releaseQueued();
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-            return;
-        }
-        boolean nothingQueued = nothingQueued();
-        if (state.isDraining() && nothingQueued) {
-            closing = true;
             ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             return;
         }

@@ -39,9 +39,10 @@ class ClusterLimitsTest {
             long refused = 0;
             // The bucket starts full at the first take (between start and firstAfter) and the last take happens
             // between lastBefore and end, all in Redis time: the admitted count lies between what those bounds allow.
-            // A pause of this thread longer than the bucket's capacity (a loaded machine) lets the full bucket waste
-            // refill: the lower bound leaves out what such gaps between two takes can have wasted.
-            long capacityMicros = burst * interval / 1000;
+            // A pause of this thread (a loaded machine) can let the bucket fill up and waste refill: after each take
+            // the answer tells how much of the bucket is used, and a gap longer than that wastes the rest; the lower
+            // bound leaves out what the measured gaps can have wasted.
+            long usedMicros = 0;
             long wasted = 0;
             long start = redisMicros(redis);
             long firstAfter = 0;
@@ -51,16 +52,18 @@ class ClusterLimitsTest {
                 long previousBefore = lastBefore;
                 lastBefore = redisMicros(redis);
                 long fill = await(limits.take(key, interval, burst));
+                end = redisMicros(redis);
+                if (previousBefore != 0) {
+                    wasted += Math.max(0, end - previousBefore - usedMicros);
+                }
                 if (fill > 0) {
                     admitted++;
                     assertThat(fill).isLessThanOrEqualTo(burst * interval);
+                    usedMicros = fill / 1000;
                 } else {
                     refused++;
                     assertThat(-fill).as("the wait of a refusal is under one interval").isBetween(1L, interval);
-                }
-                end = redisMicros(redis);
-                if (previousBefore != 0) {
-                    wasted += Math.max(0, end - previousBefore - capacityMicros);
+                    usedMicros = (-fill + (burst - 1) * interval) / 1000;
                 }
                 firstAfter = firstAfter == 0 ? end : firstAfter;
             } while (end - start < 2_000_000);

@@ -33,7 +33,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.List;
@@ -187,7 +186,12 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
         hasBody = chunked || contentLength > 0;
         ServerConfig server = snapshot.config().server();
         if (server.redirectToHttps() && server.tls() != null && !downstream.isSecure() && !item) {
-            redirectToHttps(host, server.tls().listen().port());
+            GatewayResponse redirect = HttpsRedirect.to(method, host, server.tls().listen().port(), target.raw());
+            if (redirect != null) {
+                respondWith(redirect, hasBody);
+            } else {
+                respondError(GatewayErrors.HTTPS_REQUIRED, hasBody);
+            }
             return;
         }
         if (expect != null) {
@@ -544,23 +548,6 @@ public final class Exchange implements TerminalExchange, FilterChain.Listener {
 
     // ---------------------------------------------------------------------------------------------------------------
     // Gateway-made responses and the end
-
-    /**
-     * server.redirect-to-https on a cleartext request: GET and HEAD answer 308 to the same target on the TLS
-     * listener's port; other methods 403 https_required (a redirect would make the client send its body in clear
-     * again).
-     */
-    private void redirectToHttps(String host, int tlsPort) {
-        if (host == null || !(HttpMethod.GET.equals(method) || HttpMethod.HEAD.equals(method))) {
-            respondError(GatewayErrors.HTTPS_REQUIRED, hasBody);
-            return;
-        }
-        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1)
-                : host.lastIndexOf(':') >= 0 ? host.substring(0, host.lastIndexOf(':')) : host;
-        String location = "https://" + name + (tlsPort == 443 ? "" : ":" + tlsPort) + target.raw();
-        respondWith(GatewayResponse.text(HttpResponseStatus.PERMANENT_REDIRECT,
-                List.of(new Header("location", location)), ""), hasBody);
-    }
 
     /** An error the gateway answers with: JSON, or a gRPC status on a gRPC call ({@link GrpcStatus}). */
     private void respondError(GatewayError e, boolean close) {
